@@ -1,0 +1,52 @@
+# The two commands of the README: `make demo` and `make test`. Each installs
+# the Debian packages it is missing, configures and builds first.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+# Everything the build, the tests, the demo and the benchmarks use.
+DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 procps \
+  prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
+  prometheus clang libclang-rt-14-dev
+
+.PHONY: all deps configure build test demo bench fuzz sanitize format clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+configure: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	tests/demo/demo.sh $(BUILD)
+
+bench: build
+	bench/run.sh $(BUILD)
+
+sanitize:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DVB365_SANITIZE=ON -DVB365_BUILD_BENCH=OFF"
+
+format:
+	find exporter tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan

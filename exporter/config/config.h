@@ -1,0 +1,71 @@
+// The exporter's configuration: defaults, strict YAML decoding, validation.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace vb365 {
+
+// A secret string: prints as <secret>, never logged, never in a label.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& Reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+  static constexpr const char* kMasked = "<secret>";
+
+ private:
+  std::string value_;
+};
+
+enum class ApiVersion { kAuto = 0, kV3 = 3, kV4, kV5, kV6, kV7, kV8 };
+// "auto", "v3".."v8" -> value; nullopt otherwise.
+std::optional<ApiVersion> ParseApiVersion(const std::string& text);
+std::string ApiVersionName(ApiVersion v);  // "auto", "v3", ...
+
+struct TlsConfig {
+  std::string ca_file;  // empty: the system's trust store
+  bool insecure_skip_verify = false;
+};
+
+struct JobFilter {
+  std::vector<std::string> include;  // ECMAScript regexes, full match
+  std::vector<std::string> exclude;
+};
+
+struct ServerConfig {
+  std::string name;
+  std::string url;  // scheme://host:port, no trailing slash, no /vN
+  ApiVersion api_version = ApiVersion::kAuto;
+  std::string username;
+  Secret password;  // from password_file, or password with ${ENV} expansion
+  TlsConfig tls;
+  std::chrono::milliseconds timeout{30'000};
+  int max_concurrent_requests = 8;
+  std::chrono::seconds session_history{7 * 24 * 3600};
+  JobFilter jobs;
+  // Per-server override; zero means the global refresh_interval.
+  std::chrono::milliseconds refresh_interval{0};
+};
+
+struct Config {
+  std::chrono::milliseconds refresh_interval{60'000};
+  std::vector<ServerConfig> servers;
+};
+
+// Loads and validates a config file. On error the message is
+// "FILE:LINE: key.path: reason" (LINE omitted when the file cannot be read),
+// and never contains a secret's value.
+Result<Config> LoadConfigFile(const std::string& path);
+// Same from text already in memory; `name` stands for the file in messages.
+Result<Config> LoadConfigString(const std::string& yaml, const std::string& name);
+
+// "60s", "1m30s", "500ms", "7d", "2h" -> duration; nullopt when malformed.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+
+}  // namespace vb365

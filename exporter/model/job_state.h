@@ -1,0 +1,84 @@
+// Per-job state kept across refreshes, and the immutable snapshot a refresh
+// publishes for /metrics. Pure functions of the sessions they are given.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "model/types.h"
+
+namespace vb365 {
+
+// Statuses that get a vb365_job_last_status_timestamp_seconds series.
+inline constexpr std::array<SessionStatus, 4> kTrackedEndStatuses = {
+    SessionStatus::kSuccess, SessionStatus::kWarning, SessionStatus::kFailed,
+    SessionStatus::kStopped};
+
+// What /metrics shows for one job. A value type: copied into snapshots.
+struct JobSummary {
+  Job job;
+
+  bool running = false;  // a session is Running or Queued
+  Timestamp running_start = kNoTime;
+  int64_t running_progress = 0;
+
+  // The latest finished session by creationTime; a running one never hides it.
+  bool has_last_finished = false;
+  JobSession last_finished;
+
+  // End time of the latest session that finished with each tracked status
+  // (index as in kTrackedEndStatuses); kNoTime when none was seen.
+  std::array<Timestamp, 4> last_status_end{kNoTime, kNoTime, kNoTime,
+                                           kNoTime};
+
+  // Sessions that finished while the exporter watched (the first refresh is
+  // the baseline and counts nothing). Indexed by SessionStatus.
+  std::array<uint64_t, kSessionStatusCount> sessions_total{};
+  uint64_t transferred_bytes_total = 0;
+  uint64_t processed_objects_total = 0;
+};
+
+// Folds fetches of one job's sessions into a JobSummary. Counts each finished
+// session exactly once, including sessions that finished during an outage and
+// are first seen after it, while keeping O(running sessions) memory: it keeps
+// the newest creationTime seen (the watermark), the ids created at exactly that
+// time, and the ids of sessions that were still running. Not thread-safe.
+class JobTracker {
+ public:
+  explicit JobTracker(Job job);
+
+  // Applies one fetch (any order, duplicates allowed). The first call is the
+  // baseline. `complete` says the fetch holds the whole history (v3/v4) or
+  // everything since the bound; either way the result is the same for
+  // sessions already seen.
+  void Apply(const std::vector<JobSession>& sessions);
+  // Jobs are re-listed every refresh: take the new job fields.
+  void UpdateJob(Job job);
+  // Apply() calls so far.
+  uint64_t applied() const { return applied_; }
+  const JobSummary& summary() const { return summary_; }
+
+ private:
+  JobSummary summary_;
+  uint64_t applied_ = 0;
+  Timestamp watermark_ = kNoTime;
+  std::unordered_set<Id, IdHash> at_watermark_;
+  std::unordered_set<Id, IdHash> pending_;  // seen while not finished
+};
+
+// One server's state as of its last refresh. Immutable once published.
+struct ServerSnapshot {
+  std::string server;  // config name
+  bool up = false;     // last refresh logged in and listed the jobs
+  double refresh_duration_seconds = 0;
+  Timestamp last_success = kNoTime;
+  std::string product_version;  // from /ServiceInstance, may be ""
+  std::string api_version;      // "v3".."v8", "" before the first success
+  std::vector<JobSummary> jobs;  // sorted by job name, then id
+};
+
+}  // namespace vb365
