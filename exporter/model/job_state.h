@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -61,13 +62,26 @@ class JobTracker {
   // Apply() calls so far.
   uint64_t applied() const { return applied_; }
   const JobSummary& summary() const { return summary_; }
+  // Introspection for tests and debugging: the newest creationTime seen, and
+  // how many ids the tracker holds (at the watermark + pending). The latter
+  // stays O(running sessions), never O(history).
+  Timestamp watermark() const { return watermark_; }
+  size_t tracked_ids() const { return at_watermark_.size() + pending_.size(); }
+
+  // A pending id missing from this many fetches in a row is forgotten (the
+  // session was deleted, or fell out of the read window): bounds memory.
+  static constexpr int kPendingMissLimit = 3;
 
  private:
+  // Counts one finished session into the counters.
+  void Count(const JobSession& s);
+
   JobSummary summary_;
   uint64_t applied_ = 0;
   Timestamp watermark_ = kNoTime;
   std::unordered_set<Id, IdHash> at_watermark_;
-  std::unordered_set<Id, IdHash> pending_;  // seen while not finished
+  // Seen while not finished -> fetches in a row it was missing from.
+  std::unordered_map<Id, int, IdHash> pending_;
 };
 
 // One server's state as of its last refresh. Immutable once published.

@@ -1,0 +1,170 @@
+#include "model/job_state.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace vb365 {
+namespace {
+
+// Index in kTrackedEndStatuses, or -1.
+int TrackedIndex(SessionStatus s) {
+  for (size_t i = 0; i < kTrackedEndStatuses.size(); ++i) {
+    if (kTrackedEndStatuses[i] == s) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Whether `a` is a later finished session than `b` (creationTime, then end
+// time, then id: a total order, so duplicates and fetch order never matter).
+bool LaterThan(const JobSession& a, const JobSession& b) {
+  if (a.creation_time != b.creation_time) {
+    return a.creation_time > b.creation_time;
+  }
+  if (a.end_time != b.end_time) return a.end_time > b.end_time;
+  return b.id < a.id;
+}
+
+// Which active session the running series describe: a Running one before a
+// Queued one, then the newest.
+bool BetterRunning(const JobSession& a, const JobSession& b) {
+  const bool a_running = a.status == SessionStatus::kRunning;
+  const bool b_running = b.status == SessionStatus::kRunning;
+  if (a_running != b_running) return a_running;
+  if (a.creation_time != b.creation_time) {
+    return a.creation_time > b.creation_time;
+  }
+  return b.id < a.id;
+}
+
+uint64_t NonNegative(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
+
+}  // namespace
+
+JobTracker::JobTracker(Job job) { summary_.job = std::move(job); }
+
+void JobTracker::UpdateJob(Job job) { summary_.job = std::move(job); }
+
+void JobTracker::Count(const JobSession& s) {
+  ++summary_.sessions_total[static_cast<size_t>(s.status)];
+  if (s.has_statistics) {
+    summary_.transferred_bytes_total +=
+        NonNegative(s.statistics.transferred_data_bytes);
+    summary_.processed_objects_total +=
+        NonNegative(s.statistics.processed_objects);
+  }
+}
+
+// Counting rule for a finished session, against the state before this fetch:
+//  - its id is pending (seen running before): count it, forget the id;
+//  - else created after the watermark (the newest creationTime of a finished
+//    session seen so far), or at the watermark with an id not seen there:
+//    new, count it;
+//  - else it was seen finished before (or was part of the baseline): skip.
+// A counted session is finished, so afterwards its creationTime is at or
+// below the watermark (and in at_watermark_ when equal): never counted again.
+// The price of O(running) memory: a session that first shows up with a
+// creationTime older than a finished session already seen, and was never
+// seen running, is taken as already counted. The API lists sessions as soon
+// as they are created, so this needs a read window that skipped it.
+void JobTracker::Apply(const std::vector<JobSession>& sessions) {
+  const bool baseline = applied_ == 0;
+  ++applied_;
+
+  // Unfinished ids of this fetch (O(running)); a finished copy of the same id in
+  // the same fetch wins (a page boundary moved while paging).
+  std::unordered_set<Id, IdHash> active;
+  const JobSession* best_running = nullptr;
+  for (const JobSession& s : sessions) {
+    if (s.finished()) continue;
+    active.insert(s.id);
+  }
+
+  const Timestamp old_watermark = watermark_;
+  Timestamp new_watermark = watermark_;
+  // Ids counted in this fetch because they were new: guards duplicates
+  // within one fetch. Holds only new sessions, so it stays small.
+  std::unordered_set<Id, IdHash> counted_now;
+  // Finished ids at old_watermark seen in this fetch (merged afterwards so
+  // the "not seen at the watermark" test uses the state before the fetch).
+  std::vector<Id> at_old_watermark;
+  std::vector<Id> at_new_watermark;
+
+  for (const JobSession& s : sessions) {
+    if (!s.finished()) continue;
+    active.erase(s.id);
+
+    // Last finished session and the per-status end times: idempotent maxima.
+    if (!summary_.has_last_finished || LaterThan(s, summary_.last_finished)) {
+      summary_.last_finished = s;
+      summary_.has_last_finished = true;
+    }
+    const int tracked = TrackedIndex(s.status);
+    if (tracked >= 0) {
+      Timestamp& end = summary_.last_status_end[static_cast<size_t>(tracked)];
+      if (end == kNoTime || s.end_time > end) end = s.end_time;
+    }
+
+    // Counters.
+    auto pending = pending_.find(s.id);
+    if (pending != pending_.end()) {
+      pending_.erase(pending);
+      if (!baseline) Count(s);  // cannot be pending at the baseline
+      counted_now.insert(s.id);
+    } else if (!baseline && counted_now.count(s.id) == 0) {
+      const bool is_new = s.creation_time > old_watermark ||
+                          (s.creation_time == old_watermark &&
+                           at_watermark_.count(s.id) == 0);
+      if (is_new) {
+        Count(s);
+        counted_now.insert(s.id);
+      }
+    }
+
+    // Watermark bookkeeping.
+    if (s.creation_time > new_watermark) {
+      new_watermark = s.creation_time;
+      at_new_watermark.clear();
+    }
+    if (s.creation_time == new_watermark && new_watermark != old_watermark) {
+      at_new_watermark.push_back(s.id);
+    } else if (s.creation_time == old_watermark) {
+      at_old_watermark.push_back(s.id);
+    }
+  }
+
+  if (new_watermark != old_watermark) {
+    watermark_ = new_watermark;
+    at_watermark_.clear();
+    at_watermark_.insert(at_new_watermark.begin(), at_new_watermark.end());
+  } else {
+    at_watermark_.insert(at_old_watermark.begin(), at_old_watermark.end());
+  }
+
+  // Pending ids: everything active now; an id missing from the fetch ages
+  // out after kPendingMissLimit fetches in a row.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (active.count(it->first) == 0 && ++it->second >= kPendingMissLimit) {
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const Id& id : active) pending_[id] = 0;
+
+  // Running state comes from this fetch only, and from the status: a
+  // session with an unknown status and no end time is pending (counted when
+  // it finishes) but not running.
+  for (const JobSession& s : sessions) {
+    if (!IsActive(s.status) || active.count(s.id) == 0) continue;
+    if (best_running == nullptr || BetterRunning(s, *best_running)) {
+      best_running = &s;
+    }
+  }
+  summary_.running = best_running != nullptr;
+  summary_.running_start =
+      best_running != nullptr ? best_running->creation_time : kNoTime;
+  summary_.running_progress =
+      best_running != nullptr ? best_running->progress : 0;
+}
+
+}  // namespace vb365
