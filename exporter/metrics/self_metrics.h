@@ -1,0 +1,98 @@
+// The exporter's own metrics: API requests, auth, parse errors, refresh
+// failures and build info. They live across refreshes in a
+// prometheus::Registry (a Collectable served next to the snapshots).
+#pragma once
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace vb365 {
+
+// The fixed endpoint label values (client.h's ApiObserver); anything else is
+// reported as "other".
+inline constexpr std::array<std::string_view, 4> kApiEndpoints = {
+    "token", "service_instance", "jobs", "job_sessions"};
+
+// Counters of one server. The series are created once and their references
+// kept (Family::Add allocates and scans per call). Thread-safe: called by
+// the refresh workers and the token manager at once.
+class ServerSelfMetrics {
+ public:
+  ServerSelfMetrics(const std::string& server,
+                    prometheus::Family<prometheus::Counter>& requests,
+                    prometheus::Family<prometheus::Histogram>& durations,
+                    prometheus::Family<prometheus::Counter>& bytes,
+                    prometheus::Family<prometheus::Counter>& auth,
+                    prometheus::Family<prometheus::Counter>& auth_failures,
+                    prometheus::Family<prometheus::Counter>& parse_errors,
+                    prometheus::Family<prometheus::Counter>& refresh_failures);
+
+  // code: HTTP status, or 0 for a transport error (code="error").
+  void OnRequest(std::string_view endpoint, int code, double seconds,
+                 size_t response_bytes);
+  // grant: "password" or "refresh_token".
+  void OnAuth(std::string_view grant, bool ok);
+  void OnParseError(std::string_view endpoint);
+  void OnRefreshFailure();
+
+ private:
+  static constexpr size_t kOther = kApiEndpoints.size();
+  size_t EndpointIndex(std::string_view endpoint);
+  prometheus::Counter& RequestCounter(size_t endpoint, int code);
+
+  const std::string server_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  std::array<prometheus::Histogram*, kOther + 1> durations_{};
+  std::array<prometheus::Counter*, kOther + 1> bytes_{};
+  std::array<prometheus::Counter*, kOther + 1> parse_errors_{};
+  prometheus::Counter* auth_password_ = nullptr;
+  prometheus::Counter* auth_refresh_ = nullptr;
+  prometheus::Counter* auth_failures_ = nullptr;
+  prometheus::Counter* refresh_failures_ = nullptr;
+
+  std::once_flag other_once_;
+  std::function<void(ServerSelfMetrics*)> make_other_;
+
+  std::mutex mu_;  // guards request_counters_ (codes appear as they come)
+  std::map<std::pair<size_t, int>, prometheus::Counter*> request_counters_;
+};
+
+// The registry and one ServerSelfMetrics per server. ForServer is meant for
+// start-up (it locks); the returned object lives as long as this one.
+class SelfMetrics {
+ public:
+  SelfMetrics(const std::string& version, const std::string& revision);
+
+  ServerSelfMetrics& ForServer(const std::string& server);
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  // Buckets of vb365_api_request_duration_seconds.
+  static const prometheus::Histogram::BucketBoundaries& DurationBuckets();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Family<prometheus::Counter>& bytes_;
+  prometheus::Family<prometheus::Counter>& auth_;
+  prometheus::Family<prometheus::Counter>& auth_failures_;
+  prometheus::Family<prometheus::Counter>& parse_errors_;
+  prometheus::Family<prometheus::Counter>& refresh_failures_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
+
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<ServerSelfMetrics>> servers_;
+};
+
+}  // namespace vb365

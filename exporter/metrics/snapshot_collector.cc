@@ -1,0 +1,322 @@
+#include "metrics/snapshot_collector.h"
+
+#include <sstream>
+#include <utility>
+
+#include <prometheus/client_metric.h>
+#include <prometheus/text_serializer.h>
+
+namespace vb365 {
+
+const std::vector<SessionStatus> kFinishedStatusSet = {
+    SessionStatus::kSuccess,       SessionStatus::kWarning,
+    SessionStatus::kFailed,        SessionStatus::kStopped,
+    SessionStatus::kNotConfigured, SessionStatus::kDisconnected,
+    SessionStatus::kUnknown};
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+constexpr const char kCached[] = " (from the last background refresh)";
+
+// One family under construction.
+class Fam {
+ public:
+  Fam(const char* name, const std::string& help, MetricType type) {
+    f_.name = name;
+    f_.help = help + kCached;
+    f_.type = type;
+  }
+  void Add(Labels labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (f_.type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    f_.metric.push_back(std::move(m));
+  }
+  // Labels plus one more.
+  void Add(const Labels& labels, const char* name, std::string value,
+           double v) {
+    Labels l = labels;
+    l.push_back({name, std::move(value)});
+    Add(std::move(l), v);
+  }
+  MetricFamily Take() { return std::move(f_); }
+  bool empty() const { return f_.metric.empty(); }
+
+ private:
+  MetricFamily f_;
+};
+
+constexpr MetricType kGauge = MetricType::Gauge;
+constexpr MetricType kCounter = MetricType::Counter;
+
+struct Families {
+  // Per server.
+  Fam up{"vb365_up",
+         "1 when the last refresh logged in and read the job list, else 0",
+         kGauge};
+  Fam refresh_duration{"vb365_refresh_duration_seconds",
+                       "Wall time of the last refresh of this server", kGauge};
+  Fam last_success{"vb365_refresh_last_success_timestamp_seconds",
+                   "Unix time the last successful refresh of this server "
+                   "ended",
+                   kGauge};
+  Fam server_info{"vb365_server_info",
+                  "VB365 product version and REST API version in use; "
+                  "always 1",
+                  kGauge};
+  Fam jobs{"vb365_jobs", "Number of jobs exported (after the job filters)",
+           kGauge};
+  // Per job.
+  Fam job_info{"vb365_job_info",
+               "Descriptive labels of a backup job; always 1", kGauge};
+  Fam job_enabled{"vb365_job_enabled", "1 when the job is enabled, else 0",
+                  kGauge};
+  Fam last_run{"vb365_job_last_run_timestamp_seconds",
+               "Unix time of the job's last run as reported by the API",
+               kGauge};
+  Fam next_run{"vb365_job_next_run_timestamp_seconds",
+               "Unix time of the job's next scheduled run", kGauge};
+  Fam last_backup{"vb365_job_last_backup_timestamp_seconds",
+                  "Unix time of the job's last successful backup (lastBackup "
+                  "on API v7+, else the end of the latest Success session)",
+                  kGauge};
+  Fam running{"vb365_job_running",
+              "1 when a session of the job is Running or Queued, else 0",
+              kGauge};
+  Fam running_start{"vb365_job_running_session_start_timestamp_seconds",
+                    "Unix creation time of the running session", kGauge};
+  Fam running_progress{"vb365_job_running_session_progress",
+                       "Objects processed so far by the running session",
+                       kGauge};
+  Fam ls_status{"vb365_job_last_session_status",
+                "Status of the last finished session (state set: exactly one "
+                "is 1)",
+                kGauge};
+  Fam ls_start{"vb365_job_last_session_start_timestamp_seconds",
+               "Unix creation time of the last finished session", kGauge};
+  Fam ls_end{"vb365_job_last_session_end_timestamp_seconds",
+             "Unix end time of the last finished session", kGauge};
+  Fam ls_duration{"vb365_job_last_session_duration_seconds",
+                  "Duration of the last finished session", kGauge};
+  Fam ls_bytes{"vb365_job_last_session_transferred_bytes",
+               "Bytes transferred by the last finished session", kGauge};
+  Fam ls_objects{"vb365_job_last_session_processed_objects",
+                 "Objects processed by the last finished session", kGauge};
+  Fam ls_rate_bytes{"vb365_job_last_session_processing_rate_bytes_per_second",
+                    "Processing rate of the last finished session in bytes "
+                    "per second",
+                    kGauge};
+  Fam ls_rate_items{"vb365_job_last_session_processing_rate_items_per_second",
+                    "Processing rate of the last finished session in items "
+                    "per second",
+                    kGauge};
+  Fam ls_read{"vb365_job_last_session_read_rate_bytes_per_second",
+              "Read rate of the last finished session in bytes per second",
+              kGauge};
+  Fam ls_write{"vb365_job_last_session_write_rate_bytes_per_second",
+               "Write rate of the last finished session in bytes per second",
+               kGauge};
+  Fam ls_bottleneck{"vb365_job_last_session_bottleneck",
+                    "Bottleneck of the last finished session (state set: "
+                    "exactly one is 1)",
+                    kGauge};
+  Fam ls_retry{"vb365_job_last_session_retry_count",
+               "Retry count of the last finished session (API v6+)", kGauge};
+  Fam last_status{"vb365_job_last_status_timestamp_seconds",
+                  "Unix end time of the latest session that finished with "
+                  "this status; 0 when none was seen",
+                  kGauge};
+  Fam sessions_total{"vb365_job_sessions_total",
+                     "Sessions that finished while the exporter watched, by "
+                     "status (the first refresh is the baseline)",
+                     kCounter};
+  Fam bytes_total{"vb365_job_transferred_bytes_total",
+                  "Bytes transferred by sessions that finished while the "
+                  "exporter watched",
+                  kCounter};
+  Fam objects_total{"vb365_job_processed_objects_total",
+                    "Objects processed by sessions that finished while the "
+                    "exporter watched",
+                    kCounter};
+
+  std::vector<MetricFamily> Take() {
+    std::vector<MetricFamily> out;
+    for (Fam* f :
+         {&up, &refresh_duration, &last_success, &server_info, &jobs,
+          &job_info, &job_enabled, &last_run, &next_run, &last_backup,
+          &running, &running_start, &running_progress, &ls_status, &ls_start,
+          &ls_end, &ls_duration, &ls_bytes, &ls_objects, &ls_rate_bytes,
+          &ls_rate_items, &ls_read, &ls_write, &ls_bottleneck, &ls_retry,
+          &last_status, &sessions_total, &bytes_total, &objects_total}) {
+      if (!f->empty()) out.push_back(f->Take());
+    }
+    return out;
+  }
+};
+
+double Seconds(Timestamp t) { return TimestampSeconds(t); }
+
+void RenderJob(const std::string& server, const JobSummary& s,
+               Families* f) {
+  const Job& job = s.job;
+  const Labels base = {
+      {"server", server}, {"job_id", job.id}, {"job_name", job.name}};
+
+  {
+    Labels l = base;
+    l.push_back({"backup_type", job.backup_type});
+    l.push_back({"repository_id", job.repository_id});
+    l.push_back({"organization_id", job.organization_id});
+    f->job_info.Add(std::move(l), 1);
+  }
+  if (job.is_enabled.has_value()) {
+    f->job_enabled.Add(base, *job.is_enabled ? 1 : 0);
+  }
+  if (job.last_run != kNoTime) f->last_run.Add(base, Seconds(job.last_run));
+  if (job.next_run != kNoTime) f->next_run.Add(base, Seconds(job.next_run));
+  // lastBackup where the API sends it, else the end of the latest Success.
+  const Timestamp last_success_end = s.last_status_end[0];
+  if (job.last_backup != kNoTime) {
+    f->last_backup.Add(base, Seconds(job.last_backup));
+  } else if (last_success_end != kNoTime) {
+    f->last_backup.Add(base, Seconds(last_success_end));
+  }
+
+  f->running.Add(base, s.running ? 1 : 0);
+  if (s.running) {
+    if (s.running_start != kNoTime) {
+      f->running_start.Add(base, Seconds(s.running_start));
+    }
+    f->running_progress.Add(base, static_cast<double>(s.running_progress));
+  }
+
+  if (s.has_last_finished) {
+    const JobSession& ls = s.last_finished;
+    for (SessionStatus st : kFinishedStatusSet) {
+      // Any status outside the set (cannot be Running/Queued: finished)
+      // falls into Unknown so exactly one series is 1.
+      const bool in_set = ls.status != SessionStatus::kRunning &&
+                          ls.status != SessionStatus::kQueued;
+      const SessionStatus shown = in_set ? ls.status : SessionStatus::kUnknown;
+      f->ls_status.Add(base, "status", std::string(SessionStatusName(st)),
+                       shown == st ? 1 : 0);
+    }
+    if (ls.creation_time != kNoTime) {
+      f->ls_start.Add(base, Seconds(ls.creation_time));
+    }
+    f->ls_end.Add(base, Seconds(ls.end_time));
+    if (ls.creation_time != kNoTime && ls.end_time >= ls.creation_time) {
+      // Integer ticks first: the difference is exact.
+      f->ls_duration.Add(base, Seconds(ls.end_time - ls.creation_time));
+    }
+    if (ls.has_statistics) {
+      const SessionStatistics& st = ls.statistics;
+      f->ls_bytes.Add(base, static_cast<double>(st.transferred_data_bytes));
+      f->ls_objects.Add(base, static_cast<double>(st.processed_objects));
+      f->ls_rate_bytes.Add(base,
+                           static_cast<double>(st.processing_rate_bytes_ps));
+      f->ls_rate_items.Add(base,
+                           static_cast<double>(st.processing_rate_items_ps));
+      f->ls_read.Add(base, static_cast<double>(st.read_rate_bytes_ps));
+      f->ls_write.Add(base, static_cast<double>(st.write_rate_bytes_ps));
+      for (int b = 0; b < kBottleneckCount; ++b) {
+        const auto value = static_cast<Bottleneck>(b);
+        f->ls_bottleneck.Add(base, "bottleneck",
+                             std::string(BottleneckName(value)),
+                             st.bottleneck == value ? 1 : 0);
+      }
+    }
+    if (ls.retry_count >= 0) {
+      f->ls_retry.Add(base, static_cast<double>(ls.retry_count));
+    }
+  }
+
+  for (size_t i = 0; i < kTrackedEndStatuses.size(); ++i) {
+    const Timestamp end = s.last_status_end[i];
+    f->last_status.Add(base, "status",
+                       std::string(SessionStatusName(kTrackedEndStatuses[i])),
+                       end == kNoTime ? 0 : Seconds(end));
+  }
+
+  for (SessionStatus st : kFinishedStatusSet) {
+    f->sessions_total.Add(
+        base, "status", std::string(SessionStatusName(st)),
+        static_cast<double>(s.sessions_total[static_cast<size_t>(st)]));
+  }
+  f->bytes_total.Add(base, static_cast<double>(s.transferred_bytes_total));
+  f->objects_total.Add(base, static_cast<double>(s.processed_objects_total));
+}
+
+}  // namespace
+
+std::vector<MetricFamily> RenderSnapshots(
+    const std::vector<std::shared_ptr<const ServerSnapshot>>& snapshots) {
+  Families f;
+  for (const auto& snap : snapshots) {
+    if (!snap) continue;
+    const Labels server = {{"server", snap->server}};
+    f.up.Add(server, snap->up ? 1 : 0);
+    f.refresh_duration.Add(server, snap->refresh_duration_seconds);
+    if (snap->last_success != kNoTime) {
+      f.last_success.Add(server, Seconds(snap->last_success));
+    }
+    if (!snap->api_version.empty()) {
+      f.server_info.Add({{"server", snap->server},
+                         {"version", snap->product_version},
+                         {"api_version", snap->api_version}},
+                        1);
+    }
+    f.jobs.Add(server, static_cast<double>(snap->jobs.size()));
+    for (const JobSummary& job : snap->jobs) RenderJob(snap->server, job, &f);
+  }
+  return f.Take();
+}
+
+void SnapshotCollector::Publish(
+    std::shared_ptr<const ServerSnapshot> snapshot) {
+  if (!snapshot) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string key = snapshot->server;
+  snapshots_[key] = std::move(snapshot);
+}
+
+std::shared_ptr<const ServerSnapshot> SnapshotCollector::Get(
+    const std::string& server) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = snapshots_.find(server);
+  return it == snapshots_.end() ? nullptr : it->second;
+}
+
+std::vector<MetricFamily> SnapshotCollector::Collect() const {
+  std::vector<std::shared_ptr<const ServerSnapshot>> copy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    copy.reserve(snapshots_.size());
+    for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
+  }
+  return RenderSnapshots(copy);
+}
+
+std::string SerializeText(
+    const std::vector<const prometheus::Collectable*>& collectables) {
+  std::vector<MetricFamily> all;
+  for (const prometheus::Collectable* c : collectables) {
+    if (c == nullptr) continue;
+    std::vector<MetricFamily> part = c->Collect();
+    for (MetricFamily& f : part) all.push_back(std::move(f));
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, all);
+  return out.str();
+}
+
+}  // namespace vb365
