@@ -1,0 +1,480 @@
+// parse/Parser on fixture files and on malformed documents.
+#include "parse/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace vb365 {
+namespace {
+
+// Input with the kParsePadding readable bytes the parser needs.
+class Padded {
+ public:
+  explicit Padded(std::string_view json) : size_(json.size()) {
+    buf_.assign(json.data(), json.size());
+    buf_.append(kParsePadding, '\0');
+  }
+  const char* data() const { return buf_.data(); }
+  size_t size() const { return size_; }
+
+ private:
+  std::string buf_;
+  size_t size_;
+};
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(VB365_FIXTURES_DIR) + "/" + name,
+                   std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result<PageInfo> Sessions(Parser& p, std::string_view json,
+                          std::vector<JobSession>* out) {
+  const Padded in(json);
+  return p.ParseSessions(in.data(), in.size(), out);
+}
+
+Result<PageInfo> Jobs(Parser& p, std::string_view json, std::vector<Job>* out) {
+  const Padded in(json);
+  return p.ParseJobs(in.data(), in.size(), out);
+}
+
+Timestamp T(const char* text) { return ParseTimestamp(text).value(); }
+
+const Id kSeedJob = ParseId("b20cedd4-66b2-49b1-86de-a575dc67e83b");
+
+TEST(ParseSessions, SeedFixtureGivesExactlyItsValues) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(p, ReadFixture("seed_v3_jobsessions.json"), &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_FALSE(r->is_page);
+  EXPECT_EQ(r->count, 1);
+  EXPECT_FALSE(r->has_next);
+  ASSERT_EQ(out.size(), 1u);
+  const JobSession& s = out[0];
+  EXPECT_EQ(s.id, ParseId("a8cf9a63-64c3-4748-9c95-b1fbac0cce1d"));
+  EXPECT_EQ(s.id.hi, 0xa8cf9a6364c34748ULL);
+  EXPECT_EQ(s.id.lo, 0x9c95b1fbac0cce1dULL);
+  EXPECT_EQ(s.job_id, kSeedJob);  // from _links.job.href
+  EXPECT_EQ(s.creation_time, T("2019-02-04T16:49:22.8529769Z"));
+  EXPECT_EQ(s.creation_time, 1549298962LL * kTicksPerSecond + 8529769);
+  EXPECT_EQ(s.end_time, T("2019-02-04T16:50:21.3024288Z"));
+  EXPECT_EQ(s.end_time - s.creation_time, 584494519);  // 58.4494519 s
+  EXPECT_EQ(s.progress, 1);
+  EXPECT_EQ(s.status, SessionStatus::kSuccess);
+  EXPECT_TRUE(s.finished());
+  ASSERT_TRUE(s.has_statistics);
+  EXPECT_EQ(s.statistics.processing_rate_bytes_ps, 1683256);
+  EXPECT_EQ(s.statistics.processing_rate_items_ps, 20);
+  EXPECT_EQ(s.statistics.read_rate_bytes_ps, 5383429);
+  EXPECT_EQ(s.statistics.write_rate_bytes_ps, 26015396);
+  EXPECT_EQ(s.statistics.transferred_data_bytes, 98142970);
+  EXPECT_EQ(s.statistics.processed_objects, 1193);
+  EXPECT_EQ(s.statistics.bottleneck, Bottleneck::kSource);
+  EXPECT_EQ(s.retry_count, -1);  // v3 does not send it
+}
+
+TEST(ParseSessions, V8PageWithJobIdNullEndTimeAndFieldsInAnyOrder) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(p, ReadFixture("parse/v8_sessions_page.json"), &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->is_page);
+  EXPECT_EQ(r->offset, 0);
+  EXPECT_EQ(r->limit, 2);
+  EXPECT_EQ(r->count, 2);
+  EXPECT_TRUE(r->has_next);
+  ASSERT_EQ(out.size(), 2u);
+
+  const JobSession& running = out[0];
+  EXPECT_EQ(running.id, ParseId("11111111-2222-4333-8444-555555555555"));
+  // jobId wins over _links.job.href, and upper case is the same id.
+  EXPECT_EQ(running.job_id, kSeedJob);
+  EXPECT_EQ(running.creation_time, T("2024-05-06T07:08:09.123456Z"));
+  EXPECT_EQ(running.end_time, kNoTime);
+  EXPECT_FALSE(running.finished());
+  EXPECT_EQ(running.status, SessionStatus::kRunning);
+  EXPECT_EQ(running.progress, 42);
+  EXPECT_EQ(running.retry_count, 0);
+  EXPECT_EQ(running.statistics.transferred_data_bytes, 5000);
+  EXPECT_EQ(running.statistics.bottleneck, Bottleneck::kDetecting);
+
+  const JobSession& warning = out[1];
+  EXPECT_EQ(warning.status, SessionStatus::kWarning);
+  EXPECT_EQ(warning.job_id, kSeedJob);
+  EXPECT_EQ(warning.end_time, kNoTime);  // absent
+  EXPECT_EQ(warning.retry_count, 2);
+  EXPECT_EQ(warning.statistics.bottleneck, Bottleneck::kUnknown);  // "Proxy"
+  EXPECT_EQ(warning.statistics.transferred_data_bytes, INT64_MAX);
+  EXPECT_EQ(warning.statistics.processing_rate_bytes_ps, 0);  // absent
+}
+
+TEST(ParseSessions, V6PageWithRelativeLinksPlaceholderEndAndUnknownStatus) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(p, ReadFixture("parse/v6_sessions_page.json"), &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->is_page);
+  EXPECT_EQ(r->offset, 30);
+  EXPECT_EQ(r->limit, 30);
+  EXPECT_EQ(r->count, 1);
+  EXPECT_FALSE(r->has_next);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].job_id, ParseId("c0ffee00-1234-4abc-8def-0123456789ab"));
+  EXPECT_EQ(out[0].creation_time, T("2022-01-31T16:39:24.008771Z"));
+  EXPECT_EQ(out[0].end_time, kNoTime);  // 0001-01-01T00:00:00
+  EXPECT_EQ(out[0].status, SessionStatus::kUnknown);  // "Updating"
+  EXPECT_EQ(out[0].statistics.bottleneck, Bottleneck::kNA);
+  EXPECT_EQ(out[0].retry_count, 0);
+}
+
+TEST(ParseSessions, JobIdFromEscapedAbsoluteHrefWithQuery) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(
+      p,
+      R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Failed",)"
+      R"("_links":{"job":{"href":"https:\/\/h:4443\/v3\/jobs\/)"
+      R"(b20cedd4-66b2-49b1-86de-a575dc67e83b\/?a=b"}}}])",
+      &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].job_id, kSeedJob);
+  EXPECT_EQ(out[0].id, ParseId("x"));
+  EXPECT_FALSE(out[0].has_statistics);
+}
+
+TEST(ParseSessions, EmptyArrayAndEmptyPageAreOk) {
+  Parser p;
+  std::vector<JobSession> out;
+  auto r = Sessions(p, " [ ] \n", &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_FALSE(r->is_page);
+  EXPECT_EQ(r->count, 0);
+  r = Sessions(p, R"({"offset":0,"limit":30,"results":[]})", &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->is_page);
+  EXPECT_EQ(r->count, 0);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(ParseSessions, AppendsAfterExistingElementsAndReusesTheParser) {
+  Parser p;
+  std::vector<JobSession> out;
+  const std::string seed = ReadFixture("seed_v3_jobsessions.json");
+  ASSERT_TRUE(Sessions(p, ReadFixture("parse/v8_sessions_page.json"), &out).ok());
+  const auto r = Sessions(p, seed, &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->count, 1);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].status, SessionStatus::kRunning);
+  EXPECT_EQ(out[2].statistics.transferred_data_bytes, 98142970);
+}
+
+struct BadCase {
+  const char* name;
+  std::string json;
+  std::string error;  // expected substring
+};
+
+// The seed with one value replaced.
+std::string SeedWith(const std::string& from, const std::string& to) {
+  std::string s = ReadFixture("seed_v3_jobsessions.json");
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
+  const std::string seed = ReadFixture("seed_v3_jobsessions.json");
+  const BadCase cases[] = {
+      {"number as string",
+       SeedWith("\"transferredDataBytes\": 98142970",
+                "\"transferredDataBytes\": \"98142970\""),
+       "[0].statistics.transferredDataBytes: expected integer"},
+      {"fraction", SeedWith("\"progress\": 1", "\"progress\": 1.5"),
+       "[0].progress: expected integer"},
+      {"exponent", SeedWith("\"processedObjects\": 1193", "\"processedObjects\": 1e3"),
+       "[0].statistics.processedObjects: expected integer"},
+      {"overflow",
+       SeedWith("\"readRateBytesPS\": 5383429",
+                "\"readRateBytesPS\": 9223372036854775808"),
+       "[0].statistics.readRateBytesPS: expected integer"},
+      {"leading zero", SeedWith("\"progress\": 1", "\"progress\": 01"),
+       "[0].progress: expected integer"},
+      {"bool as integer", SeedWith("\"progress\": 1", "\"progress\": true"),
+       "[0].progress: expected integer"},
+      {"id as number",
+       SeedWith("\"id\": \"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d\"", "\"id\": 7"),
+       "[0].id: expected string"},
+      {"id missing",
+       SeedWith("\"id\": \"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d\",", ""),
+       "[0].id: missing"},
+      {"creationTime missing",
+       SeedWith("\"creationTime\": \"2019-02-04T16:49:22.8529769Z\",", ""),
+       "[0].creationTime: missing"},
+      {"creationTime null",
+       SeedWith("\"2019-02-04T16:49:22.8529769Z\"", "null"),
+       "[0].creationTime: expected ISO 8601 timestamp"},
+      {"creationTime bad month",
+       SeedWith("2019-02-04T16:49:22.8529769Z", "2019-13-04T16:49:22.8529769Z"),
+       "[0].creationTime: expected ISO 8601 timestamp"},
+      {"endTime 8 digits",
+       SeedWith("2019-02-04T16:50:21.3024288Z", "2019-02-04T16:50:21.30242880Z"),
+       "[0].endTime: expected ISO 8601 timestamp"},
+      {"endTime number", SeedWith("\"2019-02-04T16:50:21.3024288Z\"", "0"),
+       "[0].endTime: expected ISO 8601 timestamp"},
+      {"status missing", SeedWith("\"status\": \"Success\",", ""),
+       "[0].status: missing"},
+      {"status null", SeedWith("\"status\": \"Success\"", "\"status\": null"),
+       "[0].status: expected string"},
+      {"bottleneck number",
+       SeedWith("\"bottleneck\": \"Source\"", "\"bottleneck\": 3"),
+       "[0].statistics.bottleneck: expected string"},
+      {"statistics array", SeedWith("\"statistics\": {", "\"statistics\": [{"),
+       "[0].statistics: expected object"},
+      {"href number",
+       SeedWith("\"https://support.east.local:4443/v3/jobs/"
+                "b20cedd4-66b2-49b1-86de-a575dc67e83b\"",
+                "1"),
+       "[0]._links.job.href: expected string"},
+      {"element not an object", "[{\"id\":\"x\",\"creationTime\":"
+                                "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}, 1]",
+       "[1]: expected object"},
+      {"top-level scalar", "5", "expected an array or a page object"},
+      {"top-level string", "\"[]\"", "expected an array or a page object"},
+      {"empty input", "", "invalid JSON"},
+      {"whitespace only", "  \n", "invalid JSON"},
+      {"truncated", seed.substr(0, seed.size() / 2), "invalid JSON"},
+      {"truncated after last element", seed.substr(0, seed.rfind(']')),
+       "invalid JSON"},
+      {"unclosed string", "[{\"id\":\"abc", "invalid JSON"},
+      // A root array must end with ']': simdjson rejects the rest up front.
+      {"trailing garbage", seed + " x", "invalid JSON"},
+      {"second document", seed + seed, "trailing content"},
+      {"extra bracket", seed + "]", "trailing content"},
+      {"missing value", "[{\"id\": }]", "[0].id: expected string"},
+      {"missing colon", "[{\"id\" \"x\"}]", "invalid JSON"},
+      {"bad literal", SeedWith("\"progress\": 1", "\"progress\": nul"),
+       "[0].progress: expected integer"},
+      {"page without results", R"({"offset":0,"limit":30})", "results: missing"},
+      {"page results null", R"({"results":null})", "results: expected array"},
+      {"page offset string", R"({"offset":"0","results":[]})",
+       "offset: expected integer"},
+      {"page links array", R"({"results":[],"_links":[]})",
+       "_links: expected object"},
+      {"error body", R"({"message":"Access denied"})", "results: missing"},
+      {"invalid utf-8", "[\"\xff\"]", "invalid JSON"},
+  };
+  Parser p;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<JobSession> out(1);
+    out[0].progress = 1234;  // a sentinel the call must not touch
+    const auto r = Sessions(p, c.json, &out);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find(c.error), std::string::npos)
+        << "error: " << r.error() << "\nwanted: " << c.error;
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].progress, 1234);
+  }
+  // The parser is still usable after every failure.
+  std::vector<JobSession> out;
+  ASSERT_TRUE(Sessions(p, seed, &out).ok());
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(ParseSessions, ErrorNamesTheElementIndexInAPageAndRollsBackAll) {
+  std::string seed_elem = ReadFixture("seed_v3_jobsessions.json");
+  seed_elem = seed_elem.substr(seed_elem.find('{'));
+  seed_elem = seed_elem.substr(0, seed_elem.rfind('}') + 1);
+  std::string json = R"({"offset":0,"limit":100,"results":[)";
+  for (int i = 0; i < 13; ++i) {
+    if (i > 0) json += ',';
+    std::string e = seed_elem;
+    if (i == 12) {
+      e.replace(e.find("98142970"), 8, "\"98142970\"");
+    }
+    json += e;
+  }
+  json += "]}";
+  Parser p;
+  std::vector<JobSession> out(3);
+  const auto r = Sessions(p, json, &out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "results[12].statistics.transferredDataBytes: expected integer");
+  EXPECT_EQ(out.size(), 3u);
+}
+
+TEST(ParseSessions, NullOptionalFieldsAreAbsent) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(
+      p,
+      R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Success",)"
+      R"("endTime":null,"progress":null,"retryCount":null,"details":null,)"
+      R"("statistics":null,"jobId":null,"_links":null}])",
+      &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].end_time, kNoTime);
+  EXPECT_FALSE(out[0].has_statistics);
+  EXPECT_EQ(out[0].retry_count, -1);
+  EXPECT_TRUE(out[0].job_id.empty());
+  EXPECT_FALSE(out[0].finished());  // no end time
+}
+
+TEST(ParseJobs, V6ArrayWithNullsEscapesAndPlaceholders) {
+  Parser p;
+  std::vector<Job> out;
+  const auto r = Jobs(p, ReadFixture("parse/v6_jobs.json"), &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_FALSE(r->is_page);
+  EXPECT_EQ(r->count, 3);
+  ASSERT_EQ(out.size(), 3u);
+
+  const Job& a = out[0];
+  EXPECT_EQ(a.id, "c0ffee00-1234-4abc-8def-0123456789ab");
+  EXPECT_EQ(a.key, ParseId(a.id));
+  EXPECT_EQ(a.name, "Mail \"Exchange\" \u2013 \u00dcn\u00efcode");
+  EXPECT_EQ(a.backup_type, "EntireOrganization");
+  EXPECT_EQ(a.repository_id, "6e2a0d5c-1111-4c2f-9d4e-0123456789ab");
+  EXPECT_EQ(a.is_enabled, std::optional<bool>(true));
+  EXPECT_EQ(a.last_run, T("2022-01-31T16:39:24.008771Z"));
+  EXPECT_EQ(a.next_run, T("2022-02-01T21:00:00Z"));
+  EXPECT_EQ(a.last_backup, kNoTime);
+  EXPECT_EQ(a.last_status, std::optional<SessionStatus>(SessionStatus::kSuccess));
+
+  const Job& b = out[1];
+  EXPECT_EQ(b.id, "not-a-uuid-job");
+  EXPECT_EQ(b.key, ParseId("not-a-uuid-job"));
+  EXPECT_EQ(b.backup_type, "");
+  EXPECT_EQ(b.repository_id, "");
+  EXPECT_FALSE(b.is_enabled.has_value());
+  EXPECT_EQ(b.last_run, kNoTime);
+  EXPECT_EQ(b.next_run, kNoTime);
+  EXPECT_FALSE(b.last_status.has_value());
+
+  const Job& c = out[2];
+  EXPECT_EQ(c.last_run, kNoTime);  // year-1 placeholder
+  EXPECT_EQ(c.next_run, T("2017-04-04T07:07:21.3994255Z"));
+  EXPECT_EQ(c.is_enabled, std::optional<bool>(false));
+  EXPECT_EQ(c.last_status, std::optional<SessionStatus>(SessionStatus::kUnknown));
+}
+
+TEST(ParseJobs, V8PageWithNullNextLink) {
+  Parser p;
+  std::vector<Job> out;
+  const auto r = Jobs(p, ReadFixture("parse/v8_jobs_page.json"), &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->is_page);
+  EXPECT_EQ(r->limit, 30);
+  EXPECT_EQ(r->count, 1);
+  EXPECT_FALSE(r->has_next);  // "next": null
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].name, "Teams");
+  EXPECT_EQ(out[0].organization_id, "0a0a0a0a-0000-4000-8000-000000000002");
+  EXPECT_EQ(out[0].repository_id, "");
+  EXPECT_EQ(out[0].last_backup, T("2024-05-05T07:08:09.1234567Z"));
+  EXPECT_EQ(out[0].next_run, kNoTime);
+  EXPECT_EQ(out[0].last_status, std::optional<SessionStatus>(SessionStatus::kFailed));
+}
+
+TEST(ParseJobs, MalformedJobsNameTheFieldAndLeaveOutputUntouched) {
+  const BadCase cases[] = {
+      {"isEnabled as string", R"([{"id":"a","isEnabled":"true"}])",
+       "[0].isEnabled: expected boolean"},
+      {"id missing", R"([{"id":"a"},{"name":"b"}])", "[1].id: missing"},
+      {"id null", R"([{"id":null}])", "[0].id: expected string"},
+      {"name number", R"({"results":[{"id":"a","name":5}]})",
+       "results[0].name: expected string"},
+      {"lastRun garbage", R"([{"id":"a","lastRun":"yesterday"}])",
+       "[0].lastRun: expected ISO 8601 timestamp"},
+      {"lastStatus number", R"([{"id":"a","lastStatus":1}])",
+       "[0].lastStatus: expected string"},
+      {"trailing garbage", R"([{"id":"a"}] {})", "invalid JSON"},
+      {"trailing array", R"([{"id":"a"}] [])", "trailing content"},
+  };
+  Parser p;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Job> out(1);
+    out[0].name = "sentinel";
+    const auto r = Jobs(p, c.json, &out);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find(c.error), std::string::npos)
+        << "error: " << r.error() << "\nwanted: " << c.error;
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].name, "sentinel");
+  }
+}
+
+TEST(ParseToken, ReadsTheTokensAndIgnoresTheRest) {
+  Parser p;
+  const Padded in(
+      R"({"access_token":"AAA.bbb","token_type":"bearer","expires_in":3600,)"
+      R"("refresh_token":"RRR\/1","userName":"DOMAIN\\user",)"
+      R"(".issued":"Sun, 29 Nov 2026 10:00:00 GMT","extra":{"a":[1,2]}})");
+  const auto r = p.ParseToken(in.data(), in.size());
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->access_token, "AAA.bbb");
+  EXPECT_EQ(r->refresh_token, "RRR/1");
+  EXPECT_EQ(r->expires_in_seconds, 3600);
+}
+
+TEST(ParseToken, ErrorsNameTheFieldButNeverTheSecret) {
+  Parser p;
+  const struct {
+    const char* json;
+    const char* error;
+  } cases[] = {
+      {R"({"access_token":"s3cr3t-token","expires_in":"3600"})",
+       "expires_in: expected integer"},
+      {R"({"access_token":"s3cr3t-token"})", "expires_in: missing"},
+      {R"({"refresh_token":"s3cr3t-token","expires_in":1})",
+       "access_token: missing"},
+      {R"({"access_token":5,"expires_in":1})", "access_token: expected string"},
+      {R"({"error":"invalid_grant","error_description":"s3cr3t-token"})",
+       "access_token: missing"},
+      {R"({"access_token":"s3cr3t-token","expires_in":1} x)", "invalid JSON"},
+      {R"({"access_token":"s3cr3t-token","expires_in":1} {})",
+       "trailing content"},
+      {R"([])", "expected an object"},
+      {R"({"access_token":"s3cr3t-token",)", "invalid JSON"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.json);
+    const Padded in(c.json);
+    const auto r = p.ParseToken(in.data(), in.size());
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find(c.error), std::string::npos) << r.error();
+    EXPECT_EQ(r.error().find("s3cr3t"), std::string::npos) << r.error();
+  }
+}
+
+TEST(ParseServiceInstance, ReadsVersion) {
+  Parser p;
+  const Padded in(
+      R"({"installationId":"00000000-0000-0000-0000-000000000000","version":"8.0.3.1044"})");
+  const auto r = p.ParseServiceInstance(in.data(), in.size());
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->version, "8.0.3.1044");
+  const Padded bad(R"({"version":8})");
+  const auto e = p.ParseServiceInstance(bad.data(), bad.size());
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error(), "version: expected string");
+  const Padded none(R"({})");
+  EXPECT_FALSE(p.ParseServiceInstance(none.data(), none.size()).ok());
+}
+
+}  // namespace
+}  // namespace vb365
