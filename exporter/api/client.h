@@ -1,7 +1,7 @@
 // The typed VB365 client: versions, token, paging, the endpoint per version.
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,7 +33,9 @@ class ApiObserver {
 // What one read of a job's sessions returned.
 struct SessionsFetch {
   std::vector<JobSession> sessions;
-  bool complete_history = false;  // v3/v4: the whole history came back
+  // The whole history came back: v3/v4 always, v5/v6 (every page of the
+  // per-job endpoint) and v7/v8 when no lower bound was given.
+  bool complete_history = false;
   size_t bytes = 0;               // response bytes read, all pages
 };
 
@@ -41,8 +43,10 @@ struct SessionsFetch {
 // several workers at once; they share one cached token.
 class Client {
  public:
+  // observer may be null. `clock` drives token expiry (tests inject one).
   Client(const ServerConfig& config, Transport* transport,
-         ApiObserver* observer);
+         ApiObserver* observer,
+         TokenManager::Clock clock = &std::chrono::steady_clock::now);
 
   // With api_version auto, probes GET /vN/ServiceInstance without a token,
   // v8 down to v3: the first that does not answer 404 wins. Cached after
@@ -50,12 +54,15 @@ class Client {
   Result<ApiVersion> Version();
   // Product version from /ServiceInstance ("" when unavailable).
   Result<ServiceInstance> GetServiceInstance();
-  // Every job, all pages.
+  // Every job, all pages (v8: limit=1000&offset=N until a page is shorter
+  // than the limit the server reports and has no next link).
   Result<std::vector<Job>> ListJobs();
   // The sessions of one job. v3/v4: /Jobs/{id}/JobSessions (whole history).
   // v5/v6: /Jobs/{id}/JobSessions paged. v7/v8:
   // /JobSessions?jobId=..&endTimeLowerBound=.. paged (lower_bound kNoTime:
   // no bound). A 404 gives an Error whose message starts with "not found".
+  // Sessions of other jobs (a server that ignores jobId) are dropped.
+  // Every request that gets 401 is retried once after a new login.
   Result<SessionsFetch> ListSessions(const Job& job, Timestamp lower_bound);
 
   // Forget the detected version (after the server stopped answering).
@@ -63,12 +70,34 @@ class Client {
   const ServerConfig& config() const { return config_; }
 
  private:
+  struct Target {
+    ApiVersion version;
+    std::string base_url;  // url + "/vN"
+    std::shared_ptr<TokenManager> tokens;
+  };
+  // The version, its base URL and the token manager, probing if needed.
+  Result<Target> Prepare();
+  // GET base_url + path_query with a bearer token; one re-login and retry
+  // on 401. Non-2xx and transport failures become Errors.
+  Result<HttpResponse> Get(const Target& target, std::string_view endpoint,
+                           const std::string& path_query);
+  // Reads every page of a collection into *out; returns the bytes read.
+  // `parse` appends one page's elements to *out.
+  template <typename T, typename ParseFn, typename FilterFn>
+  Result<size_t> ReadAll(const Target& target, std::string_view endpoint,
+                         const std::string& path, bool send_paging,
+                         ParseFn parse, FilterFn keep, std::vector<T>* out);
+  void Observe(std::string_view endpoint, const HttpResponse& response);
+
   const ServerConfig config_;
   Transport* transport_;
   ApiObserver* observer_;
-  std::mutex mu_;
+  const TokenManager::Clock clock_;
+  std::mutex mu_;  // held while probing, so concurrent callers probe once
   ApiVersion version_ = ApiVersion::kAuto;  // guarded by mu_
-  std::unique_ptr<TokenManager> tokens_;    // created once version is known
+  // Created once the version is known; shared so that ResetVersion cannot
+  // pull it from under a request in flight. Guarded by mu_.
+  std::shared_ptr<TokenManager> tokens_;
 };
 
 }  // namespace vb365

@@ -22,21 +22,37 @@ class TokenManager {
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
   // base_url ends with /vN (no trailing slash). v7 and v8 get
-  // disable_antiforgery_token=true in the form.
+  // disable_antiforgery_token=true in the form. observer may be null.
   TokenManager(std::string base_url, ApiVersion version, std::string username,
                Secret password, Transport* transport, ApiObserver* observer,
                Clock clock = &std::chrono::steady_clock::now);
 
   // A token valid now: the cached one, a refreshed one when less than a
-  // tenth of its lifetime (at most 60 s) is left, or a new login. While a
-  // 429 back-off runs, returns an Error without calling the server.
+  // tenth of its lifetime (at most 60 s) is left, or a new login. A failed
+  // refresh falls back to a password login; when both fail while the cached
+  // token has not expired yet, that token is returned and the next attempt
+  // waits a few seconds.
+  //
+  // Back-off: a 429 from /Token (Retry-After honoured, else 5 s doubling up
+  // to 5 min) and a rejected password (400/401: repeated bad logins can lock
+  // the account) make Token() return an Error without calling the server
+  // until the back-off ends, unless the cached token is still valid.
   Result<std::string> Token();
-  // A request made with `token` got 401: drop it (if still the current one)
-  // so the next Token() logs in again.
+  // A request made with `token` got 401: drop it and its refresh token (if
+  // still the current one) so the next Token() logs in with the password.
   void Invalidate(const std::string& token);
 
+  // Password logins and refresh-grant requests sent so far (for tests and
+  // debugging; the observer is the metrics path).
+  int logins() const;
+  int refreshes() const;
+
  private:
-  Result<std::string> RequestToken(bool refresh);  // called with mu_ held
+  // Both called with mu_ held. On success store the new token pair.
+  Result<std::string> RequestToken(bool refresh,
+                                   std::chrono::steady_clock::time_point now);
+  void StartBackoff(double retry_after_seconds,
+                    std::chrono::steady_clock::time_point now);
 
   const std::string base_url_;
   const ApiVersion version_;
@@ -46,12 +62,16 @@ class TokenManager {
   ApiObserver* observer_;
   Clock clock_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::string access_token_;
   std::string refresh_token_;
   std::chrono::steady_clock::time_point expires_at_{};
   std::chrono::steady_clock::time_point refresh_at_{};
   std::chrono::steady_clock::time_point backoff_until_{};
+  int backoff_failures_ = 0;  // consecutive 429s / rejected passwords
+  std::string last_error_;    // why the back-off started
+  int logins_ = 0;
+  int refreshes_ = 0;
 };
 
 }  // namespace vb365

@@ -1,0 +1,280 @@
+#include "api/client.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "api/http_util.h"
+#include "api/thread_parser.h"
+#include "common/log.h"
+#include "parse/parser.h"
+
+namespace vb365 {
+
+Parser& ThreadParser() {
+  thread_local Parser parser;
+  return parser;
+}
+
+namespace {
+
+// Large pages: few round trips, and far below the API's maximum of 10,000.
+constexpr int64_t kPageLimit = 1000;
+// A server whose offsets never advance must not keep us paging forever.
+constexpr int kMaxPages = 100000;
+
+std::string VersionPath(ApiVersion v) {
+  return "/v" + std::to_string(static_cast<int>(v));
+}
+
+void EnsurePadding(std::string* body) {
+  if (body->capacity() < body->size() + kParsePadding) {
+    body->reserve(body->size() + kParsePadding);
+  }
+}
+
+std::string AppendQuery(const std::string& path, std::string_view params) {
+  return path + (path.find('?') == std::string::npos ? "?" : "&") +
+         std::string(params);
+}
+
+}  // namespace
+
+Client::Client(const ServerConfig& config, Transport* transport,
+               ApiObserver* observer, TokenManager::Clock clock)
+    : config_(config),
+      transport_(transport),
+      observer_(observer),
+      clock_(std::move(clock)),
+      version_(config.api_version) {}
+
+void Client::Observe(std::string_view endpoint, const HttpResponse& response) {
+  if (observer_ != nullptr) {
+    observer_->OnRequest(endpoint, response.status, response.elapsed_seconds,
+                         response.body.size());
+  }
+  if (LogEnabled(LogLevel::kDebug)) {
+    Log(LogLevel::kDebug, "api request",
+        {{"server", config_.name},
+         {"endpoint", endpoint},
+         {"code", std::to_string(response.status)},
+         {"seconds", std::to_string(response.elapsed_seconds)},
+         {"bytes", std::to_string(response.body.size())}});
+  }
+}
+
+Result<ApiVersion> Client::Version() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (version_ != ApiVersion::kAuto) return version_;
+  for (int n = 8; n >= 3; --n) {
+    auto v = static_cast<ApiVersion>(n);
+    HttpRequest request;
+    request.url = config_.url + VersionPath(v) + "/ServiceInstance";
+    HttpResponse response = transport_->Send(request);
+    Observe("service_instance", response);
+    if (response.status == 404) continue;
+    if (response.status == 0) {
+      return Error{"version probe " + request.url + ": " + response.error};
+    }
+    if ((response.status >= 200 && response.status <= 299) ||
+        response.status == 401 || response.status == 403) {
+      version_ = v;
+      Log(LogLevel::kInfo, "API version detected",
+          {{"server", config_.name}, {"api_version", ApiVersionName(v)}});
+      return v;
+    }
+    return Error{"version probe " + request.url + ": HTTP " +
+                 std::to_string(response.status)};
+  }
+  return Error{"no API version v3..v8 is served at " + config_.url +
+               " (every /vN/ServiceInstance answered 404)"};
+}
+
+void Client::ResetVersion() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config_.api_version != ApiVersion::kAuto) return;
+  version_ = ApiVersion::kAuto;
+  tokens_.reset();
+}
+
+Result<Client::Target> Client::Prepare() {
+  Result<ApiVersion> version = Version();
+  if (!version.ok()) return Error{version.error()};
+  std::lock_guard<std::mutex> lock(mu_);
+  Target target;
+  target.version = *version;
+  target.base_url = config_.url + VersionPath(*version);
+  if (tokens_ == nullptr) {
+    tokens_ = std::make_shared<TokenManager>(
+        target.base_url, *version, config_.username, config_.password,
+        transport_, observer_, clock_);
+  }
+  target.tokens = tokens_;
+  return target;
+}
+
+Result<HttpResponse> Client::Get(const Target& target,
+                                 std::string_view endpoint,
+                                 const std::string& path_query) {
+  HttpResponse response;
+  for (int attempt = 0;; ++attempt) {
+    Result<std::string> token = target.tokens->Token();
+    if (!token.ok()) return Error{token.error()};
+    HttpRequest request;
+    request.url = target.base_url + path_query;
+    request.headers.emplace_back("Authorization", "Bearer " + *token);
+    response = transport_->Send(request);
+    Observe(endpoint, response);
+    if (response.status != 401) break;
+    if (attempt > 0) {
+      return Error{std::string(endpoint) +
+                   ": HTTP 401 again after a new login (GET " + path_query +
+                   ")"};
+    }
+    // Expired or revoked token (the body may be empty): log in once more.
+    Log(LogLevel::kInfo, "token rejected, logging in again",
+        {{"server", config_.name}, {"endpoint", endpoint}});
+    target.tokens->Invalidate(*token);
+  }
+  if (response.status == 0) {
+    return Error{std::string(endpoint) + ": " + response.error};
+  }
+  if (response.status == 404) {
+    return Error{"not found: GET " + path_query};
+  }
+  if (response.status < 200 || response.status > 299) {
+    std::string message = std::string(endpoint) + ": HTTP " +
+                          std::to_string(response.status);
+    std::string detail = http::ErrorBodyMessage(
+        response.body, 200, {config_.password.Reveal()});
+    if (!detail.empty()) message += ": " + detail;
+    return Error{std::move(message)};
+  }
+  EnsurePadding(&response.body);
+  return response;
+}
+
+template <typename T, typename ParseFn, typename FilterFn>
+Result<size_t> Client::ReadAll(const Target& target, std::string_view endpoint,
+                               const std::string& path, bool send_paging,
+                               ParseFn parse, FilterFn keep,
+                               std::vector<T>* out) {
+  size_t bytes = 0;
+  int64_t offset = 0;
+  int64_t limit = kPageLimit;
+  for (int pages = 0; pages < kMaxPages; ++pages) {
+    std::string path_query = path;
+    if (send_paging) {
+      path_query = AppendQuery(path, "limit=" + std::to_string(limit) +
+                                         "&offset=" + std::to_string(offset));
+    }
+    Result<HttpResponse> response = Get(target, endpoint, path_query);
+    if (!response.ok()) return Error{response.error()};
+    bytes += response->body.size();
+    size_t before = out->size();
+    Result<PageInfo> info =
+        parse(ThreadParser(), response->body.data(), response->body.size(),
+              out);
+    if (!info.ok()) {
+      if (observer_ != nullptr) observer_->OnParseError(endpoint);
+      return Error{std::string(endpoint) + ": malformed response to GET " +
+                   path_query + ": " + http::Sanitize(info.error(), 200)};
+    }
+    out->erase(std::remove_if(out->begin() + before, out->end(),
+                              [&](const T& item) { return !keep(item); }),
+               out->end());
+    if (!info->is_page) return bytes;  // a plain array is the whole set
+    // Stop at an empty page, or when the page is shorter than the limit the
+    // server reports and there is no next link. A server that caps the
+    // limit below what we asked reports its own limit, so full pages
+    // continue; a next link always continues.
+    int64_t count = info->count;
+    if (count <= 0) return bytes;
+    bool full = info->limit > 0 && count >= info->limit;
+    if (!full && !info->has_next) return bytes;
+    if (!send_paging) {
+      // The server pages without being asked (older versions): ask for the
+      // rest in large pages.
+      send_paging = true;
+    }
+    offset += count;
+  }
+  return Error{std::string(endpoint) + ": more than " +
+               std::to_string(kMaxPages) + " pages at GET " + path};
+}
+
+Result<ServiceInstance> Client::GetServiceInstance() {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return Error{target.error()};
+  Result<HttpResponse> response =
+      Get(*target, "service_instance", "/ServiceInstance");
+  if (!response.ok()) return Error{response.error()};
+  Result<ServiceInstance> parsed = ThreadParser().ParseServiceInstance(
+      response->body.data(), response->body.size());
+  if (!parsed.ok()) {
+    if (observer_ != nullptr) observer_->OnParseError("service_instance");
+    return Error{"service_instance: malformed response: " +
+                 http::Sanitize(parsed.error(), 200)};
+  }
+  return parsed;
+}
+
+Result<std::vector<Job>> Client::ListJobs() {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return Error{target.error()};
+  std::vector<Job> jobs;
+  bool paged = target->version >= ApiVersion::kV8;
+  Result<size_t> read = ReadAll(
+      *target, "jobs", "/Jobs", paged,
+      [](Parser& p, const char* data, size_t size, std::vector<Job>* out) {
+        return p.ParseJobs(data, size, out);
+      },
+      [](const Job&) { return true; }, &jobs);
+  if (!read.ok()) return Error{read.error()};
+  return jobs;
+}
+
+Result<SessionsFetch> Client::ListSessions(const Job& job,
+                                           Timestamp lower_bound) {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return Error{target.error()};
+  const ApiVersion v = target->version;
+  const Id job_key = job.key.empty() ? ParseId(job.id) : job.key;
+
+  SessionsFetch fetch;
+  std::string path;
+  bool paged = false;
+  bool filter_by_job = false;
+  if (v <= ApiVersion::kV4) {
+    path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
+    fetch.complete_history = true;
+  } else if (v <= ApiVersion::kV6) {
+    path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
+    paged = true;
+    fetch.complete_history = true;
+  } else {
+    path = "/JobSessions?jobId=" + http::UrlEncode(job.id);
+    if (lower_bound != kNoTime) {
+      path += "&endTimeLowerBound=" +
+              http::UrlEncode(FormatTimestamp(lower_bound));
+    }
+    paged = true;
+    filter_by_job = true;
+    fetch.complete_history = lower_bound == kNoTime;
+  }
+  Result<size_t> read = ReadAll(
+      *target, "job_sessions", path, paged,
+      [](Parser& p, const char* data, size_t size,
+         std::vector<JobSession>* out) {
+        return p.ParseSessions(data, size, out);
+      },
+      [&](const JobSession& s) {
+        // A session whose job cannot be told is kept.
+        return !filter_by_job || s.job_id.empty() || s.job_id == job_key;
+      },
+      &fetch.sessions);
+  if (!read.ok()) return Error{read.error()};
+  fetch.bytes = *read;
+  return fetch;
+}
+
+}  // namespace vb365

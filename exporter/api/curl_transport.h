@@ -1,0 +1,61 @@
+// The production Transport: libcurl easy handles kept in a pool, so TCP
+// connections and TLS sessions are reused from one request to the next.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/transport.h"
+#include "config/config.h"
+
+namespace vb365 {
+
+struct CurlTransportOptions {
+  TlsConfig tls;  // ca_file empty: the system trust store
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{30'000};  // whole request
+  // Requests in flight at once; further callers of Send wait for a slot.
+  int max_connections = 8;
+  // A larger body fails the request instead of exhausting memory.
+  size_t max_body_bytes = size_t{1} << 30;
+  std::string user_agent = "vb365_exporter";
+  // Share TLS sessions and the DNS cache between the pooled handles.
+  bool share_tls_sessions = true;
+
+  // TLS, timeout and max_concurrent_requests of one configured server.
+  static CurlTransportOptions FromServer(const ServerConfig& server);
+};
+
+// Thread-safe: Send may be called from many threads at once; at most
+// max_connections transfers run in parallel, each on its own pooled handle.
+// Errors come from curl's error buffer and never contain the request's
+// headers or body (where the token and the password travel).
+class CurlTransport : public Transport {
+ public:
+  explicit CurlTransport(CurlTransportOptions options);
+  ~CurlTransport() override;
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+
+  HttpResponse Send(const HttpRequest& request) override;
+
+ private:
+  struct Share;
+  void* AcquireHandle();          // blocks while max_connections are busy
+  void ReleaseHandle(void* handle);
+
+  const CurlTransportOptions options_;
+  std::unique_ptr<Share> share_;
+
+  std::mutex mu_;
+  std::condition_variable slot_free_;
+  std::vector<void*> idle_;  // CURL* handles not in use; guarded by mu_
+  int busy_ = 0;             // guarded by mu_
+};
+
+}  // namespace vb365
