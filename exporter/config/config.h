@@ -51,11 +51,17 @@ struct ServerConfig {
   JobFilter jobs;
   // Per-server override; zero means the global refresh_interval.
   std::chrono::milliseconds refresh_interval{0};
+  // The path password was read from (resolved against the config file's
+  // directory), empty when it came from `password`. For messages only.
+  std::string password_file;
 };
 
 struct Config {
   std::chrono::milliseconds refresh_interval{60'000};
   std::vector<ServerConfig> servers;
+  // Accepted but risky settings (insecure_skip_verify, http:// URLs), one
+  // "FILE:LINE: key.path: reason" line each, for main to log as warnings.
+  std::vector<std::string> warnings;
 };
 
 // Loads and validates a config file. On error the message is

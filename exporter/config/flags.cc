@@ -1,0 +1,196 @@
+#include "config/flags.h"
+
+#include <functional>
+#include <optional>
+
+namespace vb365 {
+namespace {
+
+struct FlagSpec {
+  const char* name;  // without the leading "--"
+  const char* placeholder;  // nullptr for boolean flags
+  const char* default_text;
+  const char* help;
+};
+
+const FlagSpec kFlags[] = {
+    {"config.file", "<path>", "vb365_exporter.yml",
+     "Path to the configuration file."},
+    {"config.check", nullptr, "false",
+     "Validate the configuration file and exit with 0 (valid) or 1."},
+    {"web.listen-address", "<address>", ":9865",
+     "Address to listen on for the web interface and telemetry."},
+    {"web.telemetry-path", "<path>", "/metrics",
+     "Path under which to expose metrics."},
+    {"web.config.file", "<path>", "",
+     "Path to a web configuration file (TLS and basic auth, exporter-toolkit "
+     "format)."},
+    {"log.level", "<level>", "info",
+     "Only log messages with the given severity or above: debug, info, warn, "
+     "error."},
+    {"log.format", "<format>", "logfmt",
+     "Output format of log messages: logfmt or json."},
+    {"version", nullptr, "false", "Show the version and exit."},
+    {"help", nullptr, "false", "Show this help and exit."},
+};
+
+const FlagSpec* FindFlag(const std::string& name) {
+  for (const FlagSpec& spec : kFlags) {
+    if (name == spec.name) return &spec;
+  }
+  return nullptr;
+}
+
+std::optional<bool> ParseBool(const std::string& text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return std::nullopt;
+}
+
+// Applies one flag; returns an error reason or "" on success.
+std::string Apply(Flags* flags, const std::string& name,
+                  const std::string& value) {
+  if (name == "config.file") {
+    if (value.empty()) return "must not be empty";
+    flags->config_file = value;
+  } else if (name == "web.listen-address") {
+    std::string host;
+    int port;
+    if (!SplitListenAddress(value, &host, &port)) {
+      return "invalid address \"" + value + "\" (want host:port or :port)";
+    }
+    flags->listen_address = value;
+  } else if (name == "web.telemetry-path") {
+    if (value.empty() || value[0] != '/') return "must start with /";
+    if (value == "/") return "must not be / (the landing page)";
+    flags->telemetry_path = value;
+  } else if (name == "web.config.file") {
+    flags->web_config_file = value;
+  } else if (name == "log.level") {
+    if (!ParseLogLevel(value, &flags->log_level)) {
+      return "invalid value \"" + value + "\" (want debug, info, warn or error)";
+    }
+  } else if (name == "log.format") {
+    if (!ParseLogFormat(value, &flags->log_format)) {
+      return "invalid value \"" + value + "\" (want logfmt or json)";
+    }
+  } else {
+    const auto b = ParseBool(value);
+    if (!b) return "invalid value \"" + value + "\" (want true or false)";
+    if (name == "config.check") flags->config_check = *b;
+    if (name == "version") flags->version = *b;
+    if (name == "help") flags->help = *b;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<Flags> ParseFlags(const std::vector<std::string>& args) {
+  Flags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      // Values are not echoed: a mistyped argument may hold anything.
+      return Error{"unexpected argument at position " + std::to_string(i + 1) +
+                   "; flags start with --"};
+    }
+    const size_t eq = arg.find('=');
+    std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
+    std::optional<std::string> value;
+    if (eq != std::string::npos) value = arg.substr(eq + 1);
+
+    const FlagSpec* spec = FindFlag(name);
+    if (spec == nullptr && !value && name.compare(0, 3, "no-") == 0) {
+      // Kingpin's negation: --no-config.check.
+      const FlagSpec* negated = FindFlag(name.substr(3));
+      if (negated != nullptr && negated->placeholder == nullptr) {
+        spec = negated;
+        name = negated->name;
+        value = "false";
+      }
+    }
+    if (spec == nullptr) return Error{"unknown flag --" + name};
+    if (!value) {
+      if (spec->placeholder == nullptr) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Error{"flag --" + name + " needs a value"};
+      }
+    }
+    const std::string reason = Apply(&flags, name, *value);
+    if (!reason.empty()) return Error{"flag --" + name + ": " + reason};
+  }
+  return flags;
+}
+
+Result<Flags> ParseFlags(int argc, const char* const* argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return ParseFlags(args);
+}
+
+std::string HelpText(const std::string& program) {
+  std::string out = "usage: " + program + " [<flags>]\n\n" +
+                    "Prometheus exporter for Veeam Backup for Microsoft 365.\n\n" +
+                    "Flags:\n";
+  for (const FlagSpec& spec : kFlags) {
+    std::string left = "  ";
+    if (std::string(spec.name) == "help") left = "  -h, ";
+    left += "--" + std::string(spec.name);
+    if (spec.placeholder != nullptr) left += "=" + std::string(spec.placeholder);
+    if (left.size() < 34) left.resize(34, ' ');
+    else left += "\n" + std::string(34, ' ');
+    out += left + spec.help;
+    if (spec.placeholder != nullptr) {
+      out += std::string(" (default: \"") + spec.default_text + "\")";
+    } else {
+      out += std::string(" (default: ") + spec.default_text + ")";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+bool SplitListenAddress(const std::string& address, std::string* host,
+                        int* port) {
+  std::string h, p;
+  if (!address.empty() && address[0] == '[') {
+    const size_t close = address.find(']');
+    if (close == std::string::npos || close + 1 >= address.size() ||
+        address[close + 1] != ':') {
+      return false;
+    }
+    h = address.substr(1, close - 1);
+    if (h.empty()) return false;
+    p = address.substr(close + 2);
+  } else {
+    const size_t colon = address.rfind(':');
+    if (colon == std::string::npos) return false;
+    h = address.substr(0, colon);
+    if (h.find(':') != std::string::npos) return false;  // bare IPv6
+    p = address.substr(colon + 1);
+  }
+  if (p.empty() || p.size() > 5) return false;
+  int value = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value > 65535) return false;
+  for (char c : h) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u == 0x7f || c == '/') return false;
+  }
+  *host = h;
+  *port = value;
+  return true;
+}
+
+}  // namespace vb365

@@ -1,0 +1,41 @@
+// Command-line flags in the Prometheus convention (--config.file,
+// --web.listen-address, ...). Parsing is a pure function: it never prints
+// and never exits, so main decides what --help and errors do.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "common/result.h"
+
+namespace vb365 {
+
+struct Flags {
+  std::string config_file = "vb365_exporter.yml";
+  bool config_check = false;  // validate the config and exit 0/1
+  std::string listen_address = ":9865";
+  std::string telemetry_path = "/metrics";
+  std::string web_config_file;  // empty: plain HTTP, no auth
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kLogfmt;
+  bool version = false;  // print the version and exit
+  bool help = false;     // print HelpText() and exit
+};
+
+// `args` are the arguments after the program name. Accepts `--flag=value`
+// and `--flag value`; boolean flags also take `--flag=true|false`. The last
+// occurrence of a flag wins. Unknown flags, stray arguments, missing or bad
+// values give an Error naming the flag.
+Result<Flags> ParseFlags(const std::vector<std::string>& args);
+Result<Flags> ParseFlags(int argc, const char* const* argv);
+
+// Usage text listing every flag with its default.
+std::string HelpText(const std::string& program);
+
+// Splits "host:port", ":port" or "[v6]:port" (host without brackets; empty
+// means every address). False when malformed or the port is not 0..65535.
+bool SplitListenAddress(const std::string& address, std::string* host,
+                        int* port);
+
+}  // namespace vb365

@@ -1,0 +1,166 @@
+// Command-line flags: defaults, both value forms, errors, help text.
+#include "config/flags.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace vb365 {
+namespace {
+
+TEST(Flags, NoArgumentsGiveTheDocumentedDefaults) {
+  const auto flags = ParseFlags(std::vector<std::string>{});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->config_file, "vb365_exporter.yml");
+  EXPECT_FALSE(flags->config_check);
+  EXPECT_EQ(flags->listen_address, ":9865");
+  EXPECT_EQ(flags->telemetry_path, "/metrics");
+  EXPECT_EQ(flags->web_config_file, "");
+  EXPECT_EQ(flags->log_level, LogLevel::kInfo);
+  EXPECT_EQ(flags->log_format, LogFormat::kLogfmt);
+  EXPECT_FALSE(flags->version);
+  EXPECT_FALSE(flags->help);
+}
+
+TEST(Flags, EqualsFormSetsEveryFlag) {
+  const auto flags = ParseFlags(std::vector<std::string>{
+      "--config.file=/etc/x.yml", "--config.check", "--web.listen-address=127.0.0.1:1234",
+      "--web.telemetry-path=/m", "--web.config.file=web.yml", "--log.level=debug",
+      "--log.format=json", "--version"});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->config_file, "/etc/x.yml");
+  EXPECT_TRUE(flags->config_check);
+  EXPECT_EQ(flags->listen_address, "127.0.0.1:1234");
+  EXPECT_EQ(flags->telemetry_path, "/m");
+  EXPECT_EQ(flags->web_config_file, "web.yml");
+  EXPECT_EQ(flags->log_level, LogLevel::kDebug);
+  EXPECT_EQ(flags->log_format, LogFormat::kJson);
+  EXPECT_TRUE(flags->version);
+}
+
+TEST(Flags, SpaceFormTakesTheNextArgument) {
+  const auto flags = ParseFlags(std::vector<std::string>{
+      "--config.file", "a b.yml", "--web.listen-address", "[::1]:9", "--log.level",
+      "error", "--log.format", "logfmt", "--web.config.file", "w.yml",
+      "--web.telemetry-path", "/x/metrics"});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->config_file, "a b.yml");
+  EXPECT_EQ(flags->listen_address, "[::1]:9");
+  EXPECT_EQ(flags->log_level, LogLevel::kError);
+  EXPECT_EQ(flags->log_format, LogFormat::kLogfmt);
+  EXPECT_EQ(flags->web_config_file, "w.yml");
+  EXPECT_EQ(flags->telemetry_path, "/x/metrics");
+}
+
+TEST(Flags, BooleanFlagsDoNotConsumeTheNextArgument) {
+  const auto flags = ParseFlags(
+      std::vector<std::string>{"--config.check", "--log.level", "warn"});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_TRUE(flags->config_check);
+  EXPECT_EQ(flags->log_level, LogLevel::kWarn);
+}
+
+TEST(Flags, BooleanFlagsAcceptExplicitValuesAndNegation) {
+  auto flags = ParseFlags(std::vector<std::string>{"--config.check=false"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_FALSE(flags->config_check);
+  flags = ParseFlags(std::vector<std::string>{"--config.check", "--no-config.check"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_FALSE(flags->config_check);
+  flags = ParseFlags(std::vector<std::string>{"--config.check=maybe"});
+  ASSERT_FALSE(flags.ok());
+  EXPECT_EQ(flags.error(),
+            "flag --config.check: invalid value \"maybe\" (want true or false)");
+}
+
+TEST(Flags, LastOccurrenceWins) {
+  const auto flags = ParseFlags(
+      std::vector<std::string>{"--log.level=debug", "--log.level", "error"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->log_level, LogLevel::kError);
+}
+
+TEST(Flags, HelpAndShortHelp) {
+  EXPECT_TRUE(ParseFlags(std::vector<std::string>{"--help"})->help);
+  EXPECT_TRUE(ParseFlags(std::vector<std::string>{"-h"})->help);
+}
+
+TEST(Flags, ArgvOverloadSkipsTheProgramName) {
+  const char* argv[] = {"vb365_exporter", "--web.listen-address=:0"};
+  const auto flags = ParseFlags(2, argv);
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->listen_address, ":0");
+}
+
+struct BadFlags {
+  std::vector<std::string> args;
+  const char* message;
+};
+
+TEST(Flags, BadArgumentsGiveExactErrors) {
+  const BadFlags cases[] = {
+      {{"--config.fil=x"}, "unknown flag --config.fil"},
+      {{"--web.listen_address", ":1"}, "unknown flag --web.listen_address"},
+      {{"--no-log.level"}, "unknown flag --no-log.level"},
+      {{"config.yml"}, "unexpected argument at position 1; flags start with --"},
+      {{"--log.level=info", "-v"}, "unexpected argument at position 2; flags start with --"},
+      {{"--config.file"}, "flag --config.file needs a value"},
+      {{"--config.file="}, "flag --config.file: must not be empty"},
+      {{"--log.level=trace"},
+       "flag --log.level: invalid value \"trace\" (want debug, info, warn or error)"},
+      {{"--log.format", "text"},
+       "flag --log.format: invalid value \"text\" (want logfmt or json)"},
+      {{"--web.listen-address=9865"},
+       "flag --web.listen-address: invalid address \"9865\" (want host:port or :port)"},
+      {{"--web.listen-address=:70000"},
+       "flag --web.listen-address: invalid address \":70000\" (want host:port or :port)"},
+      {{"--web.listen-address=::1:80"},
+       "flag --web.listen-address: invalid address \"::1:80\" (want host:port or :port)"},
+      {{"--web.telemetry-path=metrics"}, "flag --web.telemetry-path: must start with /"},
+      {{"--web.telemetry-path=/"},
+       "flag --web.telemetry-path: must not be / (the landing page)"},
+  };
+  for (const BadFlags& c : cases) {
+    const auto flags = ParseFlags(c.args);
+    ASSERT_FALSE(flags.ok()) << c.message;
+    EXPECT_EQ(flags.error(), c.message);
+  }
+}
+
+TEST(Flags, HelpListsEveryFlagWithItsDefault) {
+  const std::string help = HelpText("vb365_exporter");
+  EXPECT_EQ(help.rfind("usage: vb365_exporter [<flags>]\n", 0), 0u) << help;
+  for (const char* expected : {
+           "--config.file=<path>", "(default: \"vb365_exporter.yml\")",
+           "--config.check", "--web.listen-address=<address>", "(default: \":9865\")",
+           "--web.telemetry-path=<path>", "(default: \"/metrics\")",
+           "--web.config.file=<path>", "--log.level=<level>", "(default: \"info\")",
+           "debug, info, warn, error", "--log.format=<format>",
+           "(default: \"logfmt\")", "logfmt or json", "--version", "-h, --help"}) {
+    EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
+  }
+}
+
+TEST(ListenAddress, SplitsHostAndPort) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(SplitListenAddress(":9865", &host, &port));
+  EXPECT_EQ(host, "");
+  EXPECT_EQ(port, 9865);
+  ASSERT_TRUE(SplitListenAddress("127.0.0.1:0", &host, &port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(SplitListenAddress("[::1]:443", &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 443);
+  ASSERT_TRUE(SplitListenAddress("localhost:80", &host, &port));
+  EXPECT_EQ(host, "localhost");
+  for (const char* bad : {"", ":", "9865", "h:", "h:x", "[::1]", "[]:1", "::1:80",
+                          "h:123456", "a b:1"}) {
+    EXPECT_FALSE(SplitListenAddress(bad, &host, &port)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace vb365
