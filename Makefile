@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 procps \
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
-  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev \
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
   prometheus clang libclang-rt-14-dev
 
