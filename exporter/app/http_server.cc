@@ -1,0 +1,178 @@
+#include "app/http_server.h"
+
+#include <httplib.h>
+
+#include <utility>
+
+#include "common/log.h"
+#include "config/flags.h"
+#include "metrics/snapshot_collector.h"
+
+namespace vb365 {
+namespace {
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+bool Base64Decode(const std::string& in, std::string* out) {
+  out->clear();
+  int bits = 0;
+  uint32_t acc = 0;
+  size_t i = 0;
+  for (; i < in.size() && in[i] != '='; ++i) {
+    const int v = Base64Value(in[i]);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  for (; i < in.size(); ++i) {
+    if (in[i] != '=') return false;
+  }
+  return true;
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ParseBasicAuth(const std::string& header, std::string* user,
+                    std::string* password) {
+  constexpr char kPrefix[] = "Basic ";
+  if (header.size() < sizeof(kPrefix) - 1 ||
+      !std::equal(kPrefix, kPrefix + sizeof(kPrefix) - 1, header.begin(),
+                  [](char a, char b) { return a == b || (a ^ 0x20) == b; })) {
+    return false;
+  }
+  std::string decoded;
+  if (!Base64Decode(header.substr(sizeof(kPrefix) - 1), &decoded)) {
+    return false;
+  }
+  const size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  *user = decoded.substr(0, colon);
+  *password = decoded.substr(colon + 1);
+  return true;
+}
+
+HttpServer::HttpServer(HttpServerOptions options,
+                       std::vector<const prometheus::Collectable*> collectables)
+    : options_(std::move(options)), collectables_(std::move(collectables)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+bool HttpServer::tls() const {
+  return !options_.tls_cert_file.empty() && !options_.tls_key_file.empty();
+}
+
+std::string HttpServer::address() const {
+  const bool v6 = host_.find(':') != std::string::npos;
+  return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+}
+
+std::string HttpServer::RenderMetrics() const {
+  return SerializeText(collectables_);
+}
+
+void HttpServer::Routes() {
+  httplib::Server& s = *server_;
+  if (options_.basic_auth) {
+    s.set_pre_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) {
+          std::string user, password;
+          if (ParseBasicAuth(req.get_header_value("Authorization"), &user,
+                             &password) &&
+              options_.basic_auth(user, password)) {
+            return httplib::Server::HandlerResponse::Unhandled;
+          }
+          res.status = 401;
+          res.set_header("WWW-Authenticate",
+                         "Basic realm=\"vb365_exporter\", charset=\"UTF-8\"");
+          res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        });
+  }
+  const std::string path = options_.telemetry_path;
+  s.Get(path, [this](const httplib::Request&, httplib::Response& res) {
+    // httplib compresses text/* bodies (gzip, or br) when the client asks.
+    res.set_content(RenderMetrics(), kMetricsContentType);
+  });
+  s.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Healthy\n", "text/plain; charset=utf-8");
+  });
+  if (path != "/") {
+    const std::string page =
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        "<title>VB365 Exporter</title></head>\n<body><h1>VB365 Exporter</h1>\n"
+        "<p>Prometheus exporter for Veeam Backup for Microsoft 365.</p>\n"
+        "<ul><li><a href=\"" + HtmlEscape(path) + "\">Metrics</a></li>\n"
+        "<li><a href=\"/-/healthy\">Health</a></li></ul>\n</body></html>\n";
+    s.Get("/", [page](const httplib::Request&, httplib::Response& res) {
+      res.set_content(page, "text/html; charset=utf-8");
+    });
+  }
+}
+
+Status HttpServer::Start() {
+  int port = 0;
+  std::string host;
+  if (!SplitListenAddress(options_.listen_address, &host, &port)) {
+    return Error{"bad listen address \"" + options_.listen_address + "\""};
+  }
+  if (host.empty()) host = "0.0.0.0";
+  if (tls()) {
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        options_.tls_cert_file.c_str(), options_.tls_key_file.c_str());
+    if (!ssl->is_valid()) {
+      return Error{"cannot load TLS certificate \"" + options_.tls_cert_file +
+                   "\" and key \"" + options_.tls_key_file + "\""};
+    }
+    server_ = std::move(ssl);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  Routes();
+  if (port == 0) {
+    port = server_->bind_to_any_port(host);
+    if (port < 0) port = 0;
+  } else if (!server_->bind_to_port(host, port)) {
+    port = 0;
+  }
+  if (port <= 0) {
+    server_.reset();
+    return Error{"cannot listen on \"" + options_.listen_address +
+                 "\" (address in use or not available)"};
+  }
+  host_ = host;
+  port_ = port;
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return Ok{};
+}
+
+void HttpServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace vb365

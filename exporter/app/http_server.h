@@ -1,0 +1,78 @@
+// The exporter's HTTP(S) endpoint: the metrics page, a landing page and a
+// health check, with optional TLS and basic auth (cpp-httplib; prometheus-cpp's
+// Exposer cannot do TLS with Debian's civetweb, see DEPENDENCIES.md).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <prometheus/collectable.h>
+
+#include "common/result.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace vb365 {
+
+struct HttpServerOptions {
+  // "host:port", ":port" (every IPv4 address) or "[v6]:port"; port 0 picks
+  // a free port (see port()).
+  std::string listen_address = ":9865";
+  std::string telemetry_path = "/metrics";
+  // Both set: HTTPS with this certificate chain and key (PEM files).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Set: every request needs HTTP basic auth that this accepts.
+  std::function<bool(const std::string& user, const std::string& password)>
+      basic_auth;
+};
+
+// Serves on its own threads (httplib's pool). Scrapes render the
+// collectables (the self-metrics registry and the snapshot collector) and
+// never wait on the network. Start/Stop are called from one thread.
+class HttpServer {
+ public:
+  // The collectables outlive the server.
+  HttpServer(HttpServerOptions options,
+             std::vector<const prometheus::Collectable*> collectables);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds (an Error names the address and reason) and starts serving.
+  Status Start();
+  void Stop();
+  // The bound port and "host:port" (valid after Start).
+  int port() const { return port_; }
+  std::string address() const;
+  bool tls() const;
+
+  // The text exposition of the collectables (what the metrics page serves).
+  std::string RenderMetrics() const;
+
+ private:
+  void Routes();
+
+  HttpServerOptions options_;
+  std::vector<const prometheus::Collectable*> collectables_;
+  std::unique_ptr<httplib::Server> server_;
+  std::string host_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Content type of the text exposition format.
+inline constexpr const char kMetricsContentType[] =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+// Decodes "Basic <base64(user:password)>"; false when malformed.
+bool ParseBasicAuth(const std::string& header, std::string* user,
+                    std::string* password);
+
+}  // namespace vb365

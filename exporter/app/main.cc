@@ -1,0 +1,3 @@
+#include "app/exporter_main.h"
+
+int main(int argc, char** argv) { return vb365::RunExporter(argc, argv); }

@@ -1,0 +1,341 @@
+// The refresh logic against a fake JobSource: filters, lower bounds, failure
+// handling (up, kept values, refresh failures), dropped jobs, concurrency.
+#include "app/refresher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "metrics/self_metrics.h"
+#include "metrics/snapshot_collector.h"
+
+namespace vb365 {
+namespace {
+
+constexpr Timestamp kNow = 1'800'000'000LL * kTicksPerSecond;
+
+class FakeSource : public JobSource {
+ public:
+  Result<ApiVersion> Version() override {
+    std::lock_guard<std::mutex> l(mu);
+    if (down) return Error{"connection refused"};
+    return version;
+  }
+  Result<ServiceInstance> GetServiceInstance() override {
+    std::lock_guard<std::mutex> l(mu);
+    ++service_instance_calls;
+    return ServiceInstance{"8.1.0.305"};
+  }
+  Result<std::vector<Job>> ListJobs() override {
+    std::lock_guard<std::mutex> l(mu);
+    if (jobs_fail) return Error{"HTTP 500"};
+    return jobs;
+  }
+  Result<SessionsFetch> ListSessions(const Job& job,
+                                     Timestamp lower_bound) override {
+    const int now_in_flight = ++in_flight;
+    int prev = max_in_flight.load();
+    while (now_in_flight > prev &&
+           !max_in_flight.compare_exchange_weak(prev, now_in_flight)) {
+    }
+    // Give other workers a chance to overlap (no timing is asserted).
+    std::this_thread::yield();
+    std::lock_guard<std::mutex> l(mu);
+    --in_flight;
+    bounds[job.id].push_back(lower_bound);
+    if (failing_jobs.count(job.id) != 0) return Error{"HTTP 500 for job"};
+    SessionsFetch f;
+    f.sessions = sessions[job.id];
+    return f;
+  }
+  void ResetVersion() override { ++resets; }
+
+  std::mutex mu;
+  bool down = false;
+  bool jobs_fail = false;
+  ApiVersion version = ApiVersion::kV8;
+  std::vector<Job> jobs;
+  std::map<std::string, std::vector<JobSession>> sessions;
+  std::set<std::string> failing_jobs;
+  std::map<std::string, std::vector<Timestamp>> bounds;
+  int service_instance_calls = 0;
+  int resets = 0;
+  std::atomic<int> in_flight{0};
+  std::atomic<int> max_in_flight{0};
+};
+
+Job MakeJob(const std::string& id, const std::string& name) {
+  Job j;
+  j.id = id;
+  j.key = ParseId(id);
+  j.name = name;
+  return j;
+}
+
+JobSession Finished(uint64_t n, Timestamp created, SessionStatus status =
+                                                       SessionStatus::kSuccess) {
+  JobSession s;
+  s.id = Id{9, n};
+  s.creation_time = created;
+  s.end_time = created + 60 * kTicksPerSecond;
+  s.status = status;
+  s.has_statistics = true;
+  s.statistics.transferred_data_bytes = 100;
+  return s;
+}
+
+class RefresherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLogSinkForTesting(&log_);
+    config_.name = "east";
+    config_.max_concurrent_requests = 4;
+    config_.session_history = std::chrono::hours(24);
+    options_.interval = std::chrono::seconds(60);
+    options_.now = [this] { return now_; };
+  }
+  void TearDown() override { SetLogSinkForTesting(nullptr); }
+
+  std::unique_ptr<Refresher> Make() {
+    return std::make_unique<Refresher>(config_, options_, &source_,
+                                       &collector_,
+                                       &self_.ForServer(config_.name));
+  }
+  std::string Text() { return SerializeText({&collector_, self_.registry().get()}); }
+
+  std::string log_;
+  ServerConfig config_;
+  RefresherOptions options_;
+  Timestamp now_ = kNow;
+  FakeSource source_;
+  SnapshotCollector collector_;
+  SelfMetrics self_{"test", "rev"};
+};
+
+TEST_F(RefresherTest, BeforeTheFirstRefreshTheServerIsDownWithNoJobs) {
+  auto r = Make();
+  auto snap = collector_.Get("east");
+  ASSERT_NE(snap, nullptr);
+  EXPECT_FALSE(snap->up);
+  EXPECT_TRUE(snap->jobs.empty());
+}
+
+TEST_F(RefresherTest, PublishesJobsSortedByNameWithVersions) {
+  source_.jobs = {MakeJob("j2", "beta"), MakeJob("j1", "alpha"),
+                  MakeJob("j3", "Alpha")};
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  EXPECT_TRUE(snap->up);
+  EXPECT_EQ(snap->api_version, "v8");
+  EXPECT_EQ(snap->product_version, "8.1.0.305");
+  EXPECT_EQ(snap->last_success, kNow);
+  ASSERT_EQ(snap->jobs.size(), 3u);
+  EXPECT_EQ(snap->jobs[0].job.name, "Alpha");
+  EXPECT_EQ(snap->jobs[1].job.name, "alpha");
+  EXPECT_EQ(snap->jobs[2].job.name, "beta");
+  EXPECT_EQ(collector_.Get("east"), snap);
+  r->RefreshOnce();
+  EXPECT_EQ(source_.service_instance_calls, 1);  // once, not per refresh
+}
+
+TEST_F(RefresherTest, IncludeAndExcludeFiltersFullyMatchTheJobName) {
+  config_.jobs.include = {"Daily.*", "Weekly"};
+  config_.jobs.exclude = {".*Test.*"};
+  source_.jobs = {MakeJob("1", "Daily Mail"), MakeJob("2", "Weekly"),
+                  MakeJob("3", "Weekly Extra"), MakeJob("4", "Daily Test"),
+                  MakeJob("5", "My Daily")};
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  std::vector<std::string> names;
+  for (const auto& j : snap->jobs) names.push_back(j.job.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"Daily Mail", "Weekly"}));
+  // Filtered jobs are not read at all.
+  EXPECT_EQ(source_.bounds.count("3"), 0u);
+  EXPECT_EQ(source_.bounds.count("4"), 0u);
+}
+
+TEST_F(RefresherTest, V8ReadsSessionHistoryFirstThenFromLastReadMinusOverlap) {
+  source_.jobs = {MakeJob("j1", "a")};
+  options_.interval = std::chrono::seconds(60);  // overlap: 10 min minimum
+  auto r = Make();
+  r->RefreshOnce();
+  now_ += 60 * kTicksPerSecond;
+  r->RefreshOnce();
+  const auto& b = source_.bounds["j1"];
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0], kNow - 24LL * 3600 * kTicksPerSecond);
+  EXPECT_EQ(b[1], kNow - 600LL * kTicksPerSecond);
+}
+
+TEST_F(RefresherTest, OverlapIsTwiceTheIntervalWhenThatIsLonger) {
+  source_.jobs = {MakeJob("j1", "a")};
+  options_.interval = std::chrono::minutes(15);
+  auto r = Make();
+  r->RefreshOnce();
+  r->RefreshOnce();
+  EXPECT_EQ(source_.bounds["j1"][1], kNow - 30LL * 60 * kTicksPerSecond);
+}
+
+TEST_F(RefresherTest, V3ToV6IgnoreTheLowerBound) {
+  for (ApiVersion v : {ApiVersion::kV3, ApiVersion::kV4, ApiVersion::kV5,
+                       ApiVersion::kV6}) {
+    source_.version = v;
+    source_.bounds.clear();
+    source_.jobs = {MakeJob("j1", "a")};
+    auto r = Make();
+    r->RefreshOnce();
+    r->RefreshOnce();
+    for (Timestamp t : source_.bounds["j1"]) EXPECT_EQ(t, kNoTime);
+  }
+}
+
+TEST_F(RefresherTest, ListFailureSetsUpZeroCountsAndKeepsTheLastGoodJobs) {
+  source_.jobs = {MakeJob("j1", "a")};
+  source_.sessions["j1"] = {Finished(1, kNow - kTicksPerSecond * 3600)};
+  auto r = Make();
+  r->RefreshOnce();
+  source_.jobs_fail = true;
+  auto snap = r->RefreshOnce();
+  EXPECT_FALSE(snap->up);
+  ASSERT_EQ(snap->jobs.size(), 1u);
+  EXPECT_TRUE(snap->jobs[0].has_last_finished);
+  EXPECT_EQ(snap->last_success, kNow);  // of the last good refresh
+  EXPECT_EQ(source_.resets, 1);
+  const std::string text = Text();
+  EXPECT_NE(text.find("vb365_up{server=\"east\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("vb365_refresh_failures_total{server=\"east\"} 1"),
+            std::string::npos);
+  // Logged once per failure streak.
+  r->RefreshOnce();
+  EXPECT_NE(text.find("vb365_refresh_failures_total{server=\"east\"} 1"),
+            std::string::npos);
+  EXPECT_NE(Text().find("vb365_refresh_failures_total{server=\"east\"} 2"),
+            std::string::npos);
+  size_t warnings = 0;
+  for (size_t p = log_.find("refresh failed"); p != std::string::npos;
+       p = log_.find("refresh failed", p + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << log_;
+  EXPECT_NE(log_.find("HTTP 500"), std::string::npos);
+  source_.jobs_fail = false;
+  EXPECT_TRUE(r->RefreshOnce()->up);
+  EXPECT_NE(log_.find("refresh succeeded again"), std::string::npos);
+}
+
+TEST_F(RefresherTest, ServerDownBeforeAnySuccessGivesUpZero) {
+  source_.down = true;
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  EXPECT_FALSE(snap->up);
+  EXPECT_EQ(snap->last_success, kNoTime);
+  EXPECT_NE(log_.find("connection refused"), std::string::npos);
+}
+
+TEST_F(RefresherTest, OneJobFailingKeepsUpAndItsLastGoodValues) {
+  source_.jobs = {MakeJob("j1", "a"), MakeJob("j2", "b")};
+  source_.sessions["j1"] = {Finished(1, kNow - kTicksPerSecond * 3600)};
+  source_.sessions["j2"] = {Finished(2, kNow - kTicksPerSecond * 3600)};
+  auto r = Make();
+  r->RefreshOnce();
+  source_.failing_jobs = {"j1"};
+  source_.sessions["j2"].push_back(Finished(3, kNow - kTicksPerSecond * 60));
+  auto snap = r->RefreshOnce();
+  EXPECT_TRUE(snap->up);
+  ASSERT_EQ(snap->jobs.size(), 2u);
+  EXPECT_TRUE(snap->jobs[0].has_last_finished);  // j1 kept
+  EXPECT_EQ(snap->jobs[0].last_finished.id, (Id{9, 1}));
+  EXPECT_EQ(snap->jobs[1].last_finished.id, (Id{9, 3}));  // j2 moved on
+  r->RefreshOnce();
+  size_t warnings = 0;
+  for (size_t p = log_.find("reading job sessions failed");
+       p != std::string::npos;
+       p = log_.find("reading job sessions failed", p + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << log_;
+}
+
+TEST_F(RefresherTest, JobsNoLongerListedAreDropped) {
+  source_.jobs = {MakeJob("j1", "a"), MakeJob("j2", "b")};
+  auto r = Make();
+  r->RefreshOnce();
+  source_.jobs = {MakeJob("j2", "b")};
+  auto snap = r->RefreshOnce();
+  ASSERT_EQ(snap->jobs.size(), 1u);
+  EXPECT_EQ(snap->jobs[0].job.id, "j2");
+  EXPECT_EQ(Text().find("job_id=\"j1\""), std::string::npos);
+}
+
+TEST_F(RefresherTest, CountersFromTheSecondRefreshOn) {
+  source_.jobs = {MakeJob("j1", "a")};
+  source_.sessions["j1"] = {Finished(1, kNow - kTicksPerSecond * 3600)};
+  auto r = Make();
+  r->RefreshOnce();
+  source_.sessions["j1"].push_back(
+      Finished(2, kNow - kTicksPerSecond * 60, SessionStatus::kFailed));
+  r->RefreshOnce();
+  r->RefreshOnce();
+  auto snap = collector_.Get("east");
+  EXPECT_EQ(snap->jobs[0].sessions_total[static_cast<size_t>(
+                SessionStatus::kFailed)],
+            1u);
+  EXPECT_EQ(snap->jobs[0].sessions_total[static_cast<size_t>(
+                SessionStatus::kSuccess)],
+            0u);
+}
+
+TEST_F(RefresherTest, DuplicateJobIdsInTheListAreReadOnce) {
+  source_.jobs = {MakeJob("j1", "a"), MakeJob("j1", "a")};
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  EXPECT_EQ(snap->jobs.size(), 1u);
+  EXPECT_EQ(source_.bounds["j1"].size(), 1u);
+}
+
+TEST_F(RefresherTest, WorkersNeverExceedMaxConcurrentRequests) {
+  for (int i = 0; i < 50; ++i) {
+    source_.jobs.push_back(MakeJob("j" + std::to_string(i), "n"));
+  }
+  config_.max_concurrent_requests = 3;
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  EXPECT_EQ(snap->jobs.size(), 50u);
+  EXPECT_LE(source_.max_in_flight.load(), 3);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(source_.bounds["j" + std::to_string(i)].size(), 1u);
+  }
+}
+
+TEST_F(RefresherTest, BadFilterRegexMakesEveryRefreshFail) {
+  config_.jobs.include = {"("};
+  source_.jobs = {MakeJob("j1", "a")};
+  auto r = Make();
+  EXPECT_FALSE(r->RefreshOnce()->up);
+  EXPECT_NE(log_.find("bad job filter regex"), std::string::npos);
+}
+
+TEST_F(RefresherTest, StartRefreshesAtOnceAndStopReturnsPromptly) {
+  source_.jobs = {MakeJob("j1", "a")};
+  options_.interval = std::chrono::hours(1);
+  auto r = Make();
+  r->Start();
+  // Wait (bounded) for the first refresh, which must not wait an interval.
+  for (int i = 0; i < 5000 && r->refreshes() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(r->refreshes(), 1u);
+  // Stop interrupts the hour-long wait.
+  EXPECT_TRUE(r->Stop(std::chrono::seconds(30)));
+  EXPECT_TRUE(collector_.Get("east")->up);
+}
+
+}  // namespace
+}  // namespace vb365
