@@ -274,17 +274,25 @@ std::string_view BottleneckName(Bottleneck b) {
   return "Unknown";
 }
 
+bool ParseUuid(std::string_view text, Id* out) {
+  const char* p = text.data();
+  if (text.size() != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' ||
+      p[23] != '-') {
+    return false;
+  }
+  uint64_t a, b, c, d, e;
+  if (!Hex(p, 8, &a) || !Hex(p + 9, 4, &b) || !Hex(p + 14, 4, &c) ||
+      !Hex(p + 19, 4, &d) || !Hex(p + 24, 12, &e)) {
+    return false;
+  }
+  *out = Id{(a << 32) | (b << 16) | c, (d << 48) | e};
+  return true;
+}
+
 Id ParseId(std::string_view text) {
   const char* p = text.data();
-  // Canonical 8-4-4-4-12 form.
-  if (text.size() == 36 && p[8] == '-' && p[13] == '-' && p[18] == '-' &&
-      p[23] == '-') {
-    uint64_t a, b, c, d, e;
-    if (Hex(p, 8, &a) && Hex(p + 9, 4, &b) && Hex(p + 14, 4, &c) &&
-        Hex(p + 19, 4, &d) && Hex(p + 24, 12, &e)) {
-      return Id{(a << 32) | (b << 16) | c, (d << 48) | e};
-    }
-  }
+  Id uuid;
+  if (ParseUuid(text, &uuid)) return uuid;
   if (text.empty()) return Id{};
   // Not a UUID: a deterministic 128-bit hash (two differently seeded
   // multiply-mix lanes over 8-byte words). Not cryptographic; ids come from

@@ -69,6 +69,9 @@ struct Id {
   bool empty() const { return hi == 0 && lo == 0; }
 };
 Id ParseId(std::string_view text);
+// Only the canonical 8-4-4-4-12 UUID form (either case): false for anything
+// else, *out untouched. Lets a caller skip other checks when it succeeds.
+bool ParseUuid(std::string_view text, Id* out);
 struct IdHash {
   size_t operator()(const Id& id) const {
     return static_cast<size_t>(id.hi * 0x9E3779B97F4A7C15ULL ^ id.lo);
