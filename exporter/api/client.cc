@@ -93,7 +93,8 @@ void Client::ResetVersion() {
   std::lock_guard<std::mutex> lock(mu_);
   if (config_.api_version != ApiVersion::kAuto) return;
   version_ = ApiVersion::kAuto;
-  tokens_.reset();
+  // tokens_ stays: dropping it would turn every failed refresh into a new
+  // login and forget a running 429 back-off.
 }
 
 Result<Client::Target> Client::Prepare() {
@@ -103,10 +104,11 @@ Result<Client::Target> Client::Prepare() {
   Target target;
   target.version = *version;
   target.base_url = config_.url + VersionPath(*version);
-  if (tokens_ == nullptr) {
+  if (tokens_ == nullptr || tokens_version_ != *version) {
     tokens_ = std::make_shared<TokenManager>(
         target.base_url, *version, config_.username, config_.password,
         transport_, observer_, clock_);
+    tokens_version_ = *version;
   }
   target.tokens = tokens_;
   return target;

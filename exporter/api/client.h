@@ -65,7 +65,9 @@ class Client {
   // Every request that gets 401 is retried once after a new login.
   Result<SessionsFetch> ListSessions(const Job& job, Timestamp lower_bound);
 
-  // Forget the detected version (after the server stopped answering).
+  // Forget the detected version (after the server stopped answering): the
+  // next call probes again. The cached token, and any 429 back-off, are
+  // kept as long as the probe finds the same version again.
   void ResetVersion();
   const ServerConfig& config() const { return config_; }
 
@@ -95,9 +97,11 @@ class Client {
   const TokenManager::Clock clock_;
   std::mutex mu_;  // held while probing, so concurrent callers probe once
   ApiVersion version_ = ApiVersion::kAuto;  // guarded by mu_
-  // Created once the version is known; shared so that ResetVersion cannot
-  // pull it from under a request in flight. Guarded by mu_.
+  // Created once the version is known, replaced only when a new probe finds
+  // another version; shared so that this cannot pull it from under a request
+  // in flight. Guarded by mu_.
   std::shared_ptr<TokenManager> tokens_;
+  ApiVersion tokens_version_ = ApiVersion::kAuto;  // guarded by mu_
 };
 
 }  // namespace vb365

@@ -111,6 +111,42 @@ TEST(ClientVersionTest, ResetVersionProbesAgain) {
   EXPECT_EQ(*client.Version(), ApiVersion::kV7);
 }
 
+TEST(ClientVersionTest, ResetVersionKeepsTheTokenWhileTheVersionStaysTheSame) {
+  FakeVb365 server;
+  Client client(MakeConfig(server), &server, nullptr);
+  ASSERT_TRUE(client.ListJobs().ok());
+  // A failed refresh makes the refresher forget the version; the next probe
+  // finds v8 again and the cached token is still good: no new login.
+  client.ResetVersion();
+  ASSERT_TRUE(client.ListJobs().ok());
+  EXPECT_EQ(server.token_requests(), 1);
+}
+
+TEST(ClientVersionTest, ResetVersionDoesNotForgetATokenBackoff) {
+  FakeVb365 server;
+  server.token_429_left = 100;
+  server.retry_after = 600;
+  Client client(MakeConfig(server), &server, nullptr);
+  for (int refresh = 0; refresh < 5; ++refresh) {
+    EXPECT_FALSE(client.ListJobs().ok());
+    client.ResetVersion();  // what the refresher does after a failure
+  }
+  EXPECT_EQ(server.token_requests(), 1);
+}
+
+TEST(ClientVersionTest, ANewVersionAfterResetGetsItsOwnLogin) {
+  FakeVb365 server;
+  server.versions = {8};
+  Client client(MakeConfig(server), &server, nullptr);
+  ASSERT_TRUE(client.ListJobs().ok());
+  server.versions = {7};
+  client.ResetVersion();
+  ASSERT_TRUE(client.ListJobs().ok());
+  EXPECT_EQ(server.paths().back(), "/v7/Jobs");
+  EXPECT_EQ(server.token_requests(), 2);
+  EXPECT_EQ(CountPrefix(server.paths(), "/v7/Token"), 1);
+}
+
 TEST(ClientJobsTest, V8PagesPastThirtyJobsWhenTheServerCapsTheLimit) {
   FakeVb365 server;
   server.jobs = 75;
