@@ -122,7 +122,7 @@ void MapReader::Read(const std::initializer_list<std::string_view>* allowed) {
     Fail(field_, std::string("expected a mapping, got ") + TypeName(node));
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     const int key_line = LineOf(key);
     if (!key.IsScalar()) {
       Fail(key_line, field_.path, "keys must be plain strings");
@@ -139,7 +139,7 @@ void MapReader::Read(const std::initializer_list<std::string_view>* allowed) {
     }
     // yaml-cpp marks a null value at the following token, often the next
     // line: the key's line is the one the reader wants.
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     const int value_line =
         value.IsNull() ? key_line : (LineOf(value) > 0 ? LineOf(value) : key_line);
     entries_.emplace_back(name, Field{value, path, value_line});
