@@ -26,8 +26,9 @@ std::string FormatTicks(Ticks t, int digits);
 // Parses "YYYY-MM-DDThh:mm:ss[.f{1,7}][Z|+hh:mm|-hh:mm]" (no zone: UTC).
 std::optional<Ticks> ParseTicks(std::string_view text);
 
-// The API shape to write. v3/v4: plain arrays, absolute links, year-1
-// placeholder for a running session's endTime. v5/v6: pages for sessions.
+// The API shape to write. v3/v4: plain arrays, absolute links. v3..v6: the
+// year-1 placeholder "0001-01-01T00:00:00" as a running session's endTime
+// (v6's schema has endTime not nullable); v7+: null. v5/v6: pages for sessions.
 // v6+: details, retryCount. v7+: repositoryId, mainSessionId, jobWillBeRetried,
 // jobType, lastBackup. v8: jobId, jobSessionConfigType, eTag, proxyId,
 // proxyPoolId, organizationId, paged /Jobs.
@@ -36,7 +37,7 @@ struct Version {
   bool paged_sessions() const { return number >= 5; }
   bool paged_jobs() const { return number >= 8; }
   bool absolute_links() const { return number <= 5; }
-  bool year1_placeholder() const { return number <= 5; }
+  bool year1_placeholder() const { return number <= 6; }
 };
 
 struct Statistics {

@@ -553,7 +553,8 @@ std::string SimulatorImpl::StatsJson() {
 Reply SimulatorImpl::Error(int v, int status, const std::string& code,
                            const std::string& message) {
   json j{{"message", message}};
-  if (v >= 7) j["errorCode"] = code.empty() ? json(nullptr) : json(code);
+  // v7 documents only "ProxyOffline" as an errorCode; v8 knows the rest.
+  if (v >= 7) j["errorCode"] = code.empty() || v < 8 ? json(nullptr) : json(code);
   if (v >= 8) j["stackTrace"] = nullptr;
   Reply r;
   r.status = status;
