@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <regex>
 #include <string>
 #include <thread>
@@ -71,6 +73,32 @@ TEST_F(LogTest, JsonReplacesInvalidUtf8SoTheLineStaysValid) {
   Log(LogLevel::kInfo, "m", {{"job", "a\xff\xc3"}});
   EXPECT_EQ(WithoutTs(),
             "\"level\":\"info\",\"msg\":\"m\",\"job\":\"a\\ufffd\\ufffd\"}\n");
+}
+
+TEST_F(LogTest, JsonLinesParseForEveryByteValue) {
+  SetLogFormat(LogFormat::kJson);
+  for (int b = 0; b < 256; ++b) {
+    out_.clear();
+    const std::string value = "x" + std::string(1, static_cast<char>(b)) + "y";
+    Log(LogLevel::kInfo, value, {{value, value}});
+    ASSERT_EQ(out_.back(), '\n');
+    ASSERT_EQ(out_.find('\n'), out_.size() - 1) << "byte " << b;
+    nlohmann::json parsed;
+    ASSERT_NO_THROW(parsed = nlohmann::json::parse(out_)) << "byte " << b;
+    const std::string expected = b < 0x80 ? value : "x\xef\xbf\xbdy";  // U+FFFD
+    EXPECT_EQ(parsed["msg"], expected) << "byte " << b;
+    EXPECT_EQ(parsed[expected], expected) << "byte " << b;
+    EXPECT_EQ(parsed["level"], "info");
+  }
+}
+
+TEST_F(LogTest, LogfmtLinesStayOneLineForEveryByteValue) {
+  for (int b = 0; b < 256; ++b) {
+    out_.clear();
+    Log(LogLevel::kInfo, "m", {{"k", std::string(1, static_cast<char>(b))}});
+    ASSERT_EQ(out_.find('\n'), out_.size() - 1) << "byte " << b;
+    ASSERT_EQ(out_.find('\r'), std::string::npos) << "byte " << b;
+  }
 }
 
 TEST_F(LogTest, MessagesBelowTheLevelAreDropped) {
