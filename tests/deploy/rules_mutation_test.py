@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Proves that vb365_rules_test.yml pins the behaviour of vb365_rules.yml.
+
+Each mutation below is a plausible mistake in the rules (a forgotten
+`unless`, a wrong threshold, a missing `for:`, a wrong label); the promtool
+tests must fail on every one of them. A mutation that no longer applies
+(the rule text changed) fails this test too, so the list stays current.
+
+Usage: rules_mutation_test.py PROMETHEUS_DEPLOY_DIR PROMTOOL
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+MUTATIONS = [
+    ("a running retry suspends VB365JobFailed",
+     "status=\"Failed\"} == 1\n          unless on (server, job_id, job_name) vb365_job_running == 1\n",
+     "status=\"Failed\"} == 1\n"),
+    ("a running session suspends VB365JobWarning",
+     "status=\"Warning\"} == 1\n          unless on (server, job_id, job_name) vb365_job_running == 1\n",
+     "status=\"Warning\"} == 1\n"),
+    ("a disabled job does not fire VB365JobNoRecentSuccess",
+     "vb365:job_max_backup_age_seconds\n          )\n          unless on (server, job_id, job_name) vb365_job_enabled == 0\n",
+     "vb365:job_max_backup_age_seconds\n          )\n"),
+    ("default backup age threshold is 26 h", "26 * 3600", "27 * 3600"),
+    ("Warning sessions count as a backup", 'status=~"Success|Warning"', 'status="Success"'),
+    ("API lastBackup counts as a backup",
+     "            or\n              vb365_job_last_backup_timestamp_seconds\n", ""),
+    ("per-job override is used",
+     "max by (server, job_name) (vb365:job_max_backup_age_seconds:override)",
+     "max by (server, job_name) (vb365:job_max_backup_age_seconds:override) * 0"),
+    ("missed schedule margin is 1 h", "vb365_job_next_run_timestamp_seconds > 3600)",
+     "vb365_job_next_run_timestamp_seconds > 600)"),
+    ("a running job did not miss its schedule",
+     "> 3600)\n          unless on (server, job_id, job_name) vb365_job_running == 1\n", "> 3600)\n"),
+    ("a disabled job did not miss its schedule",
+     "          unless on (server, job_id, job_name) vb365_job_enabled == 0\n        for: 10m\n        labels:\n          severity: warning",
+     "        for: 10m\n        labels:\n          severity: warning"),
+    ("disabled alert waits 12 h", "for: 12h", "for: 1h"),
+    ("running-too-long margin", "(2 * vb365:job_session_duration_seconds:p90_7d + 3600)",
+     "(2 * vb365:job_session_duration_seconds:p90_7d)"),
+    ("exporter down only for the vb365 scrape job", 'up{job=~"vb365.*"} == 0', "up == 0"),
+    ("target missing waits 15 m", "absent(up{job=~\"vb365.*\"})\n        for: 15m",
+     "absent(up{job=~\"vb365.*\"})\n        for: 1m"),
+    ("stale refresh excludes servers that are down", "unless on (server) vb365_up == 0", ""),
+    ("server down waits 5 m", "expr: vb365_up == 0\n        for: 5m", "expr: vb365_up == 0\n        for: 40m"),
+    ("auth failing means failures now", "rate(vb365_auth_failures_total[10m]) > 0",
+     "increase(vb365_auth_failures_total[1h]) > 0"),
+    ("API error ratio threshold 10 %", ") > 0.1\n", ") > 0.5\n"),
+    ("parse errors clear after 30 m", "increase(vb365_parse_errors_total[30m]) > 0",
+     "increase(vb365_parse_errors_total[1h]) > 0"),
+    ("failed is critical", "        for: 1m\n        labels:\n          severity: critical",
+     "        for: 1m\n        labels:\n          severity: warning"),
+]
+
+
+def main(src, promtool):
+    with open(os.path.join(src, "vb365_rules.yml"), encoding="utf-8") as f:
+        original = f.read()
+    bad = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("vb365_rules_test.yml", "vb365_overrides.example.yml"):
+            shutil.copy(os.path.join(src, name), tmp)
+        rules = os.path.join(tmp, "vb365_rules.yml")
+
+        def run():
+            return subprocess.run([promtool, "test", "rules", "vb365_rules_test.yml"],
+                                  cwd=tmp, capture_output=True, text=True)
+
+        with open(rules, "w", encoding="utf-8") as f:
+            f.write(original)
+        r = run()
+        if r.returncode != 0:
+            print("the unmutated rules fail their tests:\n" + r.stdout + r.stderr, file=sys.stderr)
+            return 1
+        for what, old, new in MUTATIONS:
+            if original.count(old) != 1:
+                print(f"STALE  {what}: text to mutate found {original.count(old)} times", file=sys.stderr)
+                bad += 1
+                continue
+            with open(rules, "w", encoding="utf-8") as f:
+                f.write(original.replace(old, new))
+            killed = run().returncode != 0
+            print(f"{'killed ' if killed else 'SURVIVED'} {what}")
+            bad += not killed
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1], sys.argv[2]))

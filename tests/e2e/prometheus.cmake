@@ -1,0 +1,75 @@
+# Tests of deploy/: the Prometheus rules and config (promtool), the Grafana
+# dashboard, the Kubernetes manifests, the Dockerfile and the systemd unit,
+# and the end-to-end test with a real Prometheus (e2e_prometheus).
+# All deploy checks live here because tests/CMakeLists.txt adds only the
+# simulator, unit, integration, e2e and fuzz directories.
+set(VB365_DEPLOY_DIR ${PROJECT_SOURCE_DIR}/deploy)
+set(VB365_DEPLOY_TESTS ${PROJECT_SOURCE_DIR}/tests/deploy)
+find_program(VB365_PROMTOOL promtool)
+find_program(VB365_PROMETHEUS prometheus)
+# Debian's python3 with python3-yaml (not a pyenv or venv interpreter).
+find_program(VB365_DEB_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT VB365_DEB_PYTHON3)
+  find_program(VB365_DEB_PYTHON3 python3)
+endif()
+
+if(TARGET vb365_exporter)
+  set(vb365_exporter_file $<TARGET_FILE:vb365_exporter>)
+else()
+  set(vb365_exporter_file "")
+endif()
+
+if(NOT VB365_PROMTOOL)
+  message(WARNING "promtool not found (Debian package prometheus): deploy rule tests not registered")
+else()
+  add_test(NAME deploy_promtool_check_rules
+           COMMAND ${VB365_PROMTOOL} check rules vb365_rules.yml vb365_overrides.example.yml
+           WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
+  add_test(NAME deploy_promtool_test_rules
+           COMMAND ${VB365_PROMTOOL} test rules vb365_rules_test.yml
+           WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
+  add_test(NAME deploy_promtool_check_config
+           COMMAND ${VB365_PROMTOOL} check config prometheus.yml
+           WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
+  set_tests_properties(deploy_promtool_check_rules deploy_promtool_test_rules
+                       deploy_promtool_check_config PROPERTIES TIMEOUT 300 LABELS deploy)
+  add_test(NAME deploy_rule_tests_catch_mutations
+           COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/rules_mutation_test.py
+                   ${VB365_DEPLOY_DIR}/prometheus ${VB365_PROMTOOL})
+  set_tests_properties(deploy_rule_tests_catch_mutations PROPERTIES TIMEOUT 1200 LABELS deploy)
+  add_test(NAME deploy_grafana_dashboard_static
+           COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_dashboard.py
+                   ${VB365_DEPLOY_DIR}/grafana/vb365-overview.json ${VB365_PROMTOOL})
+  set_tests_properties(deploy_grafana_dashboard_static PROPERTIES TIMEOUT 120 LABELS deploy)
+endif()
+
+add_test(NAME deploy_prometheusrule_is_generated
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_DIR}/kubernetes/gen_prometheusrule.py --check)
+add_test(NAME deploy_manifests_parse_and_match
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_manifests.py ${VB365_DEPLOY_DIR})
+if(TARGET vb365_exporter)
+  # Also: every library the built exporter links is installed by the image.
+  set(vb365_binary_arg --binary=$<TARGET_FILE:vb365_exporter>)
+else()
+  set(vb365_binary_arg "")
+endif()
+add_test(NAME deploy_dockerfile_static
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_dockerfile.py
+                 ${VB365_DEPLOY_DIR}/docker/Dockerfile ${vb365_binary_arg})
+add_test(NAME deploy_systemd_unit
+         COMMAND ${VB365_DEPLOY_TESTS}/check_systemd.sh
+                 ${VB365_DEPLOY_DIR}/systemd/vb365_exporter.service
+                 ${VB365_DEPLOY_DIR}/vb365_exporter.yml ${vb365_exporter_file})
+set_tests_properties(deploy_prometheusrule_is_generated deploy_manifests_parse_and_match
+                     deploy_dockerfile_static deploy_systemd_unit
+                     PROPERTIES TIMEOUT 120 LABELS deploy)
+set_tests_properties(deploy_systemd_unit PROPERTIES SKIP_RETURN_CODE 77)
+
+# End to end: simulator -> exporter (verified HTTPS) -> Prometheus with the
+# shipped rules; alerts and every dashboard expression through the HTTP API.
+if(TARGET vb365_exporter AND TARGET vb365_simulator AND VB365_PROMETHEUS AND VB365_PROMTOOL)
+  add_test(NAME e2e_prometheus
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/prometheus_e2e.sh
+                   $<TARGET_FILE:vb365_simulator> $<TARGET_FILE:vb365_exporter>)
+  set_tests_properties(e2e_prometheus PROPERTIES TIMEOUT 300 LABELS "e2e;deploy")
+endif()
