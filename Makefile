@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 # Everything the build, the tests, the demo and the benchmarks use.
-DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 procps \
+DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml procps \
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
