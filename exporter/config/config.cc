@@ -239,10 +239,10 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
                           const std::string& file,
                           std::vector<std::string>* warnings) {
   if (field.node.IsNull()) Fail(field, "expected a mapping, got nothing");
-  MapReader map(field, {"name", "url", "api_version", "username", "password",
-                        "password_file", "tls", "timeout",
-                        "max_concurrent_requests", "session_history", "jobs",
-                        "refresh_interval"});
+  MapReader map(field,
+                {"name", "url", "api_version", "username", "password",
+                 "password_file", "tls", "timeout", "max_concurrent_requests",
+                 "session_history", "jobs", "refresh_interval"});
   ServerConfig server;
 
   server.name = RequiredString(map, "name");
@@ -251,8 +251,8 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
     Fail(*map.Get("name"), "must be printable text");
   }
   if (length > kMaxNameLength) {
-    Fail(*map.Get("name"), "longer than " + std::to_string(kMaxNameLength) +
-                               " characters");
+    Fail(*map.Get("name"),
+         "longer than " + std::to_string(kMaxNameLength) + " characters");
   }
 
   RequiredString(map, "url");
@@ -298,7 +298,8 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
       Fail(*password_file, error);
     }
     contents = TrimTrailingNewlines(std::move(contents));
-    if (contents.empty()) Fail(*password_file, "file " + Quote(path) + " is empty");
+    if (contents.empty())
+      Fail(*password_file, "file " + Quote(path) + " is empty");
     server.password = Secret(std::move(contents));
     server.password_file = path;
   }
@@ -306,7 +307,8 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
   if (const auto tls_field = map.Get("tls")) {
     MapReader tls(*tls_field, {"ca_file", "insecure_skip_verify"});
     if (const auto f = tls.Get("ca_file")) {
-      const std::string path = config_internal::ResolvePath(base_dir, AsString(*f));
+      const std::string path =
+          config_internal::ResolvePath(base_dir, AsString(*f));
       if (path.empty()) Fail(*f, "must not be empty");
       std::string contents, error;
       if (!config_internal::ReadFile(path, &contents, &error)) Fail(*f, error);
@@ -340,7 +342,8 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
   if (const auto f = map.Get("session_history")) {
     const auto d = AsDuration(*f);
     if (d < std::chrono::seconds(1)) Fail(*f, "must be at least 1s");
-    server.session_history = std::chrono::duration_cast<std::chrono::seconds>(d);
+    server.session_history =
+        std::chrono::duration_cast<std::chrono::seconds>(d);
   }
 
   if (const auto jobs_field = map.Get("jobs")) {
@@ -386,7 +389,8 @@ Result<Config> LoadImpl(const std::string& yaml, const std::string& name,
   try {
     return Decode(yaml, name, base_dir);
   } catch (const DecodeError& e) {
-    return Error{config_internal::FormatMessage(name, e.line, e.path, e.reason)};
+    return Error{
+        config_internal::FormatMessage(name, e.line, e.path, e.reason)};
   }
 }
 
@@ -405,16 +409,20 @@ std::string ApiVersionName(ApiVersion v) {
   return "v" + std::to_string(static_cast<int>(v));
 }
 
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+std::optional<std::chrono::milliseconds> ParseDuration(
+    const std::string& text) {
   // Prometheus' duration syntax: units from largest to smallest, each once.
   struct Unit {
     const char* name;
     std::int64_t ms;
   };
   static const Unit kUnits[] = {
-      {"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
-      {"d", 24LL * 3600 * 1000},       {"h", 3600LL * 1000},
-      {"m", 60LL * 1000},              {"s", 1000},
+      {"y", 365LL * 24 * 3600 * 1000},
+      {"w", 7LL * 24 * 3600 * 1000},
+      {"d", 24LL * 3600 * 1000},
+      {"h", 3600LL * 1000},
+      {"m", 60LL * 1000},
+      {"s", 1000},
       {"ms", 1},
   };
   constexpr int kUnitCount = sizeof(kUnits) / sizeof(kUnits[0]);
@@ -442,11 +450,12 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
         if (text[i] == kUnits[u].name[0]) unit = u;
       }
     }
-    if (unit < next_unit) return std::nullopt;  // unknown, missing or out of order
+    if (unit < next_unit)
+      return std::nullopt;  // unknown, missing or out of order
     i += unit == kUnitCount - 1 ? 2 : 1;
     next_unit = unit + 1;
-    if (number > (std::numeric_limits<std::int64_t>::max() - total) /
-                     kUnits[unit].ms) {
+    if (number >
+        (std::numeric_limits<std::int64_t>::max() - total) / kUnits[unit].ms) {
       return std::nullopt;
     }
     total += number * kUnits[unit].ms;

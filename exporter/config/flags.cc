@@ -7,7 +7,7 @@ namespace vb365 {
 namespace {
 
 struct FlagSpec {
-  const char* name;  // without the leading "--"
+  const char* name;         // without the leading "--"
   const char* placeholder;  // nullptr for boolean flags
   const char* default_text;
   const char* help;
@@ -68,7 +68,8 @@ std::string Apply(Flags* flags, const std::string& name,
     flags->web_config_file = value;
   } else if (name == "log.level") {
     if (!ParseLogLevel(value, &flags->log_level)) {
-      return "invalid value \"" + value + "\" (want debug, info, warn or error)";
+      return "invalid value \"" + value +
+             "\" (want debug, info, warn or error)";
     }
   } else if (name == "log.format") {
     if (!ParseLogFormat(value, &flags->log_format)) {
@@ -137,16 +138,20 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
 }
 
 std::string HelpText(const std::string& program) {
-  std::string out = "usage: " + program + " [<flags>]\n\n" +
-                    "Prometheus exporter for Veeam Backup for Microsoft 365.\n\n" +
-                    "Flags:\n";
+  std::string out =
+      "usage: " + program + " [<flags>]\n\n" +
+      "Prometheus exporter for Veeam Backup for Microsoft 365.\n\n" +
+      "Flags:\n";
   for (const FlagSpec& spec : kFlags) {
     std::string left = "  ";
     if (std::string(spec.name) == "help") left = "  -h, ";
     left += "--" + std::string(spec.name);
-    if (spec.placeholder != nullptr) left += "=" + std::string(spec.placeholder);
-    if (left.size() < 34) left.resize(34, ' ');
-    else left += "\n" + std::string(34, ' ');
+    if (spec.placeholder != nullptr)
+      left += "=" + std::string(spec.placeholder);
+    if (left.size() < 34)
+      left.resize(34, ' ');
+    else
+      left += "\n" + std::string(34, ' ');
     out += left + spec.help;
     if (spec.placeholder != nullptr) {
       out += std::string(" (default: \"") + spec.default_text + "\")";

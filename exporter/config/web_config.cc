@@ -35,7 +35,8 @@ bool LooksLikeBcrypt(const std::string& hash) {
 
 std::string ReadPemFile(const Field& field, const std::string& base_dir,
                         const char* marker, const char* what) {
-  const std::string path = config_internal::ResolvePath(base_dir, AsString(field));
+  const std::string path =
+      config_internal::ResolvePath(base_dir, AsString(field));
   if (path.empty()) Fail(field, "must not be empty");
   std::string contents, error;
   if (!config_internal::ReadFile(path, &contents, &error)) Fail(field, error);
@@ -48,8 +49,8 @@ std::string ReadPemFile(const Field& field, const std::string& base_dir,
 WebConfig Decode(const std::string& yaml, const std::string& file,
                  const std::string& base_dir) {
   const Field root = config_internal::ParseDocument(yaml);
-  MapReader map(root,
-                {"tls_server_config", "http_server_config", "basic_auth_users"});
+  MapReader map(
+      root, {"tls_server_config", "http_server_config", "basic_auth_users"});
   WebConfig config;
   if (const auto f = map.Get("http_server_config")) {
     Fail(*f, "not supported by vb365_exporter");
@@ -68,14 +69,17 @@ WebConfig Decode(const std::string& yaml, const std::string& file,
     const auto cert = tls.Get("cert_file");
     const auto key = tls.Get("key_file");
     if (!cert) {
-      Fail(tls_field->line, tls_field->path + ".cert_file", "missing required value");
+      Fail(tls_field->line, tls_field->path + ".cert_file",
+           "missing required value");
     }
     if (!key) {
-      Fail(tls_field->line, tls_field->path + ".key_file", "missing required value");
+      Fail(tls_field->line, tls_field->path + ".key_file",
+           "missing required value");
     }
-    config.tls_cert_file = ReadPemFile(*cert, base_dir, "-----BEGIN CERTIFICATE-----",
-                                       "certificate");
-    config.tls_key_file = ReadPemFile(*key, base_dir, "PRIVATE KEY-----", "private key");
+    config.tls_cert_file = ReadPemFile(
+        *cert, base_dir, "-----BEGIN CERTIFICATE-----", "certificate");
+    config.tls_key_file =
+        ReadPemFile(*key, base_dir, "PRIVATE KEY-----", "private key");
   }
   if (const auto users_field = map.Get("basic_auth_users")) {
     MapReader users(*users_field);
@@ -106,7 +110,8 @@ Result<WebConfig> LoadImpl(const std::string& yaml, const std::string& name,
   try {
     return Decode(yaml, name, base_dir);
   } catch (const DecodeError& e) {
-    return Error{config_internal::FormatMessage(name, e.line, e.path, e.reason)};
+    return Error{
+        config_internal::FormatMessage(name, e.line, e.path, e.reason)};
   }
 }
 
@@ -126,7 +131,8 @@ std::string Digest(std::string_view user, const std::string& hash,
                       std::to_string(hash.size()) + ":" + hash +
                       std::string(password);
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), md);
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+         md);
   std::fill(input.begin(), input.end(), '\0');
   return std::string(reinterpret_cast<char*>(md), sizeof(md));
 }
@@ -163,7 +169,8 @@ bool VerifyBcryptPassword(std::string_view password, const std::string& hash) {
 BasicAuthenticator::BasicAuthenticator(std::map<std::string, Secret> users)
     : users_(std::move(users)) {}
 
-bool BasicAuthenticator::Check(std::string_view user, std::string_view password) {
+bool BasicAuthenticator::Check(std::string_view user,
+                               std::string_view password) {
   const auto it = users_.find(std::string(user));
   if (it == users_.end()) {
     VerifyBcryptPassword(password, kDummyHash);

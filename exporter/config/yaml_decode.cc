@@ -140,8 +140,9 @@ void MapReader::Read(const std::initializer_list<std::string_view>* allowed) {
     // yaml-cpp marks a null value at the following token, often the next
     // line: the key's line is the one the reader wants.
     const YAML::Node value = it->second;
-    const int value_line =
-        value.IsNull() ? key_line : (LineOf(value) > 0 ? LineOf(value) : key_line);
+    const int value_line = value.IsNull()
+                               ? key_line
+                               : (LineOf(value) > 0 ? LineOf(value) : key_line);
     entries_.emplace_back(name, Field{value, path, value_line});
   }
 }
@@ -165,8 +166,7 @@ std::string AsString(const Field& field) {
 
 bool AsBool(const Field& field) {
   if (!field.node.IsScalar()) {
-    Fail(field,
-         std::string("expected a boolean, got ") + TypeName(field.node));
+    Fail(field, std::string("expected a boolean, got ") + TypeName(field.node));
   }
   const std::string& s = field.node.Scalar();
   if (IsPlain(field.node) || field.node.Tag() == "tag:yaml.org,2002:bool") {

@@ -3,6 +3,8 @@
 // names the line and the key path. Internal to vb365_config.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -11,8 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "common/result.h"
 
@@ -53,7 +53,8 @@ std::string JoinPath(const std::string& parent, std::string_view key);
 // empty mapping. Throws on another node type, an unknown or duplicate key.
 class MapReader {
  public:
-  MapReader(const Field& field, std::initializer_list<std::string_view> allowed);
+  MapReader(const Field& field,
+            std::initializer_list<std::string_view> allowed);
   // Any keys allowed (for user-name maps); still rejects duplicates.
   explicit MapReader(const Field& field);
 
@@ -79,7 +80,7 @@ std::string AsString(const Field& field);
 bool AsBool(const Field& field);
 std::int64_t AsInt(const Field& field);
 std::chrono::milliseconds AsDuration(const Field& field);  // > 0
-std::vector<Field> AsSequence(const Field& field);  // null -> empty
+std::vector<Field> AsSequence(const Field& field);         // null -> empty
 
 // Reads a whole file; on failure returns false and sets *error to
 // "cannot read \"PATH\": strerror".

@@ -53,31 +53,39 @@ struct BadCase {
 const BadCase kBadConfigs[] = {
     // Structure and types.
     {"", "bad.yml:1: servers: at least one server is required"},
-    {"refresh_interval: 60s\n", "bad.yml:1: servers: at least one server is required"},
+    {"refresh_interval: 60s\n",
+     "bad.yml:1: servers: at least one server is required"},
     {"servers: []\n", "bad.yml:1: servers: at least one server is required"},
     {"- a\n- b\n", "bad.yml:1: expected a mapping, got a sequence"},
-    {"servers: {name: x}\n", "bad.yml:1: servers: expected a sequence, got a mapping"},
+    {"servers: {name: x}\n",
+     "bad.yml:1: servers: expected a sequence, got a mapping"},
     {"servers:\n  - just-a-string\n",
      "bad.yml:2: servers[0]: expected a mapping, got a scalar"},
     {"refresh_interval: 60s\nservers:\n  - name: a\n    url: https://h\n"
      "    username: u\n    password: p\n    tls:\n      ca_fil: x\n",
      "bad.yml:8: servers[0].tls.ca_fil: unknown key"},
-    {"scrape_interval: 60s\nservers: []\n", "bad.yml:1: scrape_interval: unknown key"},
+    {"scrape_interval: 60s\nservers: []\n",
+     "bad.yml:1: scrape_interval: unknown key"},
     {"servers:\n  - name: a\n    name: b\n    url: https://h\n    username: u\n"
      "    password: p\n",
      "bad.yml:3: servers[0].name: duplicate key"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
-     "  - name: b\n    url: https://h\n    username: u\n    password: p\n    pasword: q\n",
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
+     "  - name: b\n    url: https://h\n    username: u\n    password: p\n    "
+     "pasword: q\n",
      "bad.yml:10: servers[1].pasword: unknown key"},
     // YAML syntax.
     {"servers:\n  - name: a\n    url: [https://h\n",
      "bad.yml:4: invalid YAML: end of sequence flow not found"},
-    {"servers:\n  - name: a: b\n", "bad.yml:2: invalid YAML: illegal map value"},
-    {"servers: []\n---\nservers: []\n", "bad.yml:3: only one YAML document is allowed"},
+    {"servers:\n  - name: a: b\n",
+     "bad.yml:2: invalid YAML: illegal map value"},
+    {"servers: []\n---\nservers: []\n",
+     "bad.yml:3: only one YAML document is allowed"},
     // Required values.
     {"servers:\n  - url: https://h\n    username: u\n    password: p\n",
      "bad.yml:2: servers[0].name: missing required value"},
-    {"servers:\n  - name: ''\n    url: https://h\n    username: u\n    password: p\n",
+    {"servers:\n  - name: ''\n    url: https://h\n    username: u\n    "
+     "password: p\n",
      "bad.yml:2: servers[0].name: must not be empty"},
     {"servers:\n  - name: a\n    username: u\n    password: p\n",
      "bad.yml:2: servers[0].url: missing required value"},
@@ -85,105 +93,148 @@ const BadCase kBadConfigs[] = {
      "bad.yml:2: servers[0].username: missing required value"},
     {"servers:\n  - name: a\n    url: https://h\n    username: u\n",
      "bad.yml:2: servers[0]: one of password and password_file is required"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password:\n",
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password:\n",
      "bad.yml:2: servers[0]: one of password and password_file is required"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    password_file: /etc/x\n",
-     "bad.yml:2: servers[0]: only one of password and password_file may be given"},
+     "bad.yml:2: servers[0]: only one of password and password_file may be "
+     "given"},
     // Names.
-    {"servers:\n  - name: east\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: east\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "  - name: east\n    url: https://h2\n    username: u\n    password: p\n",
      "bad.yml:6: servers[1].name: duplicate server name \"east\""},
-    {"servers:\n  - name: \"a\\tb\"\n    url: https://h\n    username: u\n    password: p\n",
+    {"servers:\n  - name: \"a\\tb\"\n    url: https://h\n    username: u\n    "
+     "password: p\n",
      "bad.yml:2: servers[0].name: must be printable text"},
     {"servers:\n  - name: "
      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
      "    url: https://h\n    username: u\n    password: p\n",
      "bad.yml:2: servers[0].name: longer than 64 characters"},
-    {"servers:\n  - name: {a: b}\n    url: https://h\n    username: u\n    password: p\n",
+    {"servers:\n  - name: {a: b}\n    url: https://h\n    username: u\n    "
+     "password: p\n",
      "bad.yml:2: servers[0].name: expected a string, got a mapping"},
     // URLs.
-    {"servers:\n  - name: a\n    url: ftp://h\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: ftp://h\n    username: u\n    password: "
+     "p\n",
      "bad.yml:3: servers[0].url: must start with http:// or https://"},
-    {"servers:\n  - name: a\n    url: vbo.example.com:4443\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: vbo.example.com:4443\n    username: u\n  "
+     "  password: p\n",
      "bad.yml:3: servers[0].url: must start with http:// or https://"},
-    {"servers:\n  - name: a\n    url: https://\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: https://\n    username: u\n    password: "
+     "p\n",
      "bad.yml:3: servers[0].url: has no host"},
-    {"servers:\n  - name: a\n    url: https://:4443\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: https://:4443\n    username: u\n    "
+     "password: p\n",
      "bad.yml:3: servers[0].url: has no host"},
-    {"servers:\n  - name: a\n    url: https://h/v8\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: https://h/v8\n    username: u\n    "
+     "password: p\n",
      "bad.yml:3: servers[0].url: must not have a path; the API version is set "
      "with api_version"},
-    {"servers:\n  - name: a\n    url: https://h?x=1\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: https://h?x=1\n    username: u\n    "
+     "password: p\n",
      "bad.yml:3: servers[0].url: must not have a query or fragment"},
-    {"servers:\n  - name: a\n    url: https://h:99999\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: https://h:99999\n    username: u\n    "
+     "password: p\n",
      "bad.yml:3: servers[0].url: invalid port"},
-    {"servers:\n  - name: a\n    url: https://h:44x3\n    username: u\n    password: p\n",
+    {"servers:\n  - name: a\n    url: https://h:44x3\n    username: u\n    "
+     "password: p\n",
      "bad.yml:3: servers[0].url: invalid port"},
-    {"servers:\n  - name: a\n    url: https://u:pw@h\n    username: u\n    password: p\n",
-     "bad.yml:3: servers[0].url: must not contain credentials; use username and "
+    {"servers:\n  - name: a\n    url: https://u:pw@h\n    username: u\n    "
+     "password: p\n",
+     "bad.yml:3: servers[0].url: must not contain credentials; use username "
+     "and "
      "password"},
     // Enumerations, numbers, booleans.
-    {"servers:\n  - name: a\n    url: https://h\n    api_version: v9\n    username: u\n"
+    {"servers:\n  - name: a\n    url: https://h\n    api_version: v9\n    "
+     "username: u\n"
      "    password: p\n",
-     "bad.yml:4: servers[0].api_version: invalid API version \"v9\" (want auto, "
+     "bad.yml:4: servers[0].api_version: invalid API version \"v9\" (want "
+     "auto, "
      "v3, v4, v5, v6, v7 or v8)"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    max_concurrent_requests: 0\n",
-     "bad.yml:6: servers[0].max_concurrent_requests: must be between 1 and 64, got 0"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+     "bad.yml:6: servers[0].max_concurrent_requests: must be between 1 and 64, "
+     "got 0"},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    max_concurrent_requests: 65\n",
-     "bad.yml:6: servers[0].max_concurrent_requests: must be between 1 and 64, got 65"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+     "bad.yml:6: servers[0].max_concurrent_requests: must be between 1 and 64, "
+     "got 65"},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    max_concurrent_requests: eight\n",
-     "bad.yml:6: servers[0].max_concurrent_requests: expected an integer, got \"eight\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+     "bad.yml:6: servers[0].max_concurrent_requests: expected an integer, got "
+     "\"eight\""},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    max_concurrent_requests: \"8\"\n",
-     "bad.yml:6: servers[0].max_concurrent_requests: expected an integer, got \"8\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+     "bad.yml:6: servers[0].max_concurrent_requests: expected an integer, got "
+     "\"8\""},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    max_concurrent_requests: 8.5\n",
-     "bad.yml:6: servers[0].max_concurrent_requests: expected an integer, got \"8.5\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+     "bad.yml:6: servers[0].max_concurrent_requests: expected an integer, got "
+     "\"8.5\""},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    tls:\n      insecure_skip_verify: yes\n",
-     "bad.yml:7: servers[0].tls.insecure_skip_verify: expected a boolean (true or "
+     "bad.yml:7: servers[0].tls.insecure_skip_verify: expected a boolean (true "
+     "or "
      "false), got \"yes\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    tls: true\n",
      "bad.yml:6: servers[0].tls: expected a mapping, got a scalar"},
     // Durations.
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    timeout: 30x\n",
      "bad.yml:6: servers[0].timeout: invalid duration \"30x\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    timeout: 30\n",
      "bad.yml:6: servers[0].timeout: invalid duration \"30\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    timeout: 0s\n",
      "bad.yml:6: servers[0].timeout: must be greater than 0"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    timeout: -5s\n",
      "bad.yml:6: servers[0].timeout: invalid duration \"-5s\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    session_history: 500ms\n",
      "bad.yml:6: servers[0].session_history: must be at least 1s"},
     {"refresh_interval: 1m60\nservers:\n  - name: a\n    url: https://h\n"
      "    username: u\n    password: p\n",
      "bad.yml:1: refresh_interval: invalid duration \"1m60\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    refresh_interval: [1m]\n",
-     "bad.yml:6: servers[0].refresh_interval: expected a duration, got a sequence"},
+     "bad.yml:6: servers[0].refresh_interval: expected a duration, got a "
+     "sequence"},
     // Job filters.
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    jobs:\n      include: ['ok', '(unclosed']\n",
      "bad.yml:7: servers[0].jobs.include[1]: invalid regex: unbalanced ( ) in "
      "\"(unclosed\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    jobs:\n      exclude:\n        - '[abc'\n",
-     "bad.yml:8: servers[0].jobs.exclude[0]: invalid regex: unbalanced [ ] in \"[abc\""},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+     "bad.yml:8: servers[0].jobs.exclude[0]: invalid regex: unbalanced [ ] in "
+     "\"[abc\""},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    jobs:\n      include: '.*'\n",
      "bad.yml:7: servers[0].jobs.include: expected a sequence, got a scalar"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    jobs:\n      includes: []\n",
      "bad.yml:7: servers[0].jobs.includes: unknown key"},
     // Secrets from the environment and from files.
@@ -191,15 +242,20 @@ const BadCase kBadConfigs[] = {
      "    password: ${VB365_CONFIG_TEST_UNSET_VARIABLE}\n",
      "bad.yml:5: servers[0].password: environment variable "
      "VB365_CONFIG_TEST_UNSET_VARIABLE is not set"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: ${UNCLOSED\n",
-     "bad.yml:5: servers[0].password: unterminated ${ in environment reference"},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: ${UNCLOSED\n",
+     "bad.yml:5: servers[0].password: unterminated ${ in environment "
+     "reference"},
     {"servers:\n  - name: a\n    url: https://h\n    username: u\n"
      "    password_file: /nonexistent/vb365/password\n",
-     "bad.yml:5: servers[0].password_file: cannot read \"/nonexistent/vb365/password\": "
+     "bad.yml:5: servers[0].password_file: cannot read "
+     "\"/nonexistent/vb365/password\": "
      "No such file or directory"},
-    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    password: p\n"
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n"
      "    tls:\n      ca_file: /nonexistent/ca.pem\n",
-     "bad.yml:7: servers[0].tls.ca_file: cannot read \"/nonexistent/ca.pem\": No "
+     "bad.yml:7: servers[0].tls.ca_file: cannot read \"/nonexistent/ca.pem\": "
+     "No "
      "such file or directory"},
 };
 
@@ -254,7 +310,8 @@ TEST(ConfigFull, EveryKeyOfTheFullExampleIsRead) {
   EXPECT_EQ(east.timeout, milliseconds(45'000));
   EXPECT_EQ(east.max_concurrent_requests, 4);
   EXPECT_EQ(east.session_history, seconds(14 * 24 * 3600));
-  EXPECT_EQ(east.jobs.include, (std::vector<std::string>{"^Prod-.*", "Exchange"}));
+  EXPECT_EQ(east.jobs.include,
+            (std::vector<std::string>{"^Prod-.*", "Exchange"}));
   EXPECT_EQ(east.jobs.exclude, (std::vector<std::string>{".*-test$"}));
   EXPECT_EQ(east.refresh_interval, milliseconds(300'000));
 
@@ -266,8 +323,9 @@ TEST(ConfigFull, EveryKeyOfTheFullExampleIsRead) {
 
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_EQ(c.warnings[0],
-            kFixtures + "/full.yml:24: servers[1].url: plain http:// sends the "
-                        "password and data unencrypted");
+            kFixtures +
+                "/full.yml:24: servers[1].url: plain http:// sends the "
+                "password and data unencrypted");
 }
 
 TEST(ConfigWarnings, InsecureSkipVerifyIsAcceptedWithAWarning) {
@@ -309,7 +367,8 @@ TEST(ConfigEnv, PasswordExpandsEnvironmentVariables) {
   setenv("VB365_CONFIG_TEST_PW2", "tail", 1);
   const auto result = LoadConfigString(
       "servers:\n  - name: a\n    url: https://h\n    username: u\n"
-      "    password: 'x${VB365_CONFIG_TEST_PW}-$${LITERAL}-$5-${VB365_CONFIG_TEST_PW2}'\n",
+      "    password: "
+      "'x${VB365_CONFIG_TEST_PW}-$${LITERAL}-$5-${VB365_CONFIG_TEST_PW2}'\n",
       "e.yml");
   ASSERT_TRUE(result.ok()) << result.error();
   EXPECT_EQ(result->servers[0].password.Reveal(),
@@ -354,7 +413,8 @@ TEST(ConfigPasswordFile, EmptyFileIsAnErrorNamingThePath) {
   const std::string pw = dir.Write("pw", "\n");
   const auto result = LoadConfigString(
       "servers:\n  - name: a\n    url: https://h\n    username: u\n"
-      "    password_file: " + pw + "\n",
+      "    password_file: " +
+          pw + "\n",
       "c.yml");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error(),
@@ -365,11 +425,13 @@ TEST(ConfigPasswordFile, DirectoryIsAnErrorNamingThePath) {
   TempDir dir;
   const auto result = LoadConfigString(
       "servers:\n  - name: a\n    url: https://h\n    username: u\n"
-      "    password_file: " + dir.path() + "\n",
+      "    password_file: " +
+          dir.path() + "\n",
       "c.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), "c.yml:5: servers[0].password_file: cannot read \"" +
-                                dir.path() + "\": is a directory");
+  EXPECT_EQ(result.error(),
+            "c.yml:5: servers[0].password_file: cannot read \"" + dir.path() +
+                "\": is a directory");
 }
 
 TEST(ConfigTls, CaFileWithoutACertificateIsRejected) {
@@ -377,7 +439,8 @@ TEST(ConfigTls, CaFileWithoutACertificateIsRejected) {
   const std::string ca = dir.Write("ca.pem", "not a certificate\n");
   const auto result = LoadConfigString(
       "servers:\n  - name: a\n    url: https://h\n    username: u\n"
-      "    password: p\n    tls:\n      ca_file: " + ca + "\n",
+      "    password: p\n    tls:\n      ca_file: " +
+          ca + "\n",
       "c.yml");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error(), "c.yml:7: servers[0].tls.ca_file: file \"" + ca +
@@ -387,19 +450,22 @@ TEST(ConfigTls, CaFileWithoutACertificateIsRejected) {
 TEST(ConfigFile, MissingFileIsAnErrorWithoutALine) {
   const auto result = LoadConfigFile("/nonexistent/vb365.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(),
-            "/nonexistent/vb365.yml: cannot read \"/nonexistent/vb365.yml\": No "
-            "such file or directory");
+  EXPECT_EQ(
+      result.error(),
+      "/nonexistent/vb365.yml: cannot read \"/nonexistent/vb365.yml\": No "
+      "such file or directory");
 }
 
 TEST(ConfigFile, ErrorsInAFileNameTheFile) {
   TempDir dir;
-  const std::string path = dir.Write(
-      "bad.yml", "servers:\n  - name: a\n    url: https://h\n    username: u\n"
-                 "    password: p\n    timeout: soon\n");
+  const std::string path =
+      dir.Write("bad.yml",
+                "servers:\n  - name: a\n    url: https://h\n    username: u\n"
+                "    password: p\n    timeout: soon\n");
   const auto result = LoadConfigFile(path);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), path + ":6: servers[0].timeout: invalid duration \"soon\"");
+  EXPECT_EQ(result.error(),
+            path + ":6: servers[0].timeout: invalid duration \"soon\"");
 }
 
 // The secret must not leak through any message, whatever goes wrong.
@@ -410,39 +476,62 @@ TEST(ConfigSecrets, NoMessageContainsThePassword) {
   const std::string pw_file = dir.Write("pw", secret + "\n");
   const std::vector<std::string> bad = {
       // Errors after the password was read.
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: " +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: " +
           secret + "\n    timeout: 1x\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password_file: " +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password_file: " +
           pw_file + "\n    jobs: {include: ['(']}\n",
       "servers:\n  - name: a\n    url: https://h\n    username: u\n"
-      "    password: ${VB365_CONFIG_TEST_SECRET}\n  - name: a\n    url: https://h\n"
+      "    password: ${VB365_CONFIG_TEST_SECRET}\n  - name: a\n    url: "
+      "https://h\n"
       "    username: u\n    password: ${VB365_CONFIG_TEST_SECRET}\n",
       // The password itself malformed or in the wrong place.
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: [" +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: [" +
           secret + "]\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: {" +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: {" +
           secret + ": 1}\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: ${" +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: ${" +
           secret + "}\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: '${" +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: '${" +
           secret + "'\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: '" +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: '" +
           secret + "' trailing\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: " +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: " +
           secret + "\n    password: " + secret + "\n",
       "servers:\n  - name: a\n    url: https://u:" + secret +
           "@h\n    username: u\n    password: p\n",
-      "servers:\n  - name: a\n    url: " + secret + "\n    username: u\n    password: p\n",
+      "servers:\n  - name: a\n    url: " + secret +
+          "\n    username: u\n    password: p\n",
       "servers:\n  - name: a\n    url: https://h/" + secret +
           "\n    username: u\n    password: p\n",
-      "servers:\n  - name: a\n    url: https://h\n    username: u\n    password: " +
+      "servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+      "password: " +
           secret + "\n    password_file: " + pw_file + "\n",
   };
   for (const std::string& yaml : bad) {
     const auto result = LoadConfigString(yaml, "s.yml");
     ASSERT_FALSE(result.ok()) << yaml;
     EXPECT_EQ(result.error().find(secret), std::string::npos) << result.error();
-    EXPECT_EQ(result.error().find("hunter2"), std::string::npos) << result.error();
+    EXPECT_EQ(result.error().find("hunter2"), std::string::npos)
+        << result.error();
+  }
+  // Accepted configs: the warnings must not carry the secret either.
+  const auto ok = LoadConfigString(
+      "servers:\n  - name: a\n    url: http://h\n    username: u\n"
+      "    password: ${VB365_CONFIG_TEST_SECRET}\n    tls:\n"
+      "      insecure_skip_verify: true\n",
+      "s.yml");
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  ASSERT_EQ(ok->warnings.size(), 2u);
+  for (const std::string& w : ok->warnings) {
+    EXPECT_EQ(w.find(secret), std::string::npos) << w;
   }
   unsetenv("VB365_CONFIG_TEST_SECRET");
 }
@@ -462,9 +551,9 @@ TEST(Duration, ParsesPrometheusDurations) {
 }
 
 TEST(Duration, RejectsMalformedText) {
-  for (const char* bad :
-       {"", "s", "60", "30x", "1.5s", "-1s", "+1s", " 1s", "1s ", "1s1m", "1m1m",
-        "1ms1s", "1S", "1 s", "1mss", "99999999999999999999s", "9999999999y"}) {
+  for (const char* bad : {"", "s", "60", "30x", "1.5s", "-1s", "+1s", " 1s",
+                          "1s ", "1s1m", "1m1m", "1ms1s", "1S", "1 s", "1mss",
+                          "99999999999999999999s", "9999999999y"}) {
     EXPECT_FALSE(ParseDuration(bad).has_value()) << bad;
   }
 }

@@ -25,9 +25,10 @@ TEST(Flags, NoArgumentsGiveTheDocumentedDefaults) {
 
 TEST(Flags, EqualsFormSetsEveryFlag) {
   const auto flags = ParseFlags(std::vector<std::string>{
-      "--config.file=/etc/x.yml", "--config.check", "--web.listen-address=127.0.0.1:1234",
-      "--web.telemetry-path=/m", "--web.config.file=web.yml", "--log.level=debug",
-      "--log.format=json", "--version"});
+      "--config.file=/etc/x.yml", "--config.check",
+      "--web.listen-address=127.0.0.1:1234", "--web.telemetry-path=/m",
+      "--web.config.file=web.yml", "--log.level=debug", "--log.format=json",
+      "--version"});
   ASSERT_TRUE(flags.ok()) << flags.error();
   EXPECT_EQ(flags->config_file, "/etc/x.yml");
   EXPECT_TRUE(flags->config_check);
@@ -41,9 +42,9 @@ TEST(Flags, EqualsFormSetsEveryFlag) {
 
 TEST(Flags, SpaceFormTakesTheNextArgument) {
   const auto flags = ParseFlags(std::vector<std::string>{
-      "--config.file", "a b.yml", "--web.listen-address", "[::1]:9", "--log.level",
-      "error", "--log.format", "logfmt", "--web.config.file", "w.yml",
-      "--web.telemetry-path", "/x/metrics"});
+      "--config.file", "a b.yml", "--web.listen-address", "[::1]:9",
+      "--log.level", "error", "--log.format", "logfmt", "--web.config.file",
+      "w.yml", "--web.telemetry-path", "/x/metrics"});
   ASSERT_TRUE(flags.ok()) << flags.error();
   EXPECT_EQ(flags->config_file, "a b.yml");
   EXPECT_EQ(flags->listen_address, "[::1]:9");
@@ -65,13 +66,15 @@ TEST(Flags, BooleanFlagsAcceptExplicitValuesAndNegation) {
   auto flags = ParseFlags(std::vector<std::string>{"--config.check=false"});
   ASSERT_TRUE(flags.ok());
   EXPECT_FALSE(flags->config_check);
-  flags = ParseFlags(std::vector<std::string>{"--config.check", "--no-config.check"});
+  flags = ParseFlags(
+      std::vector<std::string>{"--config.check", "--no-config.check"});
   ASSERT_TRUE(flags.ok());
   EXPECT_FALSE(flags->config_check);
   flags = ParseFlags(std::vector<std::string>{"--config.check=maybe"});
   ASSERT_FALSE(flags.ok());
-  EXPECT_EQ(flags.error(),
-            "flag --config.check: invalid value \"maybe\" (want true or false)");
+  EXPECT_EQ(
+      flags.error(),
+      "flag --config.check: invalid value \"maybe\" (want true or false)");
 }
 
 TEST(Flags, LastOccurrenceWins) {
@@ -103,21 +106,28 @@ TEST(Flags, BadArgumentsGiveExactErrors) {
       {{"--config.fil=x"}, "unknown flag --config.fil"},
       {{"--web.listen_address", ":1"}, "unknown flag --web.listen_address"},
       {{"--no-log.level"}, "unknown flag --no-log.level"},
-      {{"config.yml"}, "unexpected argument at position 1; flags start with --"},
-      {{"--log.level=info", "-v"}, "unexpected argument at position 2; flags start with --"},
+      {{"config.yml"},
+       "unexpected argument at position 1; flags start with --"},
+      {{"--log.level=info", "-v"},
+       "unexpected argument at position 2; flags start with --"},
       {{"--config.file"}, "flag --config.file needs a value"},
       {{"--config.file="}, "flag --config.file: must not be empty"},
       {{"--log.level=trace"},
-       "flag --log.level: invalid value \"trace\" (want debug, info, warn or error)"},
+       "flag --log.level: invalid value \"trace\" (want debug, info, warn or "
+       "error)"},
       {{"--log.format", "text"},
        "flag --log.format: invalid value \"text\" (want logfmt or json)"},
       {{"--web.listen-address=9865"},
-       "flag --web.listen-address: invalid address \"9865\" (want host:port or :port)"},
+       "flag --web.listen-address: invalid address \"9865\" (want host:port or "
+       ":port)"},
       {{"--web.listen-address=:70000"},
-       "flag --web.listen-address: invalid address \":70000\" (want host:port or :port)"},
+       "flag --web.listen-address: invalid address \":70000\" (want host:port "
+       "or :port)"},
       {{"--web.listen-address=::1:80"},
-       "flag --web.listen-address: invalid address \"::1:80\" (want host:port or :port)"},
-      {{"--web.telemetry-path=metrics"}, "flag --web.telemetry-path: must start with /"},
+       "flag --web.listen-address: invalid address \"::1:80\" (want host:port "
+       "or :port)"},
+      {{"--web.telemetry-path=metrics"},
+       "flag --web.telemetry-path: must start with /"},
       {{"--web.telemetry-path=/"},
        "flag --web.telemetry-path: must not be / (the landing page)"},
   };
@@ -131,14 +141,16 @@ TEST(Flags, BadArgumentsGiveExactErrors) {
 TEST(Flags, HelpListsEveryFlagWithItsDefault) {
   const std::string help = HelpText("vb365_exporter");
   EXPECT_EQ(help.rfind("usage: vb365_exporter [<flags>]\n", 0), 0u) << help;
-  for (const char* expected : {
-           "--config.file=<path>", "(default: \"vb365_exporter.yml\")",
-           "--config.check", "--web.listen-address=<address>", "(default: \":9865\")",
-           "--web.telemetry-path=<path>", "(default: \"/metrics\")",
-           "--web.config.file=<path>", "--log.level=<level>", "(default: \"info\")",
-           "debug, info, warn, error", "--log.format=<format>",
-           "(default: \"logfmt\")", "logfmt or json", "--version", "-h, --help"}) {
-    EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
+  for (const char* expected :
+       {"--config.file=<path>", "(default: \"vb365_exporter.yml\")",
+        "--config.check", "--web.listen-address=<address>",
+        "(default: \":9865\")", "--web.telemetry-path=<path>",
+        "(default: \"/metrics\")", "--web.config.file=<path>",
+        "--log.level=<level>", "(default: \"info\")",
+        "debug, info, warn, error", "--log.format=<format>",
+        "(default: \"logfmt\")", "logfmt or json", "--version", "-h, --help"}) {
+    EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n"
+                                                      << help;
   }
 }
 
@@ -156,8 +168,8 @@ TEST(ListenAddress, SplitsHostAndPort) {
   EXPECT_EQ(port, 443);
   ASSERT_TRUE(SplitListenAddress("localhost:80", &host, &port));
   EXPECT_EQ(host, "localhost");
-  for (const char* bad : {"", ":", "9865", "h:", "h:x", "[::1]", "[]:1", "::1:80",
-                          "h:123456", "a b:1"}) {
+  for (const char* bad : {"", ":", "9865", "h:", "h:x", "[::1]", "[]:1",
+                          "::1:80", "h:123456", "a b:1"}) {
     EXPECT_FALSE(SplitListenAddress(bad, &host, &port)) << bad;
   }
 }

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <regex>
 #include <string>
 #include <thread>
@@ -39,18 +38,25 @@ class LogTest : public ::testing::Test {
 
 TEST_F(LogTest, LogfmtLineHasTimestampLevelQuotedMessageAndFields) {
   Log(LogLevel::kInfo, "refresh done", {{"server", "east"}, {"jobs", "42"}});
-  EXPECT_EQ(WithoutTs(), "level=info msg=\"refresh done\" server=east jobs=42\n");
+  EXPECT_EQ(WithoutTs(),
+            "level=info msg=\"refresh done\" server=east jobs=42\n");
 }
 
 TEST_F(LogTest, LogfmtQuotesValuesWithSpacesQuotesEqualsOrEmpty) {
   Log(LogLevel::kWarn, "m",
-      {{"a", "two words"}, {"b", "say \"hi\""}, {"c", "k=v"}, {"d", ""},
-       {"e", "back\\slash"}, {"f", "line1\nline2\ttab"}, {"g", "\x01"},
+      {{"a", "two words"},
+       {"b", "say \"hi\""},
+       {"c", "k=v"},
+       {"d", ""},
+       {"e", "back\\slash"},
+       {"f", "line1\nline2\ttab"},
+       {"g", "\x01"},
        {"h", "plain-value_1.2:3/4"}});
-  EXPECT_EQ(WithoutTs(),
-            "level=warn msg=\"m\" a=\"two words\" b=\"say \\\"hi\\\"\" c=\"k=v\" "
-            "d=\"\" e=\"back\\\\slash\" f=\"line1\\nline2\\ttab\" g=\"\\u0001\" "
-            "h=plain-value_1.2:3/4\n");
+  EXPECT_EQ(
+      WithoutTs(),
+      "level=warn msg=\"m\" a=\"two words\" b=\"say \\\"hi\\\"\" c=\"k=v\" "
+      "d=\"\" e=\"back\\\\slash\" f=\"line1\\nline2\\ttab\" g=\"\\u0001\" "
+      "h=plain-value_1.2:3/4\n");
 }
 
 TEST_F(LogTest, LogfmtKeysCannotBreakTheLine) {
@@ -135,7 +141,8 @@ TEST_F(LogTest, ConcurrentLinesAreNeverInterleaved) {
   static const std::regex kLine(
       R"(ts=\S+ level=info msg="x" v=(a{200}|b{200}|c{200}|d{200}))");
   size_t lines = 0, start = 0;
-  for (size_t nl; (nl = out_.find('\n', start)) != std::string::npos; start = nl + 1) {
+  for (size_t nl; (nl = out_.find('\n', start)) != std::string::npos;
+       start = nl + 1) {
     ASSERT_TRUE(std::regex_match(out_.substr(start, nl - start), kLine));
     ++lines;
   }

@@ -111,23 +111,29 @@ TEST(WebConfig, BadFilesGiveExactMessages) {
        "w.yml:2: tls_server_config.cert_file: missing required value"},
       {"tls_server_config:\n  cert_file: " + cert + "\n  key_file: " + key +
            "\n  client_auth_type: RequireAndVerifyClientCert\n",
-       "w.yml:4: tls_server_config.client_auth_type: not supported by vb365_exporter"},
+       "w.yml:4: tls_server_config.client_auth_type: not supported by "
+       "vb365_exporter"},
       {"tls_server_config:\n  cert_file: " + cert + "\n  key_file: " + key +
            "\n  keyfile: x\n",
        "w.yml:4: tls_server_config.keyfile: unknown key"},
-      {"tls_server_config:\n  cert_file: /nonexistent/c.pem\n  key_file: " + key + "\n",
-       "w.yml:2: tls_server_config.cert_file: cannot read \"/nonexistent/c.pem\": "
+      {"tls_server_config:\n  cert_file: /nonexistent/c.pem\n  key_file: " +
+           key + "\n",
+       "w.yml:2: tls_server_config.cert_file: cannot read "
+       "\"/nonexistent/c.pem\": "
        "No such file or directory"},
-      {"tls_server_config:\n  cert_file: " + key + "\n  key_file: " + key + "\n",
+      {"tls_server_config:\n  cert_file: " + key + "\n  key_file: " + key +
+           "\n",
        "w.yml:2: tls_server_config.cert_file: file \"" + key +
            "\" holds no PEM certificate"},
-      {"tls_server_config:\n  cert_file: " + cert + "\n  key_file: " + cert + "\n",
+      {"tls_server_config:\n  cert_file: " + cert + "\n  key_file: " + cert +
+           "\n",
        "w.yml:3: tls_server_config.key_file: file \"" + cert +
            "\" holds no PEM private key"},
       {"http_server_config:\n  http2: false\n",
        "w.yml:2: http_server_config: not supported by vb365_exporter"},
       {"basic_auth_users:\n  alice: notahash\n",
-       "w.yml:2: basic_auth_users.alice: not a bcrypt hash ($2a$, $2b$ or $2y$)"},
+       "w.yml:2: basic_auth_users.alice: not a bcrypt hash ($2a$, $2b$ or "
+       "$2y$)"},
       {"basic_auth_users:\n  alice:\n",
        "w.yml:2: basic_auth_users.alice: missing bcrypt hash"},
       {"basic_auth_users:\n  'a:b': '" + hash + "'\n",
@@ -138,7 +144,8 @@ TEST(WebConfig, BadFilesGiveExactMessages) {
        "w.yml:1: basic_auth_users: expected a mapping, got a sequence"},
       {"basic_auth_users:\n  alice: [x]\n",
        "w.yml:2: basic_auth_users.alice: expected a string, got a sequence"},
-      {"basic_auth_users: {\n", "w.yml:2: invalid YAML: end of map flow not found"},
+      {"basic_auth_users: {\n",
+       "w.yml:2: invalid YAML: end of map flow not found"},
   };
   for (const auto& c : cases) {
     const auto result = LoadWebConfigString(c.yaml, "w.yml");
@@ -164,8 +171,9 @@ TEST(WebConfig, HashesNeverAppearInMessages) {
 TEST(WebConfig, MissingFileHasNoLine) {
   const auto result = LoadWebConfigFile("/nonexistent/web.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), "/nonexistent/web.yml: cannot read "
-                            "\"/nonexistent/web.yml\": No such file or directory");
+  EXPECT_EQ(result.error(),
+            "/nonexistent/web.yml: cannot read "
+            "\"/nonexistent/web.yml\": No such file or directory");
 }
 
 TEST(BasicAuth, ChecksUserAndPassword) {
