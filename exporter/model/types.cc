@@ -50,45 +50,28 @@ constexpr unsigned DaysInMonth(int y, unsigned m) {
 constexpr Timestamp kYear2Start =
     DaysFromCivil(2, 1, 1) * 86400 * kTicksPerSecond;
 
-inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-// Reads n digits at p into *v; false if any is not a digit.
-inline bool Digits(const char* p, int n, unsigned* v) {
-  unsigned r = 0;
-  for (int i = 0; i < n; ++i) {
-    const unsigned d = static_cast<unsigned char>(p[i] - '0');
-    if (d > 9) return false;
-    r = r * 10 + d;
+// Eight hex digits (either case) to 32 bits, SWAR: no table, no branch per
+// character. False if any byte is not a hex digit.
+inline bool Hex8(uint64_t x, uint32_t* out) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  // Lowercase letters; digits already have bit 5 set. Bytes stay < 0x80 (or
+  // are rejected), so the range tests below never carry between bytes.
+  const uint64_t t = (x | 0x2020202020202020ULL) & ~kHigh;
+  const uint64_t is_digit = (t + 0x5050505050505050ULL) &   // t >= '0'
+                            ~(t + 0x4646464646464646ULL);   // t <= '9'
+  const uint64_t is_alpha = (t + 0x1F1F1F1F1F1F1F1FULL) &   // t >= 'a'
+                            ~(t + 0x1919191919191919ULL);   // t <= 'f'
+  if ((x & kHigh) != 0 || ((is_digit | is_alpha) & kHigh) != kHigh) {
+    return false;
   }
-  *v = r;
+  // Nibble values, first character in the lowest byte.
+  uint64_t v = (t & 0x0F0F0F0F0F0F0F0FULL) + ((is_alpha & kHigh) >> 7) * 9;
+  v = __builtin_bswap64(v);  // first character in the highest byte
+  v = (v | (v >> 4)) & 0x00FF00FF00FF00FFULL;
+  v = (v | (v >> 8)) & 0x0000FFFF0000FFFFULL;
+  v = (v | (v >> 16)) & 0x00000000FFFFFFFFULL;
+  *out = static_cast<uint32_t>(v);
   return true;
-}
-
-// Hex digit values; 0xFF for anything else.
-struct HexTable {
-  uint8_t v[256];
-  constexpr HexTable() : v() {
-    for (int i = 0; i < 256; ++i) v[i] = 0xFF;
-    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<uint8_t>(i);
-    for (int i = 0; i < 6; ++i) {
-      v['a' + i] = static_cast<uint8_t>(10 + i);
-      v['A' + i] = static_cast<uint8_t>(10 + i);
-    }
-  }
-};
-constexpr HexTable kHex;
-
-// Parses n hex digits at p into *out; false if any is not a hex digit.
-inline bool Hex(const char* p, int n, uint64_t* out) {
-  uint64_t r = 0;
-  uint8_t bad = 0;
-  for (int i = 0; i < n; ++i) {
-    const uint8_t d = kHex.v[static_cast<unsigned char>(p[i])];
-    bad |= d;
-    r = (r << 4) | (d & 0x0F);
-  }
-  *out = r;
-  return (bad & 0xF0) == 0;
 }
 
 inline uint64_t Mix64(uint64_t x) {  // splitmix64 finalizer
@@ -102,61 +85,117 @@ inline uint64_t Mix64(uint64_t x) {  // splitmix64 finalizer
 
 }  // namespace
 
-std::optional<Timestamp> ParseTimestamp(std::string_view text) {
-  const char* p = text.data();
-  const size_t n = text.size();
-  // "YYYY-MM-DDThh:mm:ss" is 19 characters.
-  if (n < 19) return std::nullopt;
-  unsigned year, month, day, hour, minute, second;
-  if (!Digits(p, 4, &year) || p[4] != '-' || !Digits(p + 5, 2, &month) ||
-      p[7] != '-' || !Digits(p + 8, 2, &day) || p[10] != 'T' ||
-      !Digits(p + 11, 2, &hour) || p[13] != ':' ||
-      !Digits(p + 14, 2, &minute) || p[16] != ':' ||
-      !Digits(p + 17, 2, &second)) {
-    return std::nullopt;
+namespace {
+
+inline unsigned Digit(const unsigned char* u, size_t i) {
+  return static_cast<unsigned>(u[i]) - '0';
+}
+
+// "YYYY-MM-DD" at u: days since the epoch; false if not a valid date.
+inline bool ParseDate(const unsigned char* u, int64_t* days) {
+  const unsigned y0 = Digit(u, 0), y1 = Digit(u, 1), y2 = Digit(u, 2),
+                 y3 = Digit(u, 3), mo0 = Digit(u, 5), mo1 = Digit(u, 6),
+                 d0 = Digit(u, 8), d1 = Digit(u, 9);
+  // Branch-free checks: one test.
+  const unsigned bad = (y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) |
+                       (mo0 > 9) | (mo1 > 9) | (d0 > 9) | (d1 > 9) |
+                       (u[4] != '-') | (u[7] != '-');
+  if (bad) return false;
+  const unsigned year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const unsigned month = mo0 * 10 + mo1;
+  const unsigned day = d0 * 10 + d1;
+  if (year < 1 || month - 1 > 11 || day < 1 ||
+      day > DaysInMonth(static_cast<int>(year), month)) {
+    return false;
   }
-  if (year < 1 || month < 1 || month > 12 || day < 1 ||
-      day > DaysInMonth(static_cast<int>(year), month) || hour > 23 ||
-      minute > 59 || second > 59) {
-    return std::nullopt;
-  }
+  *days = DaysFromCivil(year, month, day);
+  return true;
+}
+
+// "Thh:mm:ss[.f{1,7}](Z|+hh:mm|-hh:mm)?" from u[10] to u[n] (n >= 19): ticks
+// since midnight, minus the zone offset.
+inline bool ParseTimeOfDay(const unsigned char* u, size_t n, int64_t* ticks) {
+  const unsigned h0 = Digit(u, 11), h1 = Digit(u, 12), mi0 = Digit(u, 14),
+                 mi1 = Digit(u, 15), s0 = Digit(u, 17), s1 = Digit(u, 18);
+  const unsigned bad = (h0 > 9) | (h1 > 9) | (mi0 > 9) | (mi1 > 9) |
+                       (s0 > 9) | (s1 > 9) | (u[10] != 'T') | (u[13] != ':') |
+                       (u[16] != ':');
+  if (bad) return false;
+  const unsigned hour = h0 * 10 + h1;
+  const unsigned minute = mi0 * 10 + mi1;
+  const unsigned second = s0 * 10 + s1;
+  if (hour > 23 || minute > 59 || second > 59) return false;
   size_t i = 19;
-  int64_t fraction = 0;  // in ticks
-  if (i < n && p[i] == '.') {
+  int64_t fraction = 0;
+  if (i < n && u[i] == '.') {
     ++i;
-    int digits = 0;
-    while (i < n && IsDigit(p[i])) {
-      if (++digits > 7) return std::nullopt;
-      fraction = fraction * 10 + (p[i] - '0');
+    const size_t start = i;
+    while (i < n && Digit(u, i) <= 9) {
+      fraction = fraction * 10 + Digit(u, i);
       ++i;
     }
-    if (digits == 0) return std::nullopt;
-    static constexpr int64_t kScale[8] = {1,      1000000, 100000, 10000,
-                                          1000,   100,     10,     1};
+    const size_t digits = i - start;
+    if (digits == 0 || digits > 7) return false;
+    static constexpr int64_t kScale[8] = {1,    1000000, 100000, 10000,
+                                          1000, 100,     10,     1};
     fraction *= kScale[digits];
   }
   int64_t offset_seconds = 0;
   if (i < n) {
-    if (p[i] == 'Z') {
+    if (u[i] == 'Z') {
       ++i;
-    } else if (p[i] == '+' || p[i] == '-') {
-      unsigned oh, om;
-      if (n - i < 6 || !Digits(p + i + 1, 2, &oh) || p[i + 3] != ':' ||
-          !Digits(p + i + 4, 2, &om) || oh > 23 || om > 59) {
-        return std::nullopt;
+    } else if (u[i] == '+' || u[i] == '-') {
+      if (n - i < 6) return false;
+      const unsigned oh0 = Digit(u, i + 1), oh1 = Digit(u, i + 2),
+                     om0 = Digit(u, i + 4), om1 = Digit(u, i + 5);
+      if ((oh0 > 9) | (oh1 > 9) | (om0 > 9) | (om1 > 9) | (u[i + 3] != ':')) {
+        return false;
       }
+      const unsigned oh = oh0 * 10 + oh1, om = om0 * 10 + om1;
+      if (oh > 23 || om > 59) return false;
       offset_seconds = (static_cast<int64_t>(oh) * 60 + om) * 60;
-      if (p[i] == '-') offset_seconds = -offset_seconds;
+      if (u[i] == '-') offset_seconds = -offset_seconds;
       i += 6;
     } else {
-      return std::nullopt;
+      return false;
     }
   }
-  if (i != n) return std::nullopt;
-  const int64_t days = DaysFromCivil(year, month, day);
-  const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second -
-                          offset_seconds;  // local - offset = UTC
-  return seconds * kTicksPerSecond + fraction;
+  if (i != n) return false;
+  // Local time minus the offset is UTC.
+  *ticks = (static_cast<int64_t>(hour * 3600 + minute * 60 + second) -
+            offset_seconds) * kTicksPerSecond + fraction;
+  return true;
+}
+
+constexpr int64_t kTicksPerDay = 86400 * kTicksPerSecond;
+
+}  // namespace
+
+std::optional<Timestamp> ParseTimestamp(std::string_view text) {
+  // "YYYY-MM-DDThh:mm:ss" is 19 characters.
+  if (text.size() < 19) return std::nullopt;
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  int64_t days, ticks;
+  if (!ParseDate(u, &days) || !ParseTimeOfDay(u, text.size(), &ticks)) {
+    return std::nullopt;
+  }
+  return days * kTicksPerDay + ticks;
+}
+
+std::optional<Timestamp> TimestampParser::Parse(std::string_view text) {
+  if (text.size() < 19) return std::nullopt;
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  int64_t days;
+  if (std::memcmp(u, date_, 10) == 0) {
+    days = days_;  // date_ only ever holds a valid date
+  } else {
+    if (!ParseDate(u, &days)) return std::nullopt;
+    std::memcpy(date_, u, 10);
+    days_ = days;
+  }
+  int64_t ticks;
+  if (!ParseTimeOfDay(u, text.size(), &ticks)) return std::nullopt;
+  return days * kTicksPerDay + ticks;
 }
 
 std::string FormatTimestamp(Timestamp t) {
@@ -280,12 +319,23 @@ bool ParseUuid(std::string_view text, Id* out) {
       p[23] != '-') {
     return false;
   }
-  uint64_t a, b, c, d, e;
-  if (!Hex(p, 8, &a) || !Hex(p + 9, 4, &b) || !Hex(p + 14, 4, &c) ||
-      !Hex(p + 19, 4, &d) || !Hex(p + 24, 12, &e)) {
+  // Four words of 8 hex digits, assembled in registers (copying the groups
+  // to a buffer first would stall on store forwarding).
+  auto load4 = [p](int at) {
+    uint32_t v;
+    std::memcpy(&v, p + at, 4);
+    return uint64_t{v};
+  };
+  uint64_t w0, w3;
+  std::memcpy(&w0, p, 8);                            // aaaaaaaa
+  const uint64_t w1 = load4(9) | (load4(14) << 32);   // bbbbcccc
+  const uint64_t w2 = load4(19) | (load4(24) << 32);  // ddddeeee
+  std::memcpy(&w3, p + 28, 8);                       // eeeeeeee
+  uint32_t a, b, c, d;
+  if (!Hex8(w0, &a) || !Hex8(w1, &b) || !Hex8(w2, &c) || !Hex8(w3, &d)) {
     return false;
   }
-  *out = Id{(a << 32) | (b << 16) | c, (d << 48) | e};
+  *out = Id{(uint64_t{a} << 32) | b, (uint64_t{c} << 32) | d};
   return true;
 }
 

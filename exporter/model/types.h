@@ -21,6 +21,17 @@ inline constexpr int64_t kTicksPerSecond = 10'000'000;
 // zone is taken as UTC. Returns nullopt on anything else. Year 1 parses
 // (callers map it to kNoTime where it is a "not finished" placeholder).
 std::optional<Timestamp> ParseTimestamp(std::string_view text);
+// ParseTimestamp for a run of timestamps that mostly share their date, such
+// as the sessions of one response: the calendar work for the previous date
+// is reused. Same results as ParseTimestamp. Not thread-safe.
+class TimestampParser {
+ public:
+  std::optional<Timestamp> Parse(std::string_view text);
+
+ private:
+  char date_[10] = {};  // "YYYY-MM-DD" of the last valid date, or zeros
+  int64_t days_ = 0;
+};
 // Formats as "YYYY-MM-DDThh:mm:ss.fffffffZ" (fraction omitted when zero).
 std::string FormatTimestamp(Timestamp t);
 // Seconds since the epoch for a metric value; NaN-free: callers check kNoTime.

@@ -26,6 +26,8 @@ namespace {
 
 constexpr int kMaxDepth = 256;
 
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+
 // Why an element failed: a static path relative to the element (nullptr: the
 // element itself) and a static description; `offset` is the byte offset for
 // syntax errors (-1 otherwise).
@@ -145,7 +147,7 @@ bool Unescape(std::string_view in, std::string* out) {
   return true;
 }
 
-inline bool HasBackslash(std::string_view s) {
+ALWAYS_INLINE bool HasBackslash(std::string_view s) {
   for (const char c : s) {
     if (c == '\\') return true;
   }
@@ -180,7 +182,7 @@ constexpr uint64_t kPow10[9] = {1,      10,      100,      1000,     10000,
 // How many of the 8 bytes (little-endian: first character lowest) are ASCII
 // digits before the first non-digit. A carry out of a non-digit byte can
 // only corrupt the bytes after it, which do not count.
-inline int EightDigitPrefix(uint64_t chunk) {
+ALWAYS_INLINE int EightDigitPrefix(uint64_t chunk) {
   const uint64_t hi = (chunk & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
   const uint64_t lo = ((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^
                       0x3030303030303030ULL;
@@ -189,7 +191,7 @@ inline int EightDigitPrefix(uint64_t chunk) {
 }
 
 // The value of the first k (1..8) digit characters of chunk.
-inline uint64_t DigitsValue(uint64_t chunk, int k) {
+ALWAYS_INLINE uint64_t DigitsValue(uint64_t chunk, int k) {
   uint64_t v = (chunk - 0x3030303030303030ULL) << (8 * (8 - k));
   v = (v * 10) + (v >> 8);  // pairs
   v = (((v & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
@@ -208,14 +210,14 @@ class Walker {
         scratch_(scratch) {}
 
   // The first character of the next token, '\0' past the last one.
-  char Peek() const { return p_ < n_ ? buf_[idx_[p_]] : '\0'; }
+  ALWAYS_INLINE char Peek() const { return p_ < n_ ? buf_[idx_[p_]] : '\0'; }
   uint32_t Offset() const { return p_ < n_ ? idx_[p_] : len_; }
   bool AtEnd() const { return p_ >= n_; }
   void Advance() { ++p_; }
   // Raw bytes of the key token about to be consumed (after its quote).
   const char* KeyRaw() const { return buf_ + idx_[p_] + 1; }
 
-  bool Syntax(Fail* f, const char* field, const char* what) {
+  ALWAYS_INLINE bool Syntax(Fail* f, const char* field, const char* what) {
     f->field = field;
     f->what = what;
     f->offset = Offset();
@@ -223,7 +225,7 @@ class Walker {
   }
 
   // Consumes a '"key":' pair start; the key's raw bytes go to *raw.
-  inline bool Key(const char** raw, const char* where, Fail* f) {
+  ALWAYS_INLINE bool Key(const char** raw, const char* where, Fail* f) {
     if (Peek() != '"') return Syntax(f, where, "invalid JSON: expected a key");
     *raw = KeyRaw();
     ++p_;
@@ -234,7 +236,7 @@ class Walker {
 
   // After a member: ',' (another follows: returns true, *more=true) or the
   // closing bracket (returns true, *more=false).
-  inline bool Next(char close, bool* more, const char* where, Fail* f) {
+  ALWAYS_INLINE bool Next(char close, bool* more, const char* where, Fail* f) {
     const char c = Peek();
     if (c == ',') {
       ++p_;
@@ -252,7 +254,7 @@ class Walker {
   }
 
   // Opens an object; *empty says it closed at once.
-  inline bool OpenObject(bool* empty, const char* where, Fail* f) {
+  ALWAYS_INLINE bool OpenObject(bool* empty, const char* where, Fail* f) {
     ++p_;  // '{'
     if (++depth_ > kMaxDepth) return Syntax(f, where, "nesting too deep");
     if (Peek() == '}') {
@@ -264,8 +266,8 @@ class Walker {
     }
     return true;
   }
-  inline void CloseObject() { --depth_; }
-  inline bool OpenArray(bool* empty, const char* where, Fail* f) {
+  ALWAYS_INLINE void CloseObject() { --depth_; }
+  ALWAYS_INLINE bool OpenArray(bool* empty, const char* where, Fail* f) {
     ++p_;  // '['
     if (++depth_ > kMaxDepth) return Syntax(f, where, "nesting too deep");
     if (Peek() == ']') {
@@ -277,13 +279,13 @@ class Walker {
     }
     return true;
   }
-  inline void CloseArray() { --depth_; }
+  ALWAYS_INLINE void CloseArray() { --depth_; }
 
   // End of the current token (exclusive): the next token's offset.
-  inline uint32_t TokenEnd() const { return p_ + 1 < n_ ? idx_[p_ + 1] : len_; }
+  ALWAYS_INLINE uint32_t TokenEnd() const { return p_ + 1 < n_ ? idx_[p_ + 1] : len_; }
 
   // A string token's content; false (nothing consumed) if not a string.
-  inline bool RawString(std::string_view* content) {
+  ALWAYS_INLINE bool RawString(std::string_view* content) {
     if (Peek() != '"') return false;
     const uint32_t start = idx_[p_] + 1;
     uint32_t end = TokenEnd();
@@ -296,7 +298,7 @@ class Walker {
 
   // A string value, unescaped when it has escapes (into the scratch buffer,
   // valid until the next unescaped string).
-  inline Read String(std::string_view* out) {
+  ALWAYS_INLINE Read String(std::string_view* out) {
     std::string_view raw;
     if (RawString(&raw)) {
       if (!HasBackslash(raw)) {
@@ -312,7 +314,7 @@ class Walker {
 
   // An id string: a UUID is read in place (it cannot hold escapes); any
   // other string is unescaped if needed and hashed.
-  inline bool IdValue(Id* out) {
+  ALWAYS_INLINE bool IdValue(Id* out) {
     std::string_view raw;
     if (!RawString(&raw)) return false;
     if (ParseUuid(raw, out)) return true;
@@ -326,11 +328,12 @@ class Walker {
 
   // The job id from a job href: its last path segment. Sessions of one
   // response mostly share a job, so the last result is kept.
-  inline bool JobIdFromHref(std::string_view raw, Id* out) {
+  ALWAYS_INLINE bool JobIdFromHref(std::string_view raw, Id* out) {
     // Fast path: ".../<uuid>" (no escapes, query or fragment possible).
     if (raw.size() > 36 && raw[raw.size() - 37] == '/') {
       const std::string_view seg = raw.substr(raw.size() - 36);
-      if (seg == last_job_segment_) {
+      if (last_job_segment_.size() == 36 &&
+          std::memcmp(seg.data(), last_job_segment_.data(), 36) == 0) {
         *out = last_job_id_;
         return true;
       }
@@ -349,14 +352,14 @@ class Walker {
   }
 
   // Consumes a null literal.
-  inline bool Null() {
+  ALWAYS_INLINE bool Null() {
     if (Peek() != 'n' || !Literal("null", 4)) return false;
     ++p_;
     return true;
   }
 
   // The current token is exactly `lit` (plus whitespace).
-  inline bool Literal(const char* lit, uint32_t n) const {
+  ALWAYS_INLINE bool Literal(const char* lit, uint32_t n) const {
     const uint32_t start = idx_[p_];
     const uint32_t end = TokenEnd();
     if (end - start < n || std::memcmp(buf_ + start, lit, n) != 0) return false;
@@ -367,7 +370,7 @@ class Walker {
   }
 
   // A JSON integer (no fraction or exponent) in the int64 range, or null.
-  inline Read Int(int64_t* out) {
+  ALWAYS_INLINE Read Int(int64_t* out) {
     const char c = Peek();
     if (!IsDigit(c) && c != '-') return Null() ? Read::kNull : Read::kBad;
     const char* p = buf_ + idx_[p_];
@@ -410,10 +413,10 @@ class Walker {
   }
 
   // A timestamp string or null. Timestamps never need escapes.
-  inline Read Time(Timestamp* out) {
+  ALWAYS_INLINE Read Time(Timestamp* out) {
     std::string_view raw;
     if (RawString(&raw)) {
-      const std::optional<Timestamp> t = ParseTimestamp(raw);
+      const std::optional<Timestamp> t = timestamps_.Parse(raw);
       if (!t) return Read::kBad;
       *out = *t;
       return Read::kValue;
@@ -421,7 +424,7 @@ class Walker {
     return Null() ? Read::kNull : Read::kBad;
   }
 
-  inline Read Bool(bool* out) {
+  ALWAYS_INLINE Read Bool(bool* out) {
     const char c = Peek();
     if (c == 't' && Literal("true", 4)) {
       *out = true;
@@ -434,8 +437,23 @@ class Walker {
     return Read::kValue;
   }
 
-  // Skips any value, checking its grammar.
-  bool Skip(const char* where, Fail* f) {
+  // Skips any value, checking its grammar. A string (the usual unknown
+  // field) is skipped inline; anything else on a copy, out of line, so that
+  // this walker's address never escapes and its state stays in registers in
+  // the hot loops.
+  ALWAYS_INLINE bool Skip(const char* where, Fail* f) {
+    if (Peek() == '"') {
+      ++p_;
+      return true;
+    }
+    Walker copy = *this;
+    if (!copy.SkipSlow(where, f)) return false;
+    p_ = copy.p_;
+    return true;
+  }
+
+ private:
+  __attribute__((noinline)) bool SkipSlow(const char* where, Fail* f) {
     switch (Peek()) {
       case '"':
         ++p_;
@@ -445,7 +463,7 @@ class Walker {
         if (!OpenObject(&empty, where, f)) return false;
         for (bool more = !empty; more;) {
           const char* k;
-          if (!Key(&k, where, f) || !Skip(where, f) ||
+          if (!Key(&k, where, f) || !SkipSlow(where, f) ||
               !Next('}', &more, where, f)) {
             return false;
           }
@@ -457,7 +475,7 @@ class Walker {
         bool empty;
         if (!OpenArray(&empty, where, f)) return false;
         for (bool more = !empty; more;) {
-          if (!Skip(where, f) || !Next(']', &more, where, f)) return false;
+          if (!SkipSlow(where, f) || !Next(']', &more, where, f)) return false;
         }
         if (!empty) CloseArray();
         return true;
@@ -485,7 +503,6 @@ class Walker {
     return Syntax(f, where, "invalid JSON: expected a value");
   }
 
- private:
   // The current token is a JSON number (any size; not converted).
   bool Number() const {
     const char* p = buf_ + idx_[p_];
@@ -521,6 +538,7 @@ class Walker {
   std::string* scratch_;
   std::string_view last_job_segment_;
   Id last_job_id_;
+  TimestampParser timestamps_;
 };
 
 inline bool TypeFail(Fail* f, const char* field, const char* what) {
@@ -532,7 +550,7 @@ inline bool TypeFail(Fail* f, const char* field, const char* what) {
 
 // ---- JobSession -------------------------------------------------------------
 
-inline bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
+ALWAYS_INLINE bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
   constexpr const char* kWhere = "statistics";
   bool empty;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
@@ -601,7 +619,7 @@ inline bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
 }
 
 // {"href": "..."} of one link; other members are skipped.
-inline bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
+ALWAYS_INLINE bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
   constexpr const char* kWhere = "_links.job";
   bool empty;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
@@ -623,7 +641,7 @@ inline bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
 }
 
 // _links: only job.href is needed (the job id before v8).
-inline bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail* f) {
+ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail* f) {
   constexpr const char* kWhere = "_links";
   bool empty;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
@@ -645,7 +663,7 @@ inline bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail* f) {
   return true;
 }
 
-bool ParseSession(Walker& w, JobSession* s, Fail* f) {
+ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
   if (w.Peek() != '{') return TypeFail(f, nullptr, kExpectedObject);
   bool empty;
   if (!w.OpenObject(&empty, nullptr, f)) return false;
@@ -894,8 +912,16 @@ std::string Indexed(const char* where, size_t index) {
 
 // Elements of an array whose '[' is the next token.
 template <typename T, typename ElemFn>
-bool ParseElements(Walker& w, const char* where, std::vector<T>* out,
+bool ParseElements(Walker& outer, const char* where, std::vector<T>* out,
                    ElemFn parse_elem, Error* err) {
+  // A local copy whose address never escapes: the compiler keeps the
+  // position in registers through the whole loop.
+  Walker w = outer;
+  struct CopyBack {
+    Walker& to;
+    Walker& from;
+    ~CopyBack() { to = from; }
+  } copy_back{outer, w};
   Fail f;
   bool empty;
   if (!w.OpenArray(&empty, where, &f)) {
@@ -904,11 +930,15 @@ bool ParseElements(Walker& w, const char* where, std::vector<T>* out,
   }
   size_t index = 0;
   for (bool more = !empty; more; ++index) {
-    out->emplace_back();
-    if (!parse_elem(w, &out->back(), &f) || !w.Next(']', &more, nullptr, &f)) {
+    // Built in a local (default-initialized member by member) and moved in:
+    // emplace_back() value-initializes, which zero-fills the whole struct
+    // first ("rep stos", measurable here).
+    T elem;
+    if (!parse_elem(w, &elem, &f) || !w.Next(']', &more, nullptr, &f)) {
       *err = MakeError(Indexed(where, index), f);
       return false;
     }
+    out->push_back(std::move(elem));
   }
   if (!empty) w.CloseArray();
   return true;
