@@ -1,0 +1,159 @@
+#!/bin/bash
+# End-to-end: simulator -> exporter (verified HTTPS) -> a real Prometheus with
+# the shipped scrape config and rules; assertions through Prometheus's HTTP API.
+#
+#   prometheus_e2e.sh SIMULATOR_BINARY EXPORTER_BINARY
+#
+# 1. A throwaway CA and server certificate (tests/simulator/gen_certs.sh).
+# 2. The simulator on 127.0.0.1:0 (port from --ready-file) with 36 jobs whose
+#    special jobs are healthy (0), Failed (1), Warning (2), running (3) and
+#    disabled (4); time frozen so the states stay put.
+# 3. The exporter, refreshing every second, watching the simulator twice: as
+#    "east" over API v8 and as "legacy" over v3, both verifying the CA.
+#    `promtool check metrics` lints its /metrics.
+# 4. Prometheus (Debian package) on a free loopback port, storage in the temp
+#    dir, config and rules derived from deploy/prometheus/ by
+#    prometheus_e2e_config.py: intervals of 1s, and every alert's `for:` cut to
+#    1s, because the shipped windows (1 minute to 12 hours) cannot elapse in a
+#    test of seconds. Expressions, labels and annotations are the shipped ones;
+#    the `for:` semantics are pinned by deploy/prometheus/vb365_rules_test.yml.
+# 5. prometheus_e2e_check.py polls (deadline) until: every rule evaluates with
+#    health ok, VB365JobFailed fires for exactly the jobs whose last session
+#    failed (the failing job among them, the healthy one not), Warning and
+#    Disabled fire for their jobs, no server/exporter alert fires, and every
+#    PromQL expression of deploy/grafana/vb365-overview.json returns data.
+# Everything binds 127.0.0.1 and is killed on exit (trap); the simulator also
+# stops by itself after 10 minutes (--exit-after).
+set -euo pipefail
+
+sim_bin=${1:?usage: prometheus_e2e.sh SIMULATOR EXPORTER}
+exporter_bin=${2:?usage: prometheus_e2e.sh SIMULATOR EXPORTER}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+prometheus_bin=${PROMETHEUS:-prometheus}
+promtool_bin=${PROMTOOL:-promtool}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb365_e2e_prom.XXXXXX")
+pids=()
+cleanup() {
+  local rc=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$rc" != 0 ]; then
+    for log in "$tmp"/*.log; do
+      [ -f "$log" ] || continue
+      echo "----- last lines of $(basename "$log")" >&2
+      tail -n 30 "$log" >&2
+    done
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "prometheus_e2e: $*" >&2; exit 1; }
+# A free loopback port (bound then released; a lost race fails the start,
+# which is retried).
+free_port() {
+  "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds.
+wait_for() {
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || die "timed out after ${seconds}s waiting for $what"
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process died while waiting for $what"; done
+    sleep 0.2
+  done
+}
+
+# 1. Certificates and the password (in a file; never on a command line).
+mkdir "$tmp/certs"
+"$root/tests/simulator/gen_certs.sh" "$tmp/certs"
+(umask 077; "$py" -c 'import secrets; print(secrets.token_hex(16))' > "$tmp/password")
+
+# 2. Simulator.
+"$sim_bin" --listen 127.0.0.1:0 --ready-file "$tmp/sim.port" \
+  --tls-cert "$tmp/certs/server.pem" --tls-key "$tmp/certs/server.key" \
+  --versions v3,v8 --jobs 36 --sessions-per-job 12 --seed 5 \
+  --username 'VB365\monitor' --password-file "$tmp/password" \
+  --token-lifetime 600 --exit-after 600 --quiet >"$tmp/simulator.log" 2>&1 &
+pids+=($!)
+wait_for "the simulator's ready file" 30 test -s "$tmp/sim.port"
+sim_port=$(cat "$tmp/sim.port")
+
+# 3. Exporter.
+cat > "$tmp/vb365_exporter.yml" <<EOF
+refresh_interval: 1s
+servers:
+  - name: east
+    url: https://127.0.0.1:$sim_port
+    api_version: v8
+    username: 'VB365\\monitor'
+    password_file: $tmp/password
+    tls:
+      ca_file: $tmp/certs/ca.pem
+  - name: legacy
+    url: https://127.0.0.1:$sim_port
+    api_version: v3
+    username: 'VB365\\monitor'
+    password_file: $tmp/password
+    tls:
+      ca_file: $tmp/certs/ca.pem
+EOF
+sed -i 's/VB365\\\\monitor/VB365\\monitor/' "$tmp/vb365_exporter.yml"
+"$exporter_bin" --config.file="$tmp/vb365_exporter.yml" --config.check >"$tmp/config_check.log" 2>&1 \
+  || die "exporter rejects the test config: $(cat "$tmp/config_check.log")"
+exporter_up() {
+  curl -fsS "http://127.0.0.1:$exporter_port/metrics" -o "$tmp/metrics.txt" &&
+    grep -q '^vb365_up{server="east"} 1' "$tmp/metrics.txt" &&
+    grep -q '^vb365_up{server="legacy"} 1' "$tmp/metrics.txt"
+}
+for attempt in 1 2 3; do
+  exporter_port=$(free_port)
+  "$exporter_bin" --config.file="$tmp/vb365_exporter.yml" \
+    --web.listen-address="127.0.0.1:$exporter_port" --log.level=info >"$tmp/exporter.log" 2>&1 &
+  exporter_pid=$!
+  sleep 0.3
+  if kill -0 "$exporter_pid" 2>/dev/null; then pids+=("$exporter_pid"); break; fi
+  [ "$attempt" -lt 3 ] || die "the exporter does not start"
+done
+wait_for "the exporter to serve vb365_up 1 for both servers" 60 exporter_up
+# Let a second refresh finish (sessions counters are created at the first).
+sleep 2
+curl -fsS "http://127.0.0.1:$exporter_port/metrics" -o "$tmp/metrics.txt"
+# A lint failure is reported at the end, after the other assertions ran.
+lint_failed=0
+if "$promtool_bin" check metrics < "$tmp/metrics.txt" >"$tmp/lint.txt" 2>&1; then
+  echo "promtool check metrics: OK ($(grep -c '^vb365_' "$tmp/metrics.txt") vb365_ samples)"
+else
+  lint_failed=1
+  echo "promtool check metrics FAILS on the exporter's /metrics:" >&2
+  cat "$tmp/lint.txt" >&2
+fi
+
+# 4. Prometheus with the shipped rules (alert windows cut to 1s, see above).
+"$py" "$here/prometheus_e2e_config.py" "$root/deploy/prometheus" "$tmp/prom" \
+  "127.0.0.1:$exporter_port" 1s --max-for 1s
+"$promtool_bin" check config "$tmp/prom/prometheus.yml" >/dev/null || die "derived prometheus.yml is invalid"
+for attempt in 1 2 3; do
+  prom_port=$(free_port)
+  "$prometheus_bin" --config.file="$tmp/prom/prometheus.yml" \
+    --storage.tsdb.path="$tmp/tsdb" --web.listen-address="127.0.0.1:$prom_port" \
+    --log.level=warn >"$tmp/prometheus.log" 2>&1 &
+  prom_pid=$!
+  sleep 1
+  if kill -0 "$prom_pid" 2>/dev/null; then pids+=("$prom_pid"); break; fi
+  [ "$attempt" -lt 3 ] || die "prometheus does not start"
+done
+wait_for "prometheus to be ready" 60 curl -fsS "http://127.0.0.1:$prom_port/-/ready"
+
+# 5. Assertions (poll until they hold or 120 s pass).
+"$py" "$here/prometheus_e2e_check.py" "http://127.0.0.1:$prom_port" \
+  "$root/deploy/grafana/vb365-overview.json" east,legacy 120
+[ "$lint_failed" = 0 ] || die "alerts and dashboard OK, but promtool check metrics failed (above)"
+echo "e2e_prometheus: PASS"
