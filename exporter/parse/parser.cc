@@ -55,9 +55,38 @@ inline bool IsDigit(char c) {
 // The key's bytes (after its opening quote) are `lit` and the closing quote.
 // Escaped keys never match (the API sends none). Reading N bytes is safe:
 // a key is followed by at least '"' and ':' or by the input padding.
+// Word-at-a-time with the literal folded into constants (GCC calls memcmp
+// for the longer keys otherwise).
 template <size_t N>
-inline bool KeyIs(const char* raw, const char (&lit)[N]) {
-  return std::memcmp(raw, lit, N - 1) == 0 && raw[N - 1] == '"';
+ALWAYS_INLINE bool KeyIs(const char* raw, const char (&lit)[N]) {
+  constexpr size_t kLen = N - 1;
+  uint64_t diff = 0;
+  size_t i = 0;
+  for (; i + 8 <= kLen; i += 8) {
+    uint64_t a, b;
+    std::memcpy(&a, raw + i, 8);
+    std::memcpy(&b, lit + i, 8);
+    diff |= a ^ b;
+  }
+  for (; i < kLen; ++i) {
+    diff |= static_cast<uint8_t>(raw[i] ^ lit[i]);
+  }
+  return diff == 0 && raw[kLen] == '"';
+}
+
+// 36 bytes (a UUID) equal, inline.
+ALWAYS_INLINE bool Equal36(const char* a, const char* b) {
+  uint64_t diff = 0;
+  for (int i = 0; i < 32; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    diff |= x ^ y;
+  }
+  uint32_t x, y;
+  std::memcpy(&x, a + 32, 4);
+  std::memcpy(&y, b + 32, 4);
+  return (diff | (x ^ y)) == 0;
 }
 
 // Appends the UTF-8 encoding of code point cp.
@@ -333,7 +362,7 @@ class Walker {
     if (raw.size() > 36 && raw[raw.size() - 37] == '/') {
       const std::string_view seg = raw.substr(raw.size() - 36);
       if (last_job_segment_.size() == 36 &&
-          std::memcmp(seg.data(), last_job_segment_.data(), 36) == 0) {
+          Equal36(seg.data(), last_job_segment_.data())) {
         *out = last_job_id_;
         return true;
       }
@@ -349,6 +378,20 @@ class Walker {
     }
     *out = ParseId(LastPathSegment(raw));
     return true;
+  }
+
+  // An enumeration string (status, bottleneck) or null. A known name cannot
+  // contain escapes, so only an unknown one is checked for them.
+  template <typename E>
+  ALWAYS_INLINE Read Enum(E (*parse)(std::string_view), E unknown, E* out) {
+    std::string_view raw;
+    if (!RawString(&raw)) return Null() ? Read::kNull : Read::kBad;
+    *out = parse(raw);
+    if (*out == unknown && HasBackslash(raw)) {
+      if (!Unescape(raw, scratch_)) return Read::kBad;
+      *out = parse(*scratch_);
+    }
+    return Read::kValue;
   }
 
   // Consumes a null literal.
@@ -442,10 +485,32 @@ class Walker {
   // this walker's address never escapes and its state stays in registers in
   // the hot loops.
   ALWAYS_INLINE bool Skip(const char* where, Fail* f) {
-    if (Peek() == '"') {
+    const char c = Peek();
+    if (c == '"') {
       ++p_;
       return true;
     }
+    if (c == '{') {
+      // Objects of strings (links such as {"href": "..."}) inline too.
+      bool empty;
+      if (!OpenObject(&empty, where, f)) return false;
+      for (bool more = !empty; more;) {
+        const char* k;
+        if (!Key(&k, where, f)) return false;
+        if (Peek() == '"') {
+          ++p_;
+        } else if (!SkipOutOfLine(where, f)) {
+          return false;
+        }
+        if (!Next('}', &more, where, f)) return false;
+      }
+      if (!empty) CloseObject();
+      return true;
+    }
+    return SkipOutOfLine(where, f);
+  }
+
+  ALWAYS_INLINE bool SkipOutOfLine(const char* where, Fail* f) {
     Walker copy = *this;
     if (!copy.SkipSlow(where, f)) return false;
     p_ = copy.p_;
@@ -593,13 +658,12 @@ ALWAYS_INLINE bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
         break;
       case 'b':
         if (KeyIs(k, "bottleneck")) {
-          std::string_view text;
-          const Read r = w.String(&text);
+          const Read r =
+              w.Enum(ParseBottleneck, Bottleneck::kUnknown, &s->bottleneck);
           if (r == Read::kBad) {
             return TypeFail(f, "statistics.bottleneck", kExpectedString);
           }
-          s->bottleneck =
-              r == Read::kValue ? ParseBottleneck(text) : Bottleneck::kNA;
+          if (r == Read::kNull) s->bottleneck = Bottleneck::kNA;
           handled = true;
         }
         break;
@@ -716,11 +780,10 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         break;
       case 's':
         if (KeyIs(k, "status")) {
-          std::string_view text;
-          if (w.String(&text) != Read::kValue) {
+          if (w.Enum(ParseSessionStatus, SessionStatus::kUnknown, &s->status) !=
+              Read::kValue) {
             return TypeFail(f, "status", kExpectedString);
           }
-          s->status = ParseSessionStatus(text);
           has_status = true;
         } else if (KeyIs(k, "statistics")) {
           if (w.Peek() == '{') {
