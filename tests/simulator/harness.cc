@@ -209,18 +209,31 @@ void SimulatorProcess::Stop() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int code = 0;
   while (true) {
     int status = 0;
     pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || (r < 0 && errno != EINTR)) break;
+    if (r == pid_) {
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (r < 0 && errno != EINTR) break;
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid_, SIGKILL);
       WaitExit(pid_);
+      code = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   pid_ = -1;
+  // A clean stop exits 0; anything else (a crash, a sanitizer report, a
+  // hang) is shown, since the log goes away with the directory.
+  if (code != 0) {
+    std::fprintf(stderr, "vb365_simulator did not stop cleanly (%s); its log:\n%s\n",
+                 code < 0 ? "killed after 5 s" : ("exit " + std::to_string(code)).c_str(),
+                 Stderr().c_str());
+  }
 }
 
 std::string SimulatorProcess::Stderr() const { return ReadAll(stderr_file_); }

@@ -3,6 +3,10 @@
 // listens, and talks to its control endpoint (/_sim/...). The destructor stops
 // the process and removes the temporary directory.
 //
+// The child gets SIGTERM when the thread that created the SimulatorProcess
+// ends (PR_SET_PDEATHSIG), so no simulator outlives a crashed test: create it
+// on a thread that lives as long as it (the test body, SetUpTestSuite).
+//
 // Thread safety: one SimulatorProcess may be used from several threads for
 // the control and request helpers (each call opens its own connection);
 // construction and destruction are not concurrent with other calls.
