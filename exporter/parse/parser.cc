@@ -45,34 +45,56 @@ constexpr char kExpectedBool[] = "expected boolean";
 constexpr char kExpectedTimestamp[] = "expected ISO 8601 timestamp";
 constexpr char kMissing[] = "missing";
 
-inline bool IsWs(char c) {
+ALWAYS_INLINE bool IsWs(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
-inline bool IsDigit(char c) {
+ALWAYS_INLINE bool IsDigit(char c) {
   return static_cast<unsigned char>(c - '0') < 10;
 }
 
 // The key's bytes (after its opening quote) are `lit` and the closing quote.
 // Escaped keys never match (the API sends none). Reading N bytes is safe:
 // a key is followed by at least '"' and ':' or by the input padding.
-// Word-at-a-time with the literal folded into constants (GCC calls memcmp
-// for the longer keys otherwise).
+// A key and its closing quote as little-endian words, built at compile time.
 template <size_t N>
-ALWAYS_INLINE bool KeyIs(const char* raw, const char (&lit)[N]) {
-  constexpr size_t kLen = N - 1;
-  uint64_t diff = 0;
-  size_t i = 0;
-  for (; i + 8 <= kLen; i += 8) {
-    uint64_t a, b;
-    std::memcpy(&a, raw + i, 8);
-    std::memcpy(&b, lit + i, 8);
-    diff |= a ^ b;
+struct KeyPattern {
+  static constexpr size_t kWords = (N + 7) / 8;
+  uint64_t w[kWords] = {};
+};
+template <size_t N>
+constexpr KeyPattern<N> MakeKeyPattern(const char (&lit)[N]) {
+  KeyPattern<N> p;
+  for (size_t i = 0; i < N; ++i) {
+    const uint64_t byte = i < N - 1 ? static_cast<uint8_t>(lit[i]) : '"';
+    p.w[i / 8] |= byte << (8 * (i % 8));
   }
-  for (; i < kLen; ++i) {
-    diff |= static_cast<uint8_t>(raw[i] ^ lit[i]);
-  }
-  return diff == 0 && raw[kLen] == '"';
+  return p;
 }
+
+// The key's raw bytes (after its opening quote) are the pattern's: whole
+// words against constants, no byte loop, no memcmp call. Reading whole words
+// past a short key is safe: a key is followed by ':' and a value or by the
+// input's padding. Escaped keys never match (the API sends none).
+template <size_t N>
+ALWAYS_INLINE bool MatchKey(const char* raw, const KeyPattern<N>& p) {
+  uint64_t diff = 0;
+  for (size_t i = 0; i < KeyPattern<N>::kWords; ++i) {
+    uint64_t w;
+    std::memcpy(&w, raw + 8 * i, 8);
+    const uint64_t mask = (i + 1 < KeyPattern<N>::kWords || N % 8 == 0)
+                              ? ~uint64_t{0}
+                              : (uint64_t{1} << (8 * (N % 8))) - 1;
+    diff |= (w ^ p.w[i]) & mask;
+  }
+  return diff == 0;
+}
+
+// KEY_IS(raw, "name"): the key at raw is exactly "name".
+#define KEY_IS(raw, lit)                                        \
+  ([](const char* r) {                                          \
+    static constexpr auto kPattern = MakeKeyPattern(lit);       \
+    return MatchKey(r, kPattern);                               \
+  }(raw))
 
 // 36 bytes (a UUID) equal, inline.
 ALWAYS_INLINE bool Equal36(const char* a, const char* b) {
@@ -244,7 +266,7 @@ class Walker {
   bool AtEnd() const { return p_ >= n_; }
   void Advance() { ++p_; }
   // Raw bytes of the key token about to be consumed (after its quote).
-  const char* KeyRaw() const { return buf_ + idx_[p_] + 1; }
+  ALWAYS_INLINE const char* KeyRaw() const { return buf_ + idx_[p_] + 1; }
 
   ALWAYS_INLINE bool Syntax(Fail* f, const char* field, const char* what) {
     f->field = field;
@@ -627,37 +649,37 @@ ALWAYS_INLINE bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
     bool handled = false;
     switch (k[0]) {
       case 'p':
-        if (KeyIs(k, "processingRateBytesPS")) {
+        if (KEY_IS(k, "processingRateBytesPS")) {
           target = &s->processing_rate_bytes_ps;
           name = "statistics.processingRateBytesPS";
-        } else if (KeyIs(k, "processingRateItemsPS")) {
+        } else if (KEY_IS(k, "processingRateItemsPS")) {
           target = &s->processing_rate_items_ps;
           name = "statistics.processingRateItemsPS";
-        } else if (KeyIs(k, "processedObjects")) {
+        } else if (KEY_IS(k, "processedObjects")) {
           target = &s->processed_objects;
           name = "statistics.processedObjects";
         }
         break;
       case 'r':
-        if (KeyIs(k, "readRateBytesPS")) {
+        if (KEY_IS(k, "readRateBytesPS")) {
           target = &s->read_rate_bytes_ps;
           name = "statistics.readRateBytesPS";
         }
         break;
       case 'w':
-        if (KeyIs(k, "writeRateBytesPS")) {
+        if (KEY_IS(k, "writeRateBytesPS")) {
           target = &s->write_rate_bytes_ps;
           name = "statistics.writeRateBytesPS";
         }
         break;
       case 't':
-        if (KeyIs(k, "transferredDataBytes")) {
+        if (KEY_IS(k, "transferredDataBytes")) {
           target = &s->transferred_data_bytes;
           name = "statistics.transferredDataBytes";
         }
         break;
       case 'b':
-        if (KeyIs(k, "bottleneck")) {
+        if (KEY_IS(k, "bottleneck")) {
           const Read r =
               w.Enum(ParseBottleneck, Bottleneck::kUnknown, &s->bottleneck);
           if (r == Read::kBad) {
@@ -690,7 +712,7 @@ ALWAYS_INLINE bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
   for (bool more = !empty; more;) {
     const char* k;
     if (!w.Key(&k, kWhere, f)) return false;
-    if (KeyIs(k, "href")) {
+    if (KEY_IS(k, "href")) {
       // Raw (escapes intact): JobIdFromHref decodes only when it must.
       if (!w.RawString(href) && !w.Null()) {
         return TypeFail(f, "_links.job.href", kExpectedString);
@@ -712,7 +734,7 @@ ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail
   for (bool more = !empty; more;) {
     const char* k;
     if (!w.Key(&k, kWhere, f)) return false;
-    if (KeyIs(k, "job")) {
+    if (KEY_IS(k, "job")) {
       if (w.Peek() == '{') {
         if (!ParseLink(w, job_href, f)) return false;
       } else if (!w.Null()) {
@@ -740,7 +762,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
     bool handled = true;
     switch (k[0]) {
       case 'i':
-        if (KeyIs(k, "id")) {
+        if (KEY_IS(k, "id")) {
           if (!w.IdValue(&s->id)) return TypeFail(f, "id", kExpectedString);
           has_id = true;
         } else {
@@ -748,7 +770,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 'c':
-        if (KeyIs(k, "creationTime")) {
+        if (KEY_IS(k, "creationTime")) {
           if (w.Time(&s->creation_time) != Read::kValue) {
             return TypeFail(f, "creationTime", kExpectedTimestamp);
           }
@@ -758,7 +780,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 'e':
-        if (KeyIs(k, "endTime")) {
+        if (KEY_IS(k, "endTime")) {
           Timestamp t = kNoTime;
           const Read r = w.Time(&t);
           if (r == Read::kBad) return TypeFail(f, "endTime", kExpectedTimestamp);
@@ -769,7 +791,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 'p':
-        if (KeyIs(k, "progress")) {
+        if (KEY_IS(k, "progress")) {
           int64_t n = 0;
           const Read r = w.Int(&n);
           if (r == Read::kBad) return TypeFail(f, "progress", kExpectedInteger);
@@ -779,13 +801,13 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 's':
-        if (KeyIs(k, "status")) {
+        if (KEY_IS(k, "status")) {
           if (w.Enum(ParseSessionStatus, SessionStatus::kUnknown, &s->status) !=
               Read::kValue) {
             return TypeFail(f, "status", kExpectedString);
           }
           has_status = true;
-        } else if (KeyIs(k, "statistics")) {
+        } else if (KEY_IS(k, "statistics")) {
           if (w.Peek() == '{') {
             s->statistics = SessionStatistics{};
             if (!ParseStatistics(w, &s->statistics, f)) return false;
@@ -798,7 +820,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 'r':
-        if (KeyIs(k, "retryCount")) {
+        if (KEY_IS(k, "retryCount")) {
           int64_t n = 0;
           const Read r = w.Int(&n);
           if (r == Read::kBad || n < INT32_MIN || n > INT32_MAX) {
@@ -810,7 +832,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 'd':
-        if (KeyIs(k, "details")) {
+        if (KEY_IS(k, "details")) {
           // Free text we do not keep: checked for type, not unescaped.
           std::string_view text;
           if (!w.RawString(&text) && !w.Null()) {
@@ -821,7 +843,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case 'j':
-        if (KeyIs(k, "jobId")) {
+        if (KEY_IS(k, "jobId")) {
           if (w.IdValue(&s->job_id)) {
             has_job_id = true;
           } else if (!w.Null()) {
@@ -832,7 +854,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         }
         break;
       case '_':
-        if (KeyIs(k, "_links")) {
+        if (KEY_IS(k, "_links")) {
           if (w.Peek() == '{') {
             if (!ParseSessionLinks(w, &job_href, f)) return false;
           } else if (!w.Null()) {
@@ -889,51 +911,51 @@ bool ParseJob(Walker& w, Job* j, Fail* f) {
   for (bool more = !empty; more;) {
     const char* k;
     if (!w.Key(&k, nullptr, f)) return false;
-    if (KeyIs(k, "id")) {
+    if (KEY_IS(k, "id")) {
       std::string_view text;
       if (w.String(&text) != Read::kValue) return TypeFail(f, "id", kExpectedString);
       j->id.assign(text.data(), text.size());
       j->key = ParseId(text);
       has_id = true;
-    } else if (KeyIs(k, "name")) {
+    } else if (KEY_IS(k, "name")) {
       if (!CopyString(w, &j->name)) return TypeFail(f, "name", kExpectedString);
-    } else if (KeyIs(k, "backupType")) {
+    } else if (KEY_IS(k, "backupType")) {
       if (!CopyString(w, &j->backup_type)) {
         return TypeFail(f, "backupType", kExpectedString);
       }
-    } else if (KeyIs(k, "repositoryId")) {
+    } else if (KEY_IS(k, "repositoryId")) {
       if (!CopyString(w, &j->repository_id)) {
         return TypeFail(f, "repositoryId", kExpectedString);
       }
-    } else if (KeyIs(k, "organizationId")) {
+    } else if (KEY_IS(k, "organizationId")) {
       if (!CopyString(w, &j->organization_id)) {
         return TypeFail(f, "organizationId", kExpectedString);
       }
-    } else if (KeyIs(k, "isEnabled")) {
+    } else if (KEY_IS(k, "isEnabled")) {
       bool b = false;
       const Read r = w.Bool(&b);
       if (r == Read::kBad) return TypeFail(f, "isEnabled", kExpectedBool);
       j->is_enabled = r == Read::kValue ? std::optional<bool>(b) : std::nullopt;
-    } else if (KeyIs(k, "lastRun")) {
+    } else if (KEY_IS(k, "lastRun")) {
       if (!JobTime(w, &j->last_run)) {
         return TypeFail(f, "lastRun", kExpectedTimestamp);
       }
-    } else if (KeyIs(k, "nextRun")) {
+    } else if (KEY_IS(k, "nextRun")) {
       if (!JobTime(w, &j->next_run)) {
         return TypeFail(f, "nextRun", kExpectedTimestamp);
       }
-    } else if (KeyIs(k, "lastBackup")) {
+    } else if (KEY_IS(k, "lastBackup")) {
       if (!JobTime(w, &j->last_backup)) {
         return TypeFail(f, "lastBackup", kExpectedTimestamp);
       }
-    } else if (KeyIs(k, "lastStatus")) {
+    } else if (KEY_IS(k, "lastStatus")) {
       std::string_view text;
       const Read r = w.String(&text);
       if (r == Read::kBad) return TypeFail(f, "lastStatus", kExpectedString);
       j->last_status =
           r == Read::kValue ? std::optional<SessionStatus>(ParseSessionStatus(text))
                             : std::nullopt;
-    } else if (KeyIs(k, "description")) {
+    } else if (KEY_IS(k, "description")) {
       std::string_view text;
       if (w.String(&text) == Read::kBad) {
         return TypeFail(f, "description", kExpectedString);
@@ -1077,11 +1099,11 @@ struct Parser::Impl {
       for (bool more = !empty; more;) {
         const char* k;
         if (!w.Key(&k, nullptr, &f)) return Fails(f, err);
-        if (KeyIs(k, "results")) {
+        if (KEY_IS(k, "results")) {
           if (w.Peek() != '[') return Fails(TypeFail2("results", kExpectedArray), err);
           if (!ParseElements(w, "results", out, parse_elem, err)) return false;
           has_results = true;
-        } else if (KeyIs(k, "offset") || KeyIs(k, "limit")) {
+        } else if (KEY_IS(k, "offset") || KEY_IS(k, "limit")) {
           const bool is_offset = k[0] == 'o';
           int64_t n = 0;
           const Read r = w.Int(&n);
@@ -1090,14 +1112,14 @@ struct Parser::Impl {
                          err);
           }
           (is_offset ? page->offset : page->limit) = r == Read::kValue ? n : 0;
-        } else if (KeyIs(k, "_links")) {
+        } else if (KEY_IS(k, "_links")) {
           if (w.Peek() == '{') {
             bool lempty;
             if (!w.OpenObject(&lempty, "_links", &f)) return Fails(f, err);
             for (bool lmore = !lempty; lmore;) {
               const char* lk;
               if (!w.Key(&lk, "_links", &f)) return Fails(f, err);
-              if (KeyIs(lk, "next") && w.Peek() != 'n') page->has_next = true;
+              if (KEY_IS(lk, "next") && w.Peek() != 'n') page->has_next = true;
               if (!w.Skip("_links", &f) || !w.Next('}', &lmore, "_links", &f)) {
                 return Fails(f, err);
               }
@@ -1193,18 +1215,18 @@ Result<TokenResponse> Parser::ParseToken(const char* data, size_t size) {
   const bool ok = impl_->ObjectDoc(
       data, size,
       [&](const char* k, Walker& w, Fail* f, bool* handled) {
-        if (KeyIs(k, "access_token")) {
+        if (KEY_IS(k, "access_token")) {
           std::string_view text;
           if (w.String(&text) != Read::kValue) {
             return TypeFail(f, "access_token", kExpectedString);
           }
           t.access_token.assign(text.data(), text.size());
           has_access = true;
-        } else if (KeyIs(k, "refresh_token")) {
+        } else if (KEY_IS(k, "refresh_token")) {
           if (!CopyString(w, &t.refresh_token)) {
             return TypeFail(f, "refresh_token", kExpectedString);
           }
-        } else if (KeyIs(k, "expires_in")) {
+        } else if (KEY_IS(k, "expires_in")) {
           if (w.Int(&t.expires_in_seconds) != Read::kValue) {
             return TypeFail(f, "expires_in", kExpectedInteger);
           }
@@ -1229,7 +1251,7 @@ Result<ServiceInstance> Parser::ParseServiceInstance(const char* data,
   const bool ok = impl_->ObjectDoc(
       data, size,
       [&](const char* k, Walker& w, Fail* f, bool* handled) {
-        if (KeyIs(k, "version")) {
+        if (KEY_IS(k, "version")) {
           std::string_view text;
           if (w.String(&text) != Read::kValue) {
             return TypeFail(f, "version", kExpectedString);
