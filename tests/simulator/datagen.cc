@@ -20,7 +20,8 @@ class Rng {
   // Uniform in [lo, hi] (inclusive); modulo bias is irrelevant here.
   int64_t Range(int64_t lo, int64_t hi) {
     if (hi <= lo) return lo;
-    return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
+    return lo +
+           static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
   }
   int Percent() { return static_cast<int>(Next() % 100); }
 
@@ -96,13 +97,14 @@ const char* const kJobNames[] = {
 };
 constexpr int kJobNameCount = sizeof kJobNames / sizeof kJobNames[0];
 
-const char* const kPeople[] = {"Jürgen Müller",  "Zoë O'Neil",  "José \"Pepe\" García",
-                               "李雷",           "Åsa Öberg",   "svc\\backup",
-                               "Renée Dubois",   "Ōta Hiroshi"};
+const char* const kPeople[] = {
+    "Jürgen Müller", "Zoë O'Neil",  "José \"Pepe\" García", "李雷",
+    "Åsa Öberg",     "svc\\backup", "Renée Dubois",         "Ōta Hiroshi"};
 constexpr int kPeopleCount = sizeof kPeople / sizeof kPeople[0];
 
-const Ticks kIntervals[] = {15 * 60 * kTicksPerSecond, 30 * 60 * kTicksPerSecond,
-                            3600 * kTicksPerSecond, 4 * 3600 * kTicksPerSecond,
+const Ticks kIntervals[] = {15 * 60 * kTicksPerSecond,
+                            30 * 60 * kTicksPerSecond, 3600 * kTicksPerSecond,
+                            4 * 3600 * kTicksPerSecond,
                             24 * 3600 * kTicksPerSecond};
 const char* const kIntervalNames[] = {"Minutes15", "Minutes30", "Hours1",
                                       "Hours4", "Daily"};
@@ -174,16 +176,20 @@ bool Retriable(const std::string& status) {
 Job GenerateJob(const GenOptions& o, int index) {
   Rng rng(Mix(o.seed, 0x10000 + static_cast<uint64_t>(index)));
   Job job;
-  job.id = DeterministicUuid(o.seed, 0x1000000ULL + static_cast<uint64_t>(index));
+  job.id =
+      DeterministicUuid(o.seed, 0x1000000ULL + static_cast<uint64_t>(index));
   job.name = kJobNames[index % kJobNameCount];
-  if (index >= kJobNameCount) job.name += " #" + std::to_string(index / kJobNameCount + 1);
+  if (index >= kJobNameCount)
+    job.name += " #" + std::to_string(index / kJobNameCount + 1);
   const int interval_kind = static_cast<int>(rng.Range(0, 4));
   job.interval = kIntervals[interval_kind];
   job.description = std::string("Generated job ") + std::to_string(index) +
                     ", runs " + kIntervalNames[interval_kind];
   job.backup_type = rng.Percent() < 70 ? "EntireOrganization" : "SelectedItems";
-  job.repository_id = DeterministicUuid(o.seed, 0x2000000ULL + static_cast<uint64_t>(index % 3));
-  job.organization_id = DeterministicUuid(o.seed, 0x3000000ULL + static_cast<uint64_t>(index % 2));
+  job.repository_id = DeterministicUuid(
+      o.seed, 0x2000000ULL + static_cast<uint64_t>(index % 3));
+  job.organization_id = DeterministicUuid(
+      o.seed, 0x3000000ULL + static_cast<uint64_t>(index % 2));
   job.is_enabled = index != 4;
   job.etag = rng.Range(1, 40);
 
@@ -196,9 +202,15 @@ Job GenerateJob(const GenOptions& o, int index) {
   }
   if (m > 0) {
     switch (index) {
-      case 0: status[m - 1] = "Success"; break;
-      case 1: status[m - 1] = "Failed"; break;
-      case 2: status[m - 1] = "Warning"; break;
+      case 0:
+        status[m - 1] = "Success";
+        break;
+      case 1:
+        status[m - 1] = "Failed";
+        break;
+      case 2:
+        status[m - 1] = "Warning";
+        break;
       case 3:
         status[m - 1] = "Running";
         retry[m - 1] = false;
@@ -210,7 +222,8 @@ Job GenerateJob(const GenOptions& o, int index) {
           retry[2] = true;
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
   for (int k = 0; k < m; ++k) {
@@ -234,14 +247,17 @@ Job GenerateJob(const GenOptions& o, int index) {
     s.fraction_digits = p < 70 ? 7 : (p < 90 ? 6 : 0);
     s.config_type = k % 20 == 0 ? "Full" : "Incremental";
     const Ticks slot = o.anchor - static_cast<Ticks>(m - k) * interval;
-    Ticks duration = rng.Range(30 * kTicksPerSecond,
-                               std::min<Ticks>(interval / 2, 7200 * kTicksPerSecond));
+    Ticks duration =
+        rng.Range(30 * kTicksPerSecond,
+                  std::min<Ticks>(interval / 2, 7200 * kTicksPerSecond));
     if (retry[k]) {
       const Session& prev = job.sessions[k - 1];
-      s.creation_time = prev.end_time + std::min<Ticks>(interval / 10, 300 * kTicksPerSecond);
+      s.creation_time =
+          prev.end_time + std::min<Ticks>(interval / 10, 300 * kTicksPerSecond);
       duration = std::min(duration, interval / 5);
       s.retry_count = prev.retry_count + 1;
-      s.main_session_id = prev.main_session_id.empty() ? prev.id : prev.main_session_id;
+      s.main_session_id =
+          prev.main_session_id.empty() ? prev.id : prev.main_session_id;
       job.sessions[k - 1].job_will_be_retried = true;
     } else {
       s.creation_time = slot + rng.Range(0, interval / 10);
@@ -249,8 +265,9 @@ Job GenerateJob(const GenOptions& o, int index) {
     if (s.status == "Running") {
       s.creation_time = o.anchor - 600 * kTicksPerSecond;
       if (k > 0) {
-        s.creation_time = std::max(s.creation_time,
-                                   job.sessions[k - 1].end_time + 60 * kTicksPerSecond);
+        s.creation_time =
+            std::max(s.creation_time,
+                     job.sessions[k - 1].end_time + 60 * kTicksPerSecond);
       }
       duration = 600 * kTicksPerSecond;
     }
@@ -302,11 +319,10 @@ std::string FormatTicks(Ticks t, int digits) {
   unsigned mo, d;
   CivilFromDays(days, &y, &mo, &d);
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d",
-                        static_cast<long long>(y), mo, d,
-                        static_cast<int>(rem / 3600),
-                        static_cast<int>(rem / 60 % 60),
-                        static_cast<int>(rem % 60));
+  int n = std::snprintf(
+      buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d",
+      static_cast<long long>(y), mo, d, static_cast<int>(rem / 3600),
+      static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
   std::string out(buf, static_cast<size_t>(n));
   digits = std::clamp(digits, 0, 7);
   if (digits > 0) {
@@ -369,8 +385,8 @@ std::optional<Ticks> ParseTicks(std::string_view s) {
     }
   }
   if (i != s.size()) return std::nullopt;
-  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo),
-                                     static_cast<unsigned>(d));
+  const int64_t days =
+      DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset;
   return secs * kTicksPerSecond + frac;
 }
@@ -430,13 +446,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -570,7 +600,8 @@ void AppendSessionJson(const Session& s, const WriteOptions& w,
   const std::string p = Prefix(w);
   const bool lower = w.version.absolute_links();
   out->append(",\"_links\":{");
-  const std::string self = p + (lower ? "/jobsessions/" : "/JobSessions/") + s.id;
+  const std::string self =
+      p + (lower ? "/jobsessions/" : "/JobSessions/") + s.id;
   AppendLink("self", self, true, out);
   AppendLink("log", self + (lower ? "/log" : "/LogItems"), false, out);
   AppendLink("job", p + (lower ? "/jobs/" : "/Jobs/") + s.job_id, false, out);
@@ -607,7 +638,9 @@ void AppendJobJson(const Job& job, const WriteOptions& w, std::string* out) {
   out->append(",\"schedulePolicy\":{\"scheduleEnabled\":");
   out->append(job.is_enabled ? "true" : "false");
   if (job.interval >= 24 * 3600 * kTicksPerSecond) {
-    out->append(",\"type\":\"Daily\",\"dailyType\":\"Everyday\",\"dailyTime\":\"22:00:00\"");
+    out->append(
+        ",\"type\":\"Daily\",\"dailyType\":\"Everyday\",\"dailyTime\":\"22:00:"
+        "00\"");
   } else {
     const Ticks minutes = job.interval / (60 * kTicksPerSecond);
     std::string every = minutes < 60 ? "Minutes" + std::to_string(minutes)
@@ -615,7 +648,8 @@ void AppendJobJson(const Job& job, const WriteOptions& w, std::string* out) {
     out->append(",\"type\":\"Periodically\",\"periodicallyEvery\":");
     AppendJsonString(every, out);
   }
-  out->append(",\"retryEnabled\":true,\"retryNumber\":3,\"retryWaitInterval\":5}");
+  out->append(
+      ",\"retryEnabled\":true,\"retryNumber\":3,\"retryWaitInterval\":5}");
   if (v >= 8) {
     out->append(",\"organizationId\":");
     AppendJsonString(job.organization_id, out);
@@ -628,9 +662,9 @@ void AppendJobJson(const Job& job, const WriteOptions& w, std::string* out) {
   out->append(",\"isEnabled\":");
   out->append(job.is_enabled ? "true" : "false");
   out->append(",\"lastStatus\":");
-  static const char* const kKnown[] = {"Stopped", "Running", "Success",
-                                       "Failed", "Warning", "NotConfigured",
-                                       "Disconnected", "Queued"};
+  static const char* const kKnown[] = {
+      "Stopped", "Running",       "Success",      "Failed",
+      "Warning", "NotConfigured", "Disconnected", "Queued"};
   bool known = false;
   for (const char* k : kKnown) known = known || sum.last_status == k;
   if (known) {
@@ -674,7 +708,8 @@ std::string PageJson(int64_t offset, int64_t limit, std::string_view set_id,
   out.append(results_json);
   out.append("],\"_links\":{\"self\":{\"href\":");
   std::string href(link_prefix);
-  href += "offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);
+  href +=
+      "offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);
   AppendJsonString(href, &out);
   out.push_back('}');
   if (has_next) {
@@ -724,8 +759,9 @@ Session MakeSession(const Job& job, uint64_t seed, uint64_t salt,
   s.fraction_digits = 7;
   s.creation_time = creation;
   s.end_time = end;
-  const Ticks duration = end == kNotFinished ? 60 * kTicksPerSecond
-                                             : std::max<Ticks>(end - creation, 1);
+  const Ticks duration = end == kNotFinished
+                             ? 60 * kTicksPerSecond
+                             : std::max<Ticks>(end - creation, 1);
   FillStatistics(&s, duration, rng);
   s.details = Details(s, rng);
   return s;

@@ -1,11 +1,11 @@
 // The data generator on its own: determinism, the special jobs, the awkward
 // data it promises, and that its JSON says what ExpectedFor says.
+#include "datagen.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
-
-#include "datagen.h"
 
 namespace vb365::sim {
 namespace {
@@ -21,7 +21,8 @@ TEST(DatagenTime, FormatsAndParsesTheSeedTimestampsExactly) {
   EXPECT_EQ(*end - *t, 584494519);  // 58.4494519 s in ticks
   EXPECT_EQ(FormatTicks(*ParseTicks("2022-01-31T16:39:24.008771Z"), 6),
             "2022-01-31T16:39:24.008771Z");
-  EXPECT_EQ(FormatTicks(*ParseTicks("2017-06-13T15:00:00Z"), 0), "2017-06-13T15:00:00Z");
+  EXPECT_EQ(FormatTicks(*ParseTicks("2017-06-13T15:00:00Z"), 0),
+            "2017-06-13T15:00:00Z");
   EXPECT_EQ(*ParseTicks("2017-04-04T00:07:21.3994255-07:00"),
             *ParseTicks("2017-04-04T07:07:21.3994255Z"));
   EXPECT_EQ(*ParseTicks("1970-01-01T00:00:00Z"), 0);
@@ -30,8 +31,8 @@ TEST(DatagenTime, FormatsAndParsesTheSeedTimestampsExactly) {
 
 TEST(DatagenTime, RejectsMalformedTimestamps) {
   for (const char* bad : {"", "2019-02-04", "2019-02-04T16:49:22.12345678Z",
-                          "2019-13-04T16:49:22Z", "2019-02-04T16:49:22.Z", "yesterday",
-                          "2019-02-04T16:49:22Zjunk"}) {
+                          "2019-13-04T16:49:22Z", "2019-02-04T16:49:22.Z",
+                          "yesterday", "2019-02-04T16:49:22Zjunk"}) {
     EXPECT_FALSE(ParseTicks(bad).has_value()) << bad;
   }
 }
@@ -99,7 +100,8 @@ TEST(Datagen, DataCarriesTheAwkwardCases) {
   const DataSet d = Generate(Small());
   std::set<int> digits;
   std::set<std::string> statuses;
-  bool retry = false, shuffled = false, quote = false, backslash = false, non_ascii = false;
+  bool retry = false, shuffled = false, quote = false, backslash = false,
+       non_ascii = false;
   for (const Job& j : d.jobs) {
     quote |= j.name.find('"') != std::string::npos;
     backslash |= j.name.find('\\') != std::string::npos;
@@ -112,14 +114,16 @@ TEST(Datagen, DataCarriesTheAwkwardCases) {
         retry = true;
         EXPECT_FALSE(s.main_session_id.empty());
       }
-      if (i > 0 && s.creation_time < j.sessions[i - 1].creation_time) shuffled = true;
+      if (i > 0 && s.creation_time < j.sessions[i - 1].creation_time)
+        shuffled = true;
       if (s.end_time != kNotFinished) {
         EXPECT_GT(s.end_time, s.creation_time);
       }
     }
   }
   EXPECT_EQ(digits, (std::set<int>{0, 6, 7}));
-  for (const char* s : {"Success", "Warning", "Failed", "Stopped", "Running", "Updating"}) {
+  for (const char* s :
+       {"Success", "Warning", "Failed", "Stopped", "Running", "Updating"}) {
     EXPECT_TRUE(statuses.count(s)) << s;
   }
   EXPECT_TRUE(retry);
@@ -140,7 +144,8 @@ TEST(Datagen, JsonParsesAndMatchesExpectedAggregatesInEveryVersion) {
     for (const json& s : arr) {
       bytes += s["statistics"]["transferredDataBytes"].get<int64_t>();
       ++by_status[s["status"].get<std::string>()];
-      if (s["endTime"].is_null() || s["endTime"] == "0001-01-01T00:00:00") ++running;
+      if (s["endTime"].is_null() || s["endTime"] == "0001-01-01T00:00:00")
+        ++running;
       EXPECT_EQ(s.contains("jobId"), v >= 8);
       EXPECT_EQ(s.contains("details"), v >= 6);
       EXPECT_EQ(s.contains("jobType"), v >= 7);
@@ -150,7 +155,8 @@ TEST(Datagen, JsonParsesAndMatchesExpectedAggregatesInEveryVersion) {
     EXPECT_EQ(running, 1) << v;
     EXPECT_EQ(g.expected.running, 1);
     if (v <= 6) {
-      EXPECT_NE(g.body.find("\"endTime\":\"0001-01-01T00:00:00\""), std::string::npos);
+      EXPECT_NE(g.body.find("\"endTime\":\"0001-01-01T00:00:00\""),
+                std::string::npos);
     } else {
       EXPECT_NE(g.body.find("\"endTime\":null"), std::string::npos);
     }
@@ -176,7 +182,8 @@ TEST(Datagen, JobNamesRoundTripThroughJson) {
 }
 
 TEST(Datagen, MutationsDistortSessionsAsNamed) {
-  json a = json::parse(GenerateSessionsBody(3, 10, 8, Mutation::kNumbersAsStrings).body);
+  json a = json::parse(
+      GenerateSessionsBody(3, 10, 8, Mutation::kNumbersAsStrings).body);
   for (const json& s : a["results"]) {
     EXPECT_TRUE(s["statistics"]["transferredDataBytes"].is_string());
     EXPECT_TRUE(s["progress"].is_string());
@@ -187,7 +194,8 @@ TEST(Datagen, MutationsDistortSessionsAsNamed) {
     EXPECT_TRUE(s["creationTime"].is_null());
     EXPECT_TRUE(s["statistics"]["transferredDataBytes"].is_null());
   }
-  json c = json::parse(GenerateSessionsBody(3, 10, 8, Mutation::kMissingFields).body);
+  json c = json::parse(
+      GenerateSessionsBody(3, 10, 8, Mutation::kMissingFields).body);
   for (const json& s : c["results"]) {
     EXPECT_FALSE(s.contains("status"));
     EXPECT_FALSE(s.contains("creationTime"));

@@ -39,7 +39,8 @@ std::string ReadAll(const std::string& path) {
 // stderr appended to `log` ("" = inherit).
 pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
   std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   const pid_t parent = getpid();
   pid_t pid = fork();
@@ -110,18 +111,23 @@ std::string HttpResult::Header(const std::string& name) const {
   return "";
 }
 
-SimulatorProcess::SimulatorProcess(SimulatorConfig config) : config_(std::move(config)) {
+SimulatorProcess::SimulatorProcess(SimulatorConfig config)
+    : config_(std::move(config)) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/vb365-sim.XXXXXX";
+  std::string pattern =
+      std::string(tmp && *tmp ? tmp : "/tmp") + "/vb365-sim.XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+  if (!mkdtemp(buf.data()))
+    throw std::runtime_error("mkdtemp failed for " + pattern);
   dir_ = buf.data();
   try {
     if (!config_.plain_http) {
-      pid_t p = Spawn({"/bin/bash", GenCertsScriptPath(), dir_}, dir_ + "/gen_certs.log");
+      pid_t p = Spawn({"/bin/bash", GenCertsScriptPath(), dir_},
+                      dir_ + "/gen_certs.log");
       if (WaitExit(p) != 0) {
-        throw std::runtime_error("gen_certs.sh failed: " + ReadAll(dir_ + "/gen_certs.log"));
+        throw std::runtime_error("gen_certs.sh failed: " +
+                                 ReadAll(dir_ + "/gen_certs.log"));
       }
       ca_file_ = dir_ + "/ca.pem";
       cert_file_ = dir_ + "/server.pem";
@@ -132,7 +138,8 @@ SimulatorProcess::SimulatorProcess(SimulatorConfig config) : config_(std::move(c
       int fd = open(password_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       if (fd < 0) throw std::runtime_error("cannot write " + password_file_);
       std::string line = config_.password + "\n";
-      if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+      if (write(fd, line.data(), line.size()) !=
+          static_cast<ssize_t>(line.size())) {
         close(fd);
         throw std::runtime_error("cannot write " + password_file_);
       }
@@ -141,40 +148,61 @@ SimulatorProcess::SimulatorProcess(SimulatorConfig config) : config_(std::move(c
     const std::string ready = dir_ + "/ready";
     stderr_file_ = dir_ + "/simulator.log";
     std::string versions;
-    for (const std::string& v : config_.versions) versions += (versions.empty() ? "" : ",") + v;
-    std::vector<std::string> args = {SimulatorBinaryPath(),
-                                     "--listen", "127.0.0.1:0",
-                                     "--ready-file", ready,
-                                     "--versions", versions,
-                                     "--jobs", std::to_string(config_.jobs),
-                                     "--sessions-per-job", std::to_string(config_.sessions_per_job),
-                                     "--seed", std::to_string(config_.seed),
-                                     "--username", config_.username,
-                                     "--password-file", password_file_,
-                                     "--token-lifetime", std::to_string(config_.token_lifetime_seconds),
-                                     "--token-rate-limit", std::to_string(config_.token_rate_limit),
-                                     "--latency-ms", std::to_string(config_.latency_ms)};
+    for (const std::string& v : config_.versions)
+      versions += (versions.empty() ? "" : ",") + v;
+    std::vector<std::string> args = {
+        SimulatorBinaryPath(),
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-file",
+        ready,
+        "--versions",
+        versions,
+        "--jobs",
+        std::to_string(config_.jobs),
+        "--sessions-per-job",
+        std::to_string(config_.sessions_per_job),
+        "--seed",
+        std::to_string(config_.seed),
+        "--username",
+        config_.username,
+        "--password-file",
+        password_file_,
+        "--token-lifetime",
+        std::to_string(config_.token_lifetime_seconds),
+        "--token-rate-limit",
+        std::to_string(config_.token_rate_limit),
+        "--latency-ms",
+        std::to_string(config_.latency_ms)};
     if (config_.plain_http) {
       args.push_back("--plain-http");
     } else {
-      args.insert(args.end(), {"--tls-cert", cert_file_, "--tls-key", key_file_});
+      args.insert(args.end(),
+                  {"--tls-cert", cert_file_, "--tls-key", key_file_});
     }
-    if (!config_.anchor_time.empty()) args.insert(args.end(), {"--anchor-time", config_.anchor_time});
+    if (!config_.anchor_time.empty())
+      args.insert(args.end(), {"--anchor-time", config_.anchor_time});
     if (config_.session_interval_seconds > 0) {
-      args.insert(args.end(), {"--session-interval", std::to_string(config_.session_interval_seconds)});
+      args.insert(args.end(),
+                  {"--session-interval",
+                   std::to_string(config_.session_interval_seconds)});
     }
     if (config_.exit_after_seconds > 0) {
-      args.insert(args.end(), {"--exit-after", std::to_string(config_.exit_after_seconds)});
+      args.insert(args.end(),
+                  {"--exit-after", std::to_string(config_.exit_after_seconds)});
     }
     for (const auto& [id, file] : config_.fixture_sessions) {
       args.insert(args.end(), {"--fixture-sessions", id + "=" + file});
     }
-    for (const std::string& f : config_.faults) args.insert(args.end(), {"--fault", f});
-    args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
+    for (const std::string& f : config_.faults)
+      args.insert(args.end(), {"--fault", f});
+    args.insert(args.end(), config_.extra_args.begin(),
+                config_.extra_args.end());
     pid_ = Spawn(args, stderr_file_);
 
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration<double>(config_.start_timeout_seconds);
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration<double>(config_.start_timeout_seconds);
     while (true) {
       std::string text = ReadAll(ready);
       if (!text.empty() && text.back() == '\n') {
@@ -184,10 +212,12 @@ SimulatorProcess::SimulatorProcess(SimulatorConfig config) : config_(std::move(c
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("vb365_simulator exited at start: " + Stderr());
+        throw std::runtime_error("vb365_simulator exited at start: " +
+                                 Stderr());
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error("vb365_simulator did not become ready: " + Stderr());
+        throw std::runtime_error("vb365_simulator did not become ready: " +
+                                 Stderr());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -208,7 +238,8 @@ SimulatorProcess::~SimulatorProcess() {
 void SimulatorProcess::Stop() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int code = 0;
   while (true) {
     int status = 0;
@@ -230,8 +261,10 @@ void SimulatorProcess::Stop() {
   // A clean stop exits 0; anything else (a crash, a sanitizer report, a
   // hang) is shown, since the log goes away with the directory.
   if (code != 0) {
-    std::fprintf(stderr, "vb365_simulator did not stop cleanly (%s); its log:\n%s\n",
-                 code < 0 ? "killed after 5 s" : ("exit " + std::to_string(code)).c_str(),
+    std::fprintf(stderr,
+                 "vb365_simulator did not stop cleanly (%s); its log:\n%s\n",
+                 code < 0 ? "killed after 5 s"
+                          : ("exit " + std::to_string(code)).c_str(),
                  Stderr().c_str());
   }
 }
@@ -239,8 +272,8 @@ void SimulatorProcess::Stop() {
 std::string SimulatorProcess::Stderr() const { return ReadAll(stderr_file_); }
 
 std::string SimulatorProcess::base_url() const {
-  return std::string(config_.plain_http ? "http" : "https") + "://127.0.0.1:" +
-         std::to_string(port_);
+  return std::string(config_.plain_http ? "http" : "https") +
+         "://127.0.0.1:" + std::to_string(port_);
 }
 
 namespace {
@@ -260,14 +293,16 @@ std::unique_ptr<httplib::Client> MakeClient(const SimulatorProcess& sim) {
 
 }  // namespace
 
-HttpResult SimulatorProcess::Get(const std::string& path, const std::string& token) const {
+HttpResult SimulatorProcess::Get(const std::string& path,
+                                 const std::string& token) const {
   auto c = MakeClient(*this);
   httplib::Headers h;
   if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
   return FromResult(c->Get(path.c_str(), h));
 }
 
-HttpResult SimulatorProcess::Post(const std::string& path, const std::string& body,
+HttpResult SimulatorProcess::Post(const std::string& path,
+                                  const std::string& body,
                                   const std::string& content_type,
                                   const std::string& token) const {
   auto c = MakeClient(*this);
@@ -277,20 +312,24 @@ HttpResult SimulatorProcess::Post(const std::string& path, const std::string& bo
 }
 
 std::string SimulatorProcess::Login(int version) const {
-  std::string form = "grant_type=password&username=" + EncodeForm(config_.username) +
-                     "&password=" + EncodeForm(config_.password);
+  std::string form =
+      "grant_type=password&username=" + EncodeForm(config_.username) +
+      "&password=" + EncodeForm(config_.password);
   if (version >= 7) form += "&disable_antiforgery_token=true";
   HttpResult r = Post("/v" + std::to_string(version) + "/Token", form,
                       "application/x-www-form-urlencoded");
   if (r.status != 200) {
-    throw std::runtime_error("login failed: HTTP " + std::to_string(r.status) + " " + r.error);
+    throw std::runtime_error("login failed: HTTP " + std::to_string(r.status) +
+                             " " + r.error);
   }
   json j = json::parse(r.body, nullptr, false);
-  if (!j.is_object() || !j.contains("access_token")) throw std::runtime_error("login: bad body");
+  if (!j.is_object() || !j.contains("access_token"))
+    throw std::runtime_error("login: bad body");
   return j["access_token"].get<std::string>();
 }
 
-HttpResult SimulatorProcess::Control(const std::string& method, const std::string& path,
+HttpResult SimulatorProcess::Control(const std::string& method,
+                                     const std::string& path,
                                      const std::string& body) const {
   auto c = MakeClient(*this);
   if (method == "GET") return FromResult(c->Get(path.c_str()));
@@ -302,7 +341,8 @@ namespace {
 std::string Must(const HttpResult& r, const std::string& what) {
   if (r.status < 200 || r.status > 299) {
     throw std::runtime_error("simulator control " + what + " failed: HTTP " +
-                             std::to_string(r.status) + " " + r.error + " " + r.body);
+                             std::to_string(r.status) + " " + r.error + " " +
+                             r.body);
   }
   return r.body;
 }
@@ -326,7 +366,9 @@ int64_t SimulatorProcess::Stat(const std::string& dotted_path) const {
   return cur->is_number_integer() ? cur->get<int64_t>() : 0;
 }
 
-void SimulatorProcess::ResetStats() const { Must(Control("POST", "/_sim/stats/reset"), "stats/reset"); }
+void SimulatorProcess::ResetStats() const {
+  Must(Control("POST", "/_sim/stats/reset"), "stats/reset");
+}
 
 std::vector<SimJob> SimulatorProcess::Jobs() const {
   json j = json::parse(Must(Control("GET", "/_sim/jobs"), "jobs"));
@@ -350,7 +392,8 @@ std::string SimulatorProcess::JobId(int index) const {
   for (const SimJob& j : Jobs()) {
     if (j.index == index) return j.id;
   }
-  throw std::runtime_error("no generated job with index " + std::to_string(index));
+  throw std::runtime_error("no generated job with index " +
+                           std::to_string(index));
 }
 
 int64_t SimulatorProcess::AddFault(const Fault& f) const {
@@ -362,31 +405,41 @@ int64_t SimulatorProcess::AddFault(const Fault& f) const {
   if (f.bytes > 0) j["bytes"] = f.bytes;
   if (f.status > 0) j["status"] = f.status;
   if (f.every > 0) j["every"] = f.every;
-  json r = json::parse(Must(Control("POST", "/_sim/faults", j.dump()), "faults"));
+  json r =
+      json::parse(Must(Control("POST", "/_sim/faults", j.dump()), "faults"));
   return r["ids"][0].get<int64_t>();
 }
 
-void SimulatorProcess::ClearFaults() const { Must(Control("POST", "/_sim/faults/clear"), "faults/clear"); }
-
-void SimulatorProcess::DeleteJob(const std::string& job_id) const {
-  Must(Control("POST", "/_sim/jobs/delete?id=" + EncodeForm(job_id)), "jobs/delete");
+void SimulatorProcess::ClearFaults() const {
+  Must(Control("POST", "/_sim/faults/clear"), "faults/clear");
 }
 
-std::string SimulatorProcess::AddSession(const std::string& job_id, const std::string& status,
+void SimulatorProcess::DeleteJob(const std::string& job_id) const {
+  Must(Control("POST", "/_sim/jobs/delete?id=" + EncodeForm(job_id)),
+       "jobs/delete");
+}
+
+std::string SimulatorProcess::AddSession(const std::string& job_id,
+                                         const std::string& status,
                                          int64_t duration_seconds) const {
-  return Must(Control("POST", "/_sim/sessions/add?job_id=" + EncodeForm(job_id) +
-                                  "&status=" + EncodeForm(status) +
-                                  "&duration_seconds=" + std::to_string(duration_seconds)),
-              "sessions/add");
+  return Must(
+      Control("POST",
+              "/_sim/sessions/add?job_id=" + EncodeForm(job_id) +
+                  "&status=" + EncodeForm(status) +
+                  "&duration_seconds=" + std::to_string(duration_seconds)),
+      "sessions/add");
 }
 
 std::string SimulatorProcess::StartSession(const std::string& job_id) const {
-  return Must(Control("POST", "/_sim/sessions/start?job_id=" + EncodeForm(job_id)),
-              "sessions/start");
+  return Must(
+      Control("POST", "/_sim/sessions/start?job_id=" + EncodeForm(job_id)),
+      "sessions/start");
 }
 
-int64_t SimulatorProcess::FinishRunning(const std::string& job_id, const std::string& status) const {
-  std::string path = "/_sim/sessions/finish-running?status=" + EncodeForm(status);
+int64_t SimulatorProcess::FinishRunning(const std::string& job_id,
+                                        const std::string& status) const {
+  std::string path =
+      "/_sim/sessions/finish-running?status=" + EncodeForm(status);
   if (!job_id.empty()) path += "&job_id=" + EncodeForm(job_id);
   json j = json::parse(Must(Control("POST", path), "sessions/finish-running"));
   return j.value("finished", int64_t{0});
@@ -398,6 +451,8 @@ void SimulatorProcess::ExpireAllTokens(bool refresh_tokens_too) const {
        "tokens/expire-all");
 }
 
-void SimulatorProcess::Reset() const { Must(Control("POST", "/_sim/reset"), "reset"); }
+void SimulatorProcess::Reset() const {
+  Must(Control("POST", "/_sim/reset"), "reset");
+}
 
 }  // namespace vb365::sim

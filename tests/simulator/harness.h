@@ -34,7 +34,7 @@ struct SimulatorConfig {
   // Written to a file and passed with --password-file, never on argv.
   std::string password = "p@ss \"w0rd\" \\ ü";
   int64_t token_lifetime_seconds = 3600;
-  int token_rate_limit = 0;          // /Token requests per minute; 0 = off
+  int token_rate_limit = 0;             // /Token requests per minute; 0 = off
   double session_interval_seconds = 0;  // 0 = frozen time
   int64_t latency_ms = 0;
   bool plain_http = false;
@@ -51,10 +51,11 @@ struct SimulatorConfig {
 // A fault for AddFault(); fields as in docs/simulator.md. Zero/empty fields
 // take the simulator's defaults.
 struct Fault {
-  std::string kind;      // latency, drip, http_error, reset, malformed, ...
-  std::string endpoint;  // "" (all), token, service_instance, jobs, job_sessions
-  std::string job_id;    // "" = any job
-  int64_t count = -1;    // times it applies; -1 until cleared
+  std::string kind;  // latency, drip, http_error, reset, malformed, ...
+  std::string
+      endpoint;        // "" (all), token, service_instance, jobs, job_sessions
+  std::string job_id;  // "" = any job
+  int64_t count = -1;  // times it applies; -1 until cleared
   int64_t ms = 0;
   int64_t bytes = 0;
   int status = 0;  // http_error status (0 = 500)
@@ -65,7 +66,7 @@ struct HttpResult {
   int status = 0;  // 0: the request failed (error says why)
   std::string error;
   std::string body;
-  std::multimap<std::string, std::string> headers;  // names as sent
+  std::multimap<std::string, std::string> headers;    // names as sent
   std::string Header(const std::string& name) const;  // case-insensitive
 };
 
@@ -122,7 +123,7 @@ class SimulatorProcess {
   int64_t Stat(const std::string& dotted_path) const;
   void ResetStats() const;
   std::vector<SimJob> Jobs() const;
-  std::string JobId(int index) const;  // id of generated job `index`
+  std::string JobId(int index) const;          // id of generated job `index`
   int64_t AddFault(const Fault& fault) const;  // returns the fault id
   void ClearFaults() const;
   void DeleteJob(const std::string& job_id) const;

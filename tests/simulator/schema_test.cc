@@ -26,7 +26,8 @@ class SchemaChecker {
  public:
   explicit SchemaChecker(json doc) : doc_(std::move(doc)) {}
 
-  std::vector<std::string> Check(const json& value, const std::string& schema_name) const {
+  std::vector<std::string> Check(const json& value,
+                                 const std::string& schema_name) const {
     std::vector<std::string> errors;
     Walk(value, Schema(schema_name), schema_name, "", &errors);
     return errors;
@@ -49,10 +50,12 @@ class SchemaChecker {
             const std::string& key, std::vector<std::string>* errors) const {
     const json& s = Resolve(schema_in);
     if (v.is_null()) {
-      if (!s.value("nullable", false)) errors->push_back(path + ": null but not nullable");
+      if (!s.value("nullable", false))
+        errors->push_back(path + ": null but not nullable");
       return;
     }
-    const std::string type = s.value("type", s.contains("properties") ? "object" : "");
+    const std::string type =
+        s.value("type", s.contains("properties") ? "object" : "");
     if (type == "object") {
       if (!v.is_object()) {
         errors->push_back(path + ": expected object");
@@ -61,16 +64,20 @@ class SchemaChecker {
       const json props = s.value("properties", json::object());
       for (auto it = v.begin(); it != v.end(); ++it) {
         if (props.contains(it.key())) {
-          Walk(it.value(), props[it.key()], path + "." + it.key(), it.key(), errors);
-        } else if (s.contains("additionalProperties") && s["additionalProperties"].is_object()) {
-          Walk(it.value(), s["additionalProperties"], path + "." + it.key(), it.key(), errors);
+          Walk(it.value(), props[it.key()], path + "." + it.key(), it.key(),
+               errors);
+        } else if (s.contains("additionalProperties") &&
+                   s["additionalProperties"].is_object()) {
+          Walk(it.value(), s["additionalProperties"], path + "." + it.key(),
+               it.key(), errors);
         } else {
           errors->push_back(path + "." + it.key() + ": field not in schema");
         }
       }
       for (const json& r : s.value("required", json::array())) {
         if (!v.contains(r.get<std::string>())) {
-          errors->push_back(path + ": required field " + r.get<std::string>() + " missing");
+          errors->push_back(path + ": required field " + r.get<std::string>() +
+                            " missing");
         }
       }
     } else if (type == "array") {
@@ -79,7 +86,8 @@ class SchemaChecker {
         return;
       }
       for (size_t i = 0; i < v.size(); ++i) {
-        Walk(v[i], s["items"], path + "[" + std::to_string(i) + "]", key, errors);
+        Walk(v[i], s["items"], path + "[" + std::to_string(i) + "]", key,
+             errors);
       }
     } else if (type == "string") {
       if (!v.is_string()) {
@@ -89,7 +97,8 @@ class SchemaChecker {
       const std::string text = v.get<std::string>();
       const std::string format = s.value("format", "");
       static const std::regex kUuid(
-          "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+          "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-"
+          "fA-F]{12}$");
       if (format == "uuid" && !std::regex_match(text, kUuid)) {
         errors->push_back(path + ": not a uuid: " + text);
       }
@@ -100,7 +109,9 @@ class SchemaChecker {
         bool ok = false;
         for (const json& e : s["enum"]) ok = ok || e == text;
         auto extra = kKnownExtraEnumValues.find(key);
-        if (!ok && extra != kKnownExtraEnumValues.end() && extra->second.count(text)) ok = true;
+        if (!ok && extra != kKnownExtraEnumValues.end() &&
+            extra->second.count(text))
+          ok = true;
         if (!ok) errors->push_back(path + ": '" + text + "' not in enum");
       }
     } else if (type == "integer") {
@@ -110,7 +121,8 @@ class SchemaChecker {
       }
       if (s.value("format", "") == "int32") {
         const int64_t n = v.get<int64_t>();
-        if (n < INT32_MIN || n > INT32_MAX) errors->push_back(path + ": exceeds int32");
+        if (n < INT32_MIN || n > INT32_MAX)
+          errors->push_back(path + ": exceeds int32");
       }
     } else if (type == "boolean") {
       if (!v.is_boolean()) errors->push_back(path + ": expected boolean");
@@ -133,7 +145,8 @@ class SchemaTest : public ::testing::Test {
   static void SetUpTestSuite() {
     const std::string dir = VB365_OPENAPI_DIR;
     for (int v : {6, 7, 8}) {
-      const std::string path = dir + "/vb365_rest_v" + std::to_string(v) + ".json";
+      const std::string path =
+          dir + "/vb365_rest_v" + std::to_string(v) + ".json";
       std::ifstream f(path);
       if (!f) continue;
       docs_[v] = std::make_unique<SchemaChecker>(json::parse(f));
@@ -142,8 +155,9 @@ class SchemaTest : public ::testing::Test {
   static void TearDownTestSuite() { docs_.clear(); }
   void SetUp() override {
     if (!docs_.count(8)) {
-      GTEST_SKIP() << "OpenAPI document missing: " << VB365_OPENAPI_DIR
-                   << "/vb365_rest_v8.json (the shared folder beside the repository)";
+      GTEST_SKIP()
+          << "OpenAPI document missing: " << VB365_OPENAPI_DIR
+          << "/vb365_rest_v8.json (the shared folder beside the repository)";
     }
   }
   // v3 has no published document; its session and job fields are a subset
@@ -173,11 +187,12 @@ TEST_F(SchemaTest, EveryVersionsResponsesMatchTheOpenApiSchemas) {
     const SchemaChecker& doc = Doc(v);
     const std::string p = "/v" + std::to_string(v);
     // Token response.
-    HttpResult tok = sim.Post(p + "/Token",
-                              "grant_type=password&username=EAST%5Csvc-monitor&password=" +
-                                  std::string("p%40ss%20%22w0rd%22%20%5C%20%C3%BC") +
-                                  (v >= 7 ? "&disable_antiforgery_token=true" : ""),
-                              "application/x-www-form-urlencoded");
+    HttpResult tok =
+        sim.Post(p + "/Token",
+                 "grant_type=password&username=EAST%5Csvc-monitor&password=" +
+                     std::string("p%40ss%20%22w0rd%22%20%5C%20%C3%BC") +
+                     (v >= 7 ? "&disable_antiforgery_token=true" : ""),
+                 "application/x-www-form-urlencoded");
     ASSERT_EQ(tok.status, 200) << tok.body;
     json t = json::parse(tok.body);
     EXPECT_EQ(Join(doc.Check(t, "OAuthTokenResponse")), "");
@@ -205,8 +220,9 @@ TEST_F(SchemaTest, EveryVersionsResponsesMatchTheOpenApiSchemas) {
 
     for (const json& job : jj) {
       const std::string id = job["id"];
-      const std::string path = v <= 6 ? p + "/Jobs/" + id + "/JobSessions?limit=10000"
-                                      : p + "/JobSessions?jobId=" + id + "&limit=10000";
+      const std::string path =
+          v <= 6 ? p + "/Jobs/" + id + "/JobSessions?limit=10000"
+                 : p + "/JobSessions?jobId=" + id + "&limit=10000";
       HttpResult r = sim.Get(path, token);
       ASSERT_EQ(r.status, 200) << path;
       json body = json::parse(r.body);
@@ -216,7 +232,8 @@ TEST_F(SchemaTest, EveryVersionsResponsesMatchTheOpenApiSchemas) {
         sessions = body["results"];
       } else {
         ASSERT_TRUE(body.is_array());
-        for (const json& s : body) EXPECT_EQ(Join(doc.Check(s, "RESTJobSession")), "");
+        for (const json& s : body)
+          EXPECT_EQ(Join(doc.Check(s, "RESTJobSession")), "");
         sessions = body;
       }
       ASSERT_EQ(sessions.size(), 40u);
@@ -236,9 +253,10 @@ TEST_F(SchemaTest, EveryVersionsResponsesMatchTheOpenApiSchemas) {
     }
 
     // The error body of a missing job.
-    HttpResult nf = sim.Get(v <= 6 ? p + "/Jobs/00000000-0000-0000-0000-000000000001/JobSessions"
-                                   : p + "/JobSessions?jobId=00000000-0000-0000-0000-000000000001",
-                            token);
+    HttpResult nf = sim.Get(
+        v <= 6 ? p + "/Jobs/00000000-0000-0000-0000-000000000001/JobSessions"
+               : p + "/JobSessions?jobId=00000000-0000-0000-0000-000000000001",
+        token);
     ASSERT_EQ(nf.status, 404);
     json e = json::parse(nf.body);
     EXPECT_TRUE(e.contains("message"));

@@ -31,7 +31,8 @@ constexpr int64_t kDefaultLimit = 30;
 constexpr int64_t kMaxLimit = 10000;
 
 std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -59,9 +60,11 @@ std::string UrlDecode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      out.push_back(static_cast<char>(
+          std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
     } else {
       out.push_back(s[i]);
@@ -73,7 +76,8 @@ std::string UrlDecode(std::string_view s) {
 std::string UrlEncode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        c == ':') {
       out.push_back(static_cast<char>(c));
     } else {
       char buf[4];
@@ -94,7 +98,8 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
     if (!pair.empty()) {
       size_t eq = pair.find('=');
       std::string key = UrlDecode(pair.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
+      std::string value =
+          eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
       out.emplace(std::move(key), std::move(value));
     }
     pos = amp + 1;
@@ -103,7 +108,8 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
 }
 
 // Query parameters, names matched case-insensitively like ASP.NET does.
-std::string Param(const httplib::Request& req, const std::string& name, bool* present = nullptr) {
+std::string Param(const httplib::Request& req, const std::string& name,
+                  bool* present = nullptr) {
   for (const auto& [k, v] : req.params) {
     if (Lower(k) == Lower(name)) {
       if (present) *present = true;
@@ -121,7 +127,8 @@ std::string RandomHex(size_t bytes) {
   std::string out;
   char buf[20];
   for (size_t i = 0; i < bytes; i += 8) {
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
+    std::snprintf(buf, sizeof buf, "%016llx",
+                  static_cast<unsigned long long>(gen()));
     out.append(buf);
   }
   out.resize(bytes * 2);
@@ -130,7 +137,9 @@ std::string RandomHex(size_t bytes) {
 
 Ticks WallTicks() {
   using namespace std::chrono;
-  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count() / 100;
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
+             .count() /
+         100;
 }
 
 // Session bodies of one job in one version, serialized once: the array text
@@ -143,7 +152,8 @@ struct SessionCache {
   std::vector<std::string> status;
 };
 
-std::shared_ptr<const SessionCache> BuildSessionCache(const Job& job, const WriteOptions& w) {
+std::shared_ptr<const SessionCache> BuildSessionCache(const Job& job,
+                                                      const WriteOptions& w) {
   auto c = std::make_shared<SessionCache>();
   const size_t n = job.sessions.size();
   c->array.reserve(n * 900 + 2);
@@ -153,7 +163,8 @@ std::shared_ptr<const SessionCache> BuildSessionCache(const Job& job, const Writ
   for (size_t i = 0; i < n; ++i) {
     if (i) c->array.push_back(',');
     WriteOptions wi = w;
-    if (w.mutation != Mutation::kNone && i % static_cast<size_t>(std::max(1, w.mutate_every)) != 0) {
+    if (w.mutation != Mutation::kNone &&
+        i % static_cast<size_t>(std::max(1, w.mutate_every)) != 0) {
       wi.mutation = Mutation::kNone;
     }
     c->begin.push_back(c->array.size());
@@ -198,12 +209,18 @@ struct Reply {
 
 const char* ProductVersion(int v) {
   switch (v) {
-    case 3: return "3.0.0.422";
-    case 4: return "4.0.1.545";
-    case 5: return "5.0.3.1063";
-    case 6: return "6.1.0.222";
-    case 7: return "7.1.0.1301";
-    default: return "8.1.0.305";
+    case 3:
+      return "3.0.0.422";
+    case 4:
+      return "4.0.1.545";
+    case 5:
+      return "5.0.3.1063";
+    case 6:
+      return "6.1.0.222";
+    case 7:
+      return "7.1.0.1301";
+    default:
+      return "8.1.0.305";
   }
 }
 
@@ -212,20 +229,30 @@ const char* ProductVersion(int v) {
 // ---------------------------------------------------------------- faults
 
 std::string FaultToJson(const FaultSpec& f) {
-  json j{{"id", f.id}, {"kind", f.kind}, {"endpoint", f.endpoint}, {"job_id", f.job_id},
-         {"remaining", f.remaining}, {"ms", f.ms}, {"bytes", f.bytes}, {"status", f.status},
+  json j{{"id", f.id},
+         {"kind", f.kind},
+         {"endpoint", f.endpoint},
+         {"job_id", f.job_id},
+         {"remaining", f.remaining},
+         {"ms", f.ms},
+         {"bytes", f.bytes},
+         {"status", f.status},
          {"every", f.every}};
   return j.dump();
 }
 
 namespace {
 
-const char* const kFaultKinds[] = {"latency", "drip", "http_error", "error500", "reset",
-                                   "malformed", "truncated", "numbers_as_strings", "nulls",
-                                   "missing_fields", "huge", "not_found", "down"};
-const char* const kEndpoints[] = {"", "token", "service_instance", "jobs", "job_sessions"};
+const char* const kFaultKinds[] = {
+    "latency", "drip",           "http_error", "error500",
+    "reset",   "malformed",      "truncated",  "numbers_as_strings",
+    "nulls",   "missing_fields", "huge",       "not_found",
+    "down"};
+const char* const kEndpoints[] = {"", "token", "service_instance", "jobs",
+                                  "job_sessions"};
 
-std::string SetFaultField(FaultSpec* f, const std::string& key, const std::string& value) {
+std::string SetFaultField(FaultSpec* f, const std::string& key,
+                          const std::string& value) {
   int64_t n = 0;
   auto need_int = [&]() { return ParseInt64(value, &n); };
   if (key == "kind") {
@@ -241,10 +268,12 @@ std::string SetFaultField(FaultSpec* f, const std::string& key, const std::strin
     if (!need_int() || n < 0) return "fault: ms must be a non-negative integer";
     f->ms = n;
   } else if (key == "bytes") {
-    if (!need_int() || n < 0) return "fault: bytes must be a non-negative integer";
+    if (!need_int() || n < 0)
+      return "fault: bytes must be a non-negative integer";
     f->bytes = n;
   } else if (key == "status") {
-    if (!need_int() || n < 100 || n > 599) return "fault: status must be 100..599";
+    if (!need_int() || n < 100 || n > 599)
+      return "fault: status must be 100..599";
     f->status = static_cast<int>(n);
   } else if (key == "every") {
     if (!need_int() || n < 1) return "fault: every must be >= 1";
@@ -288,7 +317,8 @@ std::string ParseFaultFlag(const std::string& text, FaultSpec* out) {
       }
       return "fault: expected key=value, got '" + item + "'";
     }
-    std::string err = SetFaultField(&f, item.substr(0, eq), item.substr(eq + 1));
+    std::string err =
+        SetFaultField(&f, item.substr(0, eq), item.substr(eq + 1));
     if (!err.empty()) return err;
   }
   std::string err = Validate(&f);
@@ -297,7 +327,8 @@ std::string ParseFaultFlag(const std::string& text, FaultSpec* out) {
   return "";
 }
 
-std::string ParseFaultJson(const std::string& text, std::vector<FaultSpec>* out) {
+std::string ParseFaultJson(const std::string& text,
+                           std::vector<FaultSpec>* out) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return "fault: body is not JSON";
   std::vector<json> items;
@@ -381,10 +412,12 @@ class SimulatorImpl {
       e.fixture = true;
       e.job.id = opt_.fixture_bodies[i].first;
       e.job.name = "Fixture " + opt_.fixture_names[i];
-      e.job.description = "Sessions served verbatim from " + opt_.fixture_names[i];
+      e.job.description =
+          "Sessions served verbatim from " + opt_.fixture_names[i];
       e.job.repository_id = DeterministicUuid(opt_.gen.seed, 0x2000000ULL);
       e.job.organization_id = DeterministicUuid(opt_.gen.seed, 0x3000000ULL);
-      e.fixture_body = std::make_shared<const std::string>(opt_.fixture_bodies[i].second);
+      e.fixture_body =
+          std::make_shared<const std::string>(opt_.fixture_bodies[i].second);
       jobs_.push_back(std::move(e));
     }
     for (auto& c : jobs_cache_) c.reset();
@@ -419,7 +452,10 @@ class SimulatorImpl {
 
   Ticks Now() const {
     return opt_.gen.anchor +
-           std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count() / 100;
+           std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
+                                                                start_)
+                   .count() /
+               100;
   }
 
   Ticks NewestCreation(const Job& job) const {
@@ -428,13 +464,14 @@ class SimulatorImpl {
     return t;
   }
 
-  Session* AddSessionLocked(JobEntry* e, const std::string& status, Ticks duration, bool running) {
+  Session* AddSessionLocked(JobEntry* e, const std::string& status,
+                            Ticks duration, bool running) {
     const Ticks now = Now();
     Ticks creation = running ? now : now - duration;
     creation = std::max(creation, NewestCreation(e->job) + kTicksPerSecond);
     const Ticks end = running ? kNotFinished : creation + duration;
-    e->job.sessions.push_back(
-        MakeSession(e->job, opt_.gen.seed, ++made_sessions_, status, creation, end));
+    e->job.sessions.push_back(MakeSession(
+        e->job, opt_.gen.seed, ++made_sessions_, status, creation, end));
     Invalidate(e);
     return &e->job.sessions.back();
   }
@@ -446,8 +483,8 @@ class SimulatorImpl {
   }
 
   // ---- counters
-  void Count(const std::string& endpoint, int status, size_t bytes, const std::string& line,
-             const std::string& job_id) {
+  void Count(const std::string& endpoint, int status, size_t bytes,
+             const std::string& line, const std::string& job_id) {
     std::lock_guard<std::mutex> lock(stats_mu_);
     stats_requests_[endpoint]++;
     stats_requests_["total"]++;
@@ -478,13 +515,16 @@ class SimulatorImpl {
   void HandleControl(const httplib::Request& req, httplib::Response& res);
   Reply HandleToken(const httplib::Request& req, int v);
   Reply HandleJobs(const httplib::Request& req, int v);
-  Reply HandleSessions(const httplib::Request& req, int v, const std::string& job_id,
-                       bool per_job_path, Mutation mutation, int mutate_every);
+  Reply HandleSessions(const httplib::Request& req, int v,
+                       const std::string& job_id, bool per_job_path,
+                       Mutation mutation, int mutate_every);
   bool Authorized(const httplib::Request& req);
-  Reply Error(int v, int status, const std::string& code, const std::string& message);
-  void Send(httplib::Response& res, Reply reply, const std::vector<FaultSpec>& body_faults,
-            size_t* sent_size);
-  std::vector<FaultSpec> MatchFaults(const std::string& endpoint, const std::string& job_id);
+  Reply Error(int v, int status, const std::string& code,
+              const std::string& message);
+  void Send(httplib::Response& res, Reply reply,
+            const std::vector<FaultSpec>& body_faults, size_t* sent_size);
+  std::vector<FaultSpec> MatchFaults(const std::string& endpoint,
+                                     const std::string& job_id);
   void Ticker();
 
   SimulatorOptions opt_;
@@ -502,11 +542,12 @@ class SimulatorImpl {
   std::vector<FaultSpec> faults_;
   int64_t fault_seq_ = 0;
   uint64_t made_sessions_ = 0;
-  std::vector<std::pair<Clock::time_point, std::pair<std::string, std::string>>> pending_finish_;
+  std::vector<std::pair<Clock::time_point, std::pair<std::string, std::string>>>
+      pending_finish_;
 
   std::mutex stats_mu_;
-  std::map<std::string, int64_t> stats_requests_, stats_bytes_, stats_codes_, stats_by_job_,
-      counters_;
+  std::map<std::string, int64_t> stats_requests_, stats_bytes_, stats_codes_,
+      stats_by_job_, counters_;
   std::deque<std::string> recent_;
 
   std::mutex stop_mu_;
@@ -518,13 +559,15 @@ std::string SimulatorImpl::StatsJson() {
   json j;
   {
     std::lock_guard<std::mutex> lock(stats_mu_);
-    for (const char* c : {"logins", "login_failures", "refreshes", "refresh_failures",
-                          "throttled", "unauthorized", "faults_applied", "antiforgery_missing"}) {
+    for (const char* c : {"logins", "login_failures", "refreshes",
+                          "refresh_failures", "throttled", "unauthorized",
+                          "faults_applied", "antiforgery_missing"}) {
       auto it = counters_.find(c);
       j[c] = it == counters_.end() ? 0 : it->second;
     }
     json req = json::object(), bytes = json::object();
-    for (const char* e : {"token", "service_instance", "jobs", "job_sessions", "other", "total"}) {
+    for (const char* e : {"token", "service_instance", "jobs", "job_sessions",
+                          "other", "total"}) {
       auto it = stats_requests_.find(e);
       req[e] = it == stats_requests_.end() ? 0 : it->second;
       auto bt = stats_bytes_.find(e);
@@ -534,7 +577,8 @@ std::string SimulatorImpl::StatsJson() {
     j["response_bytes"] = bytes;
     j["status_codes"] = stats_codes_;
     j["job_sessions_by_job"] = stats_by_job_;
-    j["recent_requests"] = json(std::vector<std::string>(recent_.begin(), recent_.end()));
+    j["recent_requests"] =
+        json(std::vector<std::string>(recent_.begin(), recent_.end()));
   }
   std::lock_guard<std::mutex> lock(mu_);
   j["active_access_tokens"] = access_tokens_.size();
@@ -542,7 +586,8 @@ std::string SimulatorImpl::StatsJson() {
   int64_t sessions = 0, running = 0;
   for (const JobEntry& e : jobs_) {
     sessions += static_cast<int64_t>(e.job.sessions.size());
-    for (const Session& s : e.job.sessions) running += s.end_time == kNotFinished;
+    for (const Session& s : e.job.sessions)
+      running += s.end_time == kNotFinished;
   }
   j["sessions"] = sessions;
   j["running_sessions"] = running;
@@ -554,7 +599,8 @@ Reply SimulatorImpl::Error(int v, int status, const std::string& code,
                            const std::string& message) {
   json j{{"message", message}};
   // v7 documents only "ProxyOffline" as an errorCode; v8 knows the rest.
-  if (v >= 7) j["errorCode"] = code.empty() || v < 8 ? json(nullptr) : json(code);
+  if (v >= 7)
+    j["errorCode"] = code.empty() || v < 8 ? json(nullptr) : json(code);
   if (v >= 8) j["stackTrace"] = nullptr;
   Reply r;
   r.status = status;
@@ -597,27 +643,33 @@ std::vector<FaultSpec> SimulatorImpl::MatchFaults(const std::string& endpoint,
 
 Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
   Reply r;
-  auto oauth_error = [&](int status, const char* error, const char* description) {
+  auto oauth_error = [&](int status, const char* error,
+                         const char* description) {
     Reply e;
     e.status = status;
-    e.body = Body::Of(json{{"error", error}, {"error_description", description}}.dump());
+    e.body = Body::Of(
+        json{{"error", error}, {"error_description", description}}.dump());
     return e;
   };
   {
     std::lock_guard<std::mutex> lock(mu_);
     const auto now = Clock::now();
-    while (!token_window_.empty() && now - token_window_.front() >= std::chrono::seconds(60)) {
+    while (!token_window_.empty() &&
+           now - token_window_.front() >= std::chrono::seconds(60)) {
       token_window_.pop_front();
     }
     if (opt_.token_rate_limit > 0 &&
         static_cast<int>(token_window_.size()) >= opt_.token_rate_limit) {
       const double wait =
-          60.0 - std::chrono::duration<double>(now - token_window_.front()).count();
+          60.0 -
+          std::chrono::duration<double>(now - token_window_.front()).count();
       Reply t;
       t.status = 429;
-      t.body = Body::Of(json{{"message", "Quota exceeded. Try again later."}}.dump());
+      t.body = Body::Of(
+          json{{"message", "Quota exceeded. Try again later."}}.dump());
       t.headers.emplace_back("Retry-After",
-                             std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait)))));
+                             std::to_string(std::max<int64_t>(
+                                 1, static_cast<int64_t>(std::ceil(wait)))));
       Bump("throttled");
       return t;
     }
@@ -625,11 +677,13 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
   }
   const std::string ctype = Lower(req.get_header_value("Content-Type"));
   if (ctype.find("application/x-www-form-urlencoded") == std::string::npos) {
-    return oauth_error(400, "invalid_request",
-                       "The request body must be application/x-www-form-urlencoded.");
+    return oauth_error(
+        400, "invalid_request",
+        "The request body must be application/x-www-form-urlencoded.");
   }
   std::map<std::string, std::string> form = ParseForm(req.body);
-  if (v >= 7 && Lower(form["disable_antiforgery_token"]) != "true") Bump("antiforgery_missing");
+  if (v >= 7 && Lower(form["disable_antiforgery_token"]) != "true")
+    Bump("antiforgery_missing");
   const std::string grant = form["grant_type"];
   const std::string lifetime_s = std::to_string(opt_.token_lifetime_seconds);
   if (grant == "password") {
@@ -637,7 +691,8 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
                     !opt_.password.empty() && form["password"] == opt_.password;
     if (!ok) {
       Bump("login_failures");
-      return oauth_error(400, "invalid_grant", "The user name or password is incorrect.");
+      return oauth_error(400, "invalid_grant",
+                         "The user name or password is incorrect.");
     }
     Bump("logins");
   } else if (grant == "refresh_token") {
@@ -652,30 +707,36 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
     }
     if (!ok) {
       Bump("refresh_failures");
-      return oauth_error(400, "invalid_grant", "The refresh token is invalid or expired.");
+      return oauth_error(400, "invalid_grant",
+                         "The refresh token is invalid or expired.");
     }
     Bump("refreshes");
   } else if (grant.empty()) {
     return oauth_error(400, "invalid_request", "grant_type is missing.");
   } else {
-    return oauth_error(400, "unsupported_grant_type", "The grant type is not supported.");
+    return oauth_error(400, "unsupported_grant_type",
+                       "The grant type is not supported.");
   }
   const std::string access = RandomHex(32);
   const std::string refresh = RandomHex(32);
   const auto now = Clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    access_tokens_[access] = now + std::chrono::seconds(opt_.token_lifetime_seconds);
-    refresh_tokens_[refresh] = now + std::chrono::seconds(opt_.refresh_lifetime_seconds);
+    access_tokens_[access] =
+        now + std::chrono::seconds(opt_.token_lifetime_seconds);
+    refresh_tokens_[refresh] =
+        now + std::chrono::seconds(opt_.refresh_lifetime_seconds);
   }
   const Ticks issued = WallTicks();
-  json j{{"access_token", access},
-         {"refresh_token", refresh},
-         {"token_type", "bearer"},
-         {"expires_in", opt_.token_lifetime_seconds},
-         {"userName", opt_.username},
-         {".issued", FormatTicks(issued, 0)},
-         {".expires", FormatTicks(issued + opt_.token_lifetime_seconds * kTicksPerSecond, 0)}};
+  json j{
+      {"access_token", access},
+      {"refresh_token", refresh},
+      {"token_type", "bearer"},
+      {"expires_in", opt_.token_lifetime_seconds},
+      {"userName", opt_.username},
+      {".issued", FormatTicks(issued, 0)},
+      {".expires",
+       FormatTicks(issued + opt_.token_lifetime_seconds * kTicksPerSecond, 0)}};
   r.body = Body::Of(j.dump());
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -684,12 +745,14 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
 namespace {
 
 // Reads limit and offset like the v5+ API; an error text when invalid.
-std::string PagingParams(const httplib::Request& req, int64_t* offset, int64_t* limit) {
+std::string PagingParams(const httplib::Request& req, int64_t* offset,
+                         int64_t* limit) {
   bool has = false;
   std::string s = Param(req, "limit", &has);
   *limit = kDefaultLimit;
   if (has) {
-    if (!ParseInt64(s, limit) || *limit <= 0) return "Parameter 'limit' must be a positive integer.";
+    if (!ParseInt64(s, limit) || *limit <= 0)
+      return "Parameter 'limit' must be a positive integer.";
     *limit = std::min(*limit, kMaxLimit);
   }
   s = Param(req, "offset", &has);
@@ -734,14 +797,17 @@ Reply SimulatorImpl::HandleJobs(const httplib::Request& req, int v) {
   if (v < 8) {
     r.body = Body::Of("[" + results + "]");
   } else {
-    r.body = Body::Of(PageJson(offset, limit, DeterministicUuid(opt_.gen.seed, 0xB0B), results,
+    r.body = Body::Of(PageJson(offset, limit,
+                               DeterministicUuid(opt_.gen.seed, 0xB0B), results,
                                offset + limit < n, "/v8/Jobs?"));
   }
   return r;
 }
 
-Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const std::string& job_id,
-                                    bool per_job_path, Mutation mutation, int mutate_every) {
+Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
+                                    const std::string& job_id,
+                                    bool per_job_path, Mutation mutation,
+                                    int mutate_every) {
   const bool paged = v >= 5;
   int64_t offset = 0, limit = 0;
   if (paged) {
@@ -758,7 +824,9 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
     std::string s = Param(req, "endTimeLowerBound", &has);
     if (has) {
       auto t = ParseTicks(s);
-      if (!t) return Error(v, 400, "ParameterValidationFailure", "Parameter 'endTimeLowerBound' is not a valid date.");
+      if (!t)
+        return Error(v, 400, "ParameterValidationFailure",
+                     "Parameter 'endTimeLowerBound' is not a valid date.");
       lower = *t;
       link_extra += "endTimeLowerBound=" + UrlEncode(s) + "&";
     }
@@ -766,7 +834,9 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
       s = Param(req, "endTimeUpperBound", &has);
       if (has) {
         auto t = ParseTicks(s);
-        if (!t) return Error(v, 400, "ParameterValidationFailure", "Parameter 'endTimeUpperBound' is not a valid date.");
+        if (!t)
+          return Error(v, 400, "ParameterValidationFailure",
+                       "Parameter 'endTimeUpperBound' is not a valid date.");
         upper = *t;
         link_extra += "endTimeUpperBound=" + UrlEncode(s) + "&";
       }
@@ -774,10 +844,13 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
     if (v >= 8) {
       s = Param(req, "status", &has);
       if (has) {
-        static const char* const kFilter[] = {"Stopped", "Running", "Succeeded", "Failed", "Warning"};
+        static const char* const kFilter[] = {"Stopped", "Running", "Succeeded",
+                                              "Failed", "Warning"};
         bool ok = false;
         for (const char* f : kFilter) ok = ok || Lower(s) == Lower(f);
-        if (!ok) return Error(v, 400, "ParameterValidationFailure", "Parameter 'status' is not valid.");
+        if (!ok)
+          return Error(v, 400, "ParameterValidationFailure",
+                       "Parameter 'status' is not valid.");
         status_filter = Lower(s) == "succeeded" ? "success" : Lower(s);
         link_extra += "status=" + UrlEncode(s) + "&";
       }
@@ -793,7 +866,8 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
     if (!job_id.empty()) {
       JobEntry* e = FindJob(job_id);
       if (!e) {
-        return Error(v, 404, "ResourceNotFound", "Job with ID '" + job_id + "' was not found.");
+        return Error(v, 404, "ResourceNotFound",
+                     "Job with ID '" + job_id + "' was not found.");
       }
       if (e->fixture) {
         Reply r;
@@ -824,7 +898,8 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
   Reply r;
   if (!paged) {
     if (caches.size() == 1) {
-      r.body.holder = std::shared_ptr<const std::string>(caches[0], &caches[0]->array);
+      r.body.holder =
+          std::shared_ptr<const std::string>(caches[0], &caches[0]->array);
       r.body.data = caches[0]->array.data();
       r.body.size = caches[0]->array.size();
       return r;
@@ -847,8 +922,10 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
     for (uint32_t i = 0; i < sc.begin.size(); ++i) {
       const Ticks end = sc.end_time[i];
       if (lower != kNotFinished && end != kNotFinished && end < lower) continue;
-      if (upper != kNotFinished && (end == kNotFinished || end > upper)) continue;
-      if (!status_filter.empty() && Lower(sc.status[i]) != status_filter) continue;
+      if (upper != kNotFinished && (end == kNotFinished || end > upper))
+        continue;
+      if (!status_filter.empty() && Lower(sc.status[i]) != status_filter)
+        continue;
       sel.emplace_back(c, i);
     }
   }
@@ -866,7 +943,8 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
   for (int64_t k = first; k < last; ++k) {
     if (run_start < 0) {
       run_start = k;
-    } else if (sel[k].first != sel[k - 1].first || sel[k].second != sel[k - 1].second + 1) {
+    } else if (sel[k].first != sel[k - 1].first ||
+               sel[k].second != sel[k - 1].second + 1) {
       flush(run_start, k - 1);
       run_start = k;
     }
@@ -881,13 +959,16 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v, const st
     if (!the_job_id.empty()) prefix += "jobId=" + the_job_id + "&";
     prefix += link_extra;
   }
-  const std::string set_id = DeterministicUuid(opt_.gen.seed, std::hash<std::string>{}(prefix));
-  r.body = Body::Of(PageJson(offset, limit, set_id, results, last < total, prefix));
+  const std::string set_id =
+      DeterministicUuid(opt_.gen.seed, std::hash<std::string>{}(prefix));
+  r.body =
+      Body::Of(PageJson(offset, limit, set_id, results, last < total, prefix));
   return r;
 }
 
 void SimulatorImpl::Send(httplib::Response& res, Reply reply,
-                         const std::vector<FaultSpec>& body_faults, size_t* sent_size) {
+                         const std::vector<FaultSpec>& body_faults,
+                         size_t* sent_size) {
   res.status = reply.status;
   for (auto& [k, v] : reply.headers) res.set_header(k, v);
   Body body = reply.body;
@@ -937,8 +1018,10 @@ void SimulatorImpl::Send(httplib::Response& res, Reply reply,
           size_t offset, size_t length, httplib::DataSink& sink) {
         if (offset >= stop_at) return false;
         size_t want = std::min(length, stop_at - offset);
-        want = std::min<size_t>(want, drip ? static_cast<size_t>(drip_bytes) : (1u << 20));
-        if (drip && offset > 0) std::this_thread::sleep_for(std::chrono::milliseconds(drip_ms));
+        want = std::min<size_t>(
+            want, drip ? static_cast<size_t>(drip_bytes) : (1u << 20));
+        if (drip && offset > 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(drip_ms));
         size_t done = 0;
         static const std::string kSpaces(64 * 1024, ' ');
         while (done < want) {
@@ -963,7 +1046,8 @@ void SimulatorImpl::Send(httplib::Response& res, Reply reply,
       });
 }
 
-void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) {
+void SimulatorImpl::Handle(const httplib::Request& req,
+                           httplib::Response& res) {
   const std::string line = req.method + " " + req.target;
   if (req.path.rfind("/_sim/", 0) == 0) {
     HandleControl(req, res);
@@ -980,11 +1064,12 @@ void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) 
     }
   }
   int v = 0;
-  if (!seg.empty() && seg[0].size() == 2 && seg[0][0] == 'v' && seg[0][1] >= '1' &&
-      seg[0][1] <= '9') {
+  if (!seg.empty() && seg[0].size() == 2 && seg[0][0] == 'v' &&
+      seg[0][1] >= '1' && seg[0][1] <= '9') {
     v = seg[0][1] - '0';
   }
-  const bool served = std::find(opt_.versions.begin(), opt_.versions.end(), v) != opt_.versions.end();
+  const bool served = std::find(opt_.versions.begin(), opt_.versions.end(),
+                                v) != opt_.versions.end();
   if (!served) {
     res.status = 404;
     Count("other", 404, 0, line, "");
@@ -995,7 +1080,8 @@ void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) 
   bool per_job = false;
   if (seg.size() == 2 && seg[1] == "token" && req.method == "POST") {
     endpoint = "token";
-  } else if (seg.size() == 2 && seg[1] == "serviceinstance" && req.method == "GET") {
+  } else if (seg.size() == 2 && seg[1] == "serviceinstance" &&
+             req.method == "GET") {
     endpoint = "service_instance";
   } else if (seg.size() == 2 && seg[1] == "jobs" && req.method == "GET") {
     endpoint = "jobs";
@@ -1004,7 +1090,8 @@ void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) 
     endpoint = "job_sessions";
     job_id = seg_orig[2];
     per_job = true;
-  } else if (seg.size() == 2 && seg[1] == "jobsessions" && req.method == "GET") {
+  } else if (seg.size() == 2 && seg[1] == "jobsessions" &&
+             req.method == "GET") {
     endpoint = "job_sessions";
     if (v >= 7) job_id = Param(req, "jobId");
   }
@@ -1013,15 +1100,19 @@ void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) 
   auto finish = [&](Reply r, const std::vector<FaultSpec>& body_faults) {
     const int status = r.status;
     Send(res, std::move(r), body_faults, &sent);
-    Count(endpoint, status, sent, line, endpoint == "job_sessions" ? Lower(job_id) : "");
+    Count(endpoint, status, sent, line,
+          endpoint == "job_sessions" ? Lower(job_id) : "");
   };
   if (endpoint == "other") {
-    finish(Error(v, 404, "ResourceNotFound", "The requested resource was not found."), {});
+    finish(Error(v, 404, "ResourceNotFound",
+                 "The requested resource was not found."),
+           {});
     return;
   }
 
   std::vector<FaultSpec> faults = MatchFaults(endpoint, job_id);
-  if (!faults.empty()) Bump("faults_applied", static_cast<int64_t>(faults.size()));
+  if (!faults.empty())
+    Bump("faults_applied", static_cast<int64_t>(faults.size()));
   std::vector<FaultSpec> body_faults;
   Mutation mutation = Mutation::kNone;
   int mutate_every = 1;
@@ -1036,17 +1127,19 @@ void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) 
     }
     if (f.kind == "latency") delay_ms += f.ms;
   }
-  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  if (delay_ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   for (const FaultSpec& f : faults) {
     if (f.kind == "http_error") {
       finish(Error(v, f.status, "", "Simulated server error."), {});
       return;
     }
     if (f.kind == "not_found") {
-      finish(Error(v, 404, "ResourceNotFound",
-                   job_id.empty() ? "The requested resource was not found."
-                                  : "Job with ID '" + job_id + "' was not found."),
-             {});
+      finish(
+          Error(v, 404, "ResourceNotFound",
+                job_id.empty() ? "The requested resource was not found."
+                               : "Job with ID '" + job_id + "' was not found."),
+          {});
       return;
     }
     if (f.kind == "numbers_as_strings") mutation = Mutation::kNumbersAsStrings;
@@ -1073,18 +1166,21 @@ void SimulatorImpl::Handle(const httplib::Request& req, httplib::Response& res) 
   }
   if (endpoint == "service_instance") {
     Reply r;
-    r.body = Body::Of(json{{"installationId", DeterministicUuid(opt_.gen.seed, 0x1CE)},
-                           {"version", ProductVersion(v)}}
-                          .dump());
+    r.body = Body::Of(
+        json{{"installationId", DeterministicUuid(opt_.gen.seed, 0x1CE)},
+             {"version", ProductVersion(v)}}
+            .dump());
     finish(std::move(r), body_faults);
   } else if (endpoint == "jobs") {
     finish(HandleJobs(req, v), body_faults);
   } else {
-    finish(HandleSessions(req, v, job_id, per_job, mutation, mutate_every), body_faults);
+    finish(HandleSessions(req, v, job_id, per_job, mutation, mutate_every),
+           body_faults);
   }
 }
 
-void SimulatorImpl::HandleControl(const httplib::Request& req, httplib::Response& res) {
+void SimulatorImpl::HandleControl(const httplib::Request& req,
+                                  httplib::Response& res) {
   auto reply = [&](int status, const std::string& body) {
     res.status = status;
     res.set_content(body, kJsonType);
@@ -1108,7 +1204,8 @@ void SimulatorImpl::HandleControl(const httplib::Request& req, httplib::Response
   } else if (get && p == "/_sim/faults") {
     std::lock_guard<std::mutex> lock(mu_);
     std::string out = "[";
-    for (size_t i = 0; i < faults_.size(); ++i) out += (i ? "," : "") + FaultToJson(faults_[i]);
+    for (size_t i = 0; i < faults_.size(); ++i)
+      out += (i ? "," : "") + FaultToJson(faults_[i]);
     reply(200, out + "]");
   } else if (post && p == "/_sim/faults") {
     std::vector<FaultSpec> add;
@@ -1146,8 +1243,9 @@ void SimulatorImpl::HandleControl(const httplib::Request& req, httplib::Response
   } else if (post && p == "/_sim/jobs/delete") {
     const std::string id = Param(req, "id");
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = std::find_if(jobs_.begin(), jobs_.end(),
-                           [&](const JobEntry& e) { return Lower(e.job.id) == Lower(id); });
+    auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const JobEntry& e) {
+      return Lower(e.job.id) == Lower(id);
+    });
     if (it == jobs_.end()) {
       reply(404, json{{"error", "no such job"}}.dump());
       return;
@@ -1155,7 +1253,8 @@ void SimulatorImpl::HandleControl(const httplib::Request& req, httplib::Response
     jobs_.erase(it);
     for (auto& c : jobs_cache_) c.reset();
     reply(200, "{}");
-  } else if (post && (p == "/_sim/sessions/add" || p == "/_sim/sessions/start")) {
+  } else if (post &&
+             (p == "/_sim/sessions/add" || p == "/_sim/sessions/start")) {
     const bool running = p == "/_sim/sessions/start";
     std::string status = running ? "Running" : Param(req, "status");
     if (status.empty()) status = "Success";
@@ -1172,7 +1271,8 @@ void SimulatorImpl::HandleControl(const httplib::Request& req, httplib::Response
       e = FindJob(id);
     } else {
       int64_t index = -1;
-      if (!ParseInt64(Param(req, "job_index"), &index)) return bad("job_id or job_index required");
+      if (!ParseInt64(Param(req, "job_index"), &index))
+        return bad("job_id or job_index required");
       for (JobEntry& j : jobs_) {
         if (j.index == index) e = &j;
       }
@@ -1181,7 +1281,8 @@ void SimulatorImpl::HandleControl(const httplib::Request& req, httplib::Response
       reply(404, json{{"error", "no such generated job"}}.dump());
       return;
     }
-    Session* s = AddSessionLocked(e, status, duration * kTicksPerSecond, running);
+    Session* s =
+        AddSessionLocked(e, status, duration * kTicksPerSecond, running);
     std::string out;
     AppendSessionJson(*s, Writer(8), &out);
     reply(200, out);
@@ -1233,8 +1334,10 @@ void SimulatorImpl::Ticker() {
   // Every interval each enabled generated job except job 3 (whose session
   // keeps running) starts a session; half an interval later it finishes:
   // job 0 Success, 1 Failed, 2 Warning, others mostly Success.
-  const auto interval = std::chrono::duration<double>(opt_.session_interval_seconds);
-  auto next_start = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval);
+  const auto interval =
+      std::chrono::duration<double>(opt_.session_interval_seconds);
+  auto next_start =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(interval);
   uint64_t tick = 0;
   std::unique_lock<std::mutex> stop_lock(stop_mu_);
   while (!stopping_) {
@@ -1263,12 +1366,16 @@ void SimulatorImpl::Ticker() {
             } else if (e->index == 2) {
               status = "Warning";
             } else if (e->index >= 5) {
-              status = r < 85 ? "Success" : r < 93 ? "Warning" : r < 98 ? "Failed" : "Stopped";
+              status = r < 85   ? "Success"
+                       : r < 93 ? "Warning"
+                       : r < 98 ? "Failed"
+                                : "Stopped";
             }
             FinishSession(&s, status);
-            s.statistics = MakeSession(e->job, opt_.gen.seed, made_sessions_ + 7777, status,
-                                       s.creation_time, s.end_time)
-                               .statistics;
+            s.statistics =
+                MakeSession(e->job, opt_.gen.seed, made_sessions_ + 7777,
+                            status, s.creation_time, s.end_time)
+                    .statistics;
             s.progress = static_cast<int32_t>(s.statistics.processed_objects);
             Invalidate(e);
           }
@@ -1292,7 +1399,9 @@ void SimulatorImpl::Ticker() {
 
 int SimulatorImpl::Run() {
   if (!IsLoopbackHost(opt_.host)) {
-    std::fprintf(stderr, "vb365_simulator: refusing to listen on %s: loopback only (127.0.0.0/8, ::1)\n",
+    std::fprintf(stderr,
+                 "vb365_simulator: refusing to listen on %s: loopback only "
+                 "(127.0.0.0/8, ::1)\n",
                  opt_.host.c_str());
     return 2;
   }
@@ -1300,21 +1409,27 @@ int SimulatorImpl::Run() {
   if (opt_.plain_http) {
     server_ = std::make_unique<httplib::Server>();
   } else {
-    auto ssl = std::make_unique<httplib::SSLServer>(opt_.tls_cert.c_str(), opt_.tls_key.c_str());
+    auto ssl = std::make_unique<httplib::SSLServer>(opt_.tls_cert.c_str(),
+                                                    opt_.tls_key.c_str());
     if (!ssl->is_valid()) {
-      std::fprintf(stderr, "vb365_simulator: cannot load TLS certificate %s / key %s\n",
+      std::fprintf(stderr,
+                   "vb365_simulator: cannot load TLS certificate %s / key %s\n",
                    opt_.tls_cert.c_str(), opt_.tls_key.c_str());
       return 2;
     }
     server_ = std::move(ssl);
   }
   const int threads = opt_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   server_->set_keep_alive_max_count(10000);
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(60, 0);
   server_->set_payload_max_length(1 << 20);
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    Handle(req, res);
+  };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
   server_->Put(".*", handler);
@@ -1327,12 +1442,14 @@ int SimulatorImpl::Run() {
       return 1;
     }
   } else if (!server_->bind_to_port(host, port)) {
-    std::fprintf(stderr, "vb365_simulator: cannot bind %s:%d\n", host.c_str(), port);
+    std::fprintf(stderr, "vb365_simulator: cannot bind %s:%d\n", host.c_str(),
+                 port);
     return 1;
   }
-  const std::string host_in_url = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" + host_in_url + ":" +
-              std::to_string(port);
+  const std::string host_in_url =
+      host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" +
+              host_in_url + ":" + std::to_string(port);
   if (!opt_.ready_file.empty()) {
     const std::string tmp = opt_.ready_file + ".tmp";
     {
@@ -1344,27 +1461,35 @@ int SimulatorImpl::Run() {
       }
     }
     if (std::rename(tmp.c_str(), opt_.ready_file.c_str()) != 0) {
-      std::fprintf(stderr, "vb365_simulator: cannot write %s\n", opt_.ready_file.c_str());
+      std::fprintf(stderr, "vb365_simulator: cannot write %s\n",
+                   opt_.ready_file.c_str());
       return 1;
     }
   }
   if (!opt_.quiet) {
     std::string versions;
-    for (int v : opt_.versions) versions += (versions.empty() ? "v" : ",v") + std::to_string(v);
-    std::fprintf(stderr, "vb365_simulator: listening on %s (versions %s, %d jobs x %d sessions, seed %llu)\n",
-                 base_url_.c_str(), versions.c_str(), opt_.gen.jobs, opt_.gen.sessions_per_job,
+    for (int v : opt_.versions)
+      versions += (versions.empty() ? "v" : ",v") + std::to_string(v);
+    std::fprintf(stderr,
+                 "vb365_simulator: listening on %s (versions %s, %d jobs x %d "
+                 "sessions, seed %llu)\n",
+                 base_url_.c_str(), versions.c_str(), opt_.gen.jobs,
+                 opt_.gen.sessions_per_job,
                  static_cast<unsigned long long>(opt_.gen.seed));
   }
   std::thread ticker;
-  if (opt_.session_interval_seconds > 0) ticker = std::thread([this] { Ticker(); });
+  if (opt_.session_interval_seconds > 0)
+    ticker = std::thread([this] { Ticker(); });
   std::thread limiter;
   if (opt_.exit_after_seconds > 0) {
     limiter = std::thread([this] {
       std::unique_lock<std::mutex> lock(stop_mu_);
-      if (!stop_cv_.wait_for(lock, std::chrono::duration<double>(opt_.exit_after_seconds),
-                             [&] { return stopping_; })) {
+      if (!stop_cv_.wait_for(
+              lock, std::chrono::duration<double>(opt_.exit_after_seconds),
+              [&] { return stopping_; })) {
         lock.unlock();
-        std::fprintf(stderr, "vb365_simulator: --exit-after reached, stopping\n");
+        std::fprintf(stderr,
+                     "vb365_simulator: --exit-after reached, stopping\n");
         Stop();
       }
     });

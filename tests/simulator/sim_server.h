@@ -24,17 +24,18 @@ struct FaultSpec {
   std::string endpoint;
   std::string job_id;  // "" = any job; only job_sessions requests carry one
   int64_t remaining = -1;
-  int64_t ms = 0;      // latency: delay; drip: pause between chunks
-  int64_t bytes = 0;   // drip: chunk size; huge: body size
-  int status = 500;    // http_error
-  int every = 1;       // mutations: every Nth session
-  int64_t id = 0;      // assigned when added
+  int64_t ms = 0;     // latency: delay; drip: pause between chunks
+  int64_t bytes = 0;  // drip: chunk size; huge: body size
+  int status = 500;   // http_error
+  int every = 1;      // mutations: every Nth session
+  int64_t id = 0;     // assigned when added
 };
 
 // Parses "kind=drip,endpoint=jobs,ms=50" (the --fault flag) or a JSON object
 // (POST /_sim/faults). Returns an error text, empty on success.
 std::string ParseFaultFlag(const std::string& text, FaultSpec* out);
-std::string ParseFaultJson(const std::string& json, std::vector<FaultSpec>* out);
+std::string ParseFaultJson(const std::string& json,
+                           std::vector<FaultSpec>* out);
 std::string FaultToJson(const FaultSpec& f);
 
 struct SimulatorOptions {
@@ -59,7 +60,7 @@ struct SimulatorOptions {
   int64_t latency_ms = 0;
   std::vector<FaultSpec> faults;
   double exit_after_seconds = 0;  // 0 = run until SIGTERM/SIGINT
-  int threads = 16;
+  int threads = 32;
   bool quiet = false;
 };
 

@@ -27,7 +27,7 @@ Listening:
   --tls-cert FILE             server certificate (PEM), required unless --plain-http
   --tls-key FILE              server private key (PEM)
   --plain-http                serve plain HTTP instead of HTTPS (explicit opt-in)
-  --threads N                 worker threads (default 16)
+  --threads N                 worker threads (default 32; each open connection holds one)
   --exit-after SECONDS        stop by itself after SECONDS (safety net for scripts)
   --quiet                     no start-up line on stderr
 
@@ -150,9 +150,11 @@ int main(int argc, char** argv) {
       if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
       }
-      if (!ToInt(v.substr(colon + 1), 0, &n) || n > 65535) return Fail("bad port in --listen");
+      if (!ToInt(v.substr(colon + 1), 0, &n) || n > 65535)
+        return Fail("bad port in --listen");
       if (!vb365::sim::IsLoopbackHost(host)) {
-        return Fail("refusing --listen " + v + ": loopback addresses only (127.0.0.0/8, ::1)");
+        return Fail("refusing --listen " + v +
+                    ": loopback addresses only (127.0.0.0/8, ::1)");
       }
       o.host = host;
       o.port = static_cast<int>(n);
@@ -166,57 +168,71 @@ int main(int argc, char** argv) {
       if (!ToInt(v, 1, &n) || n > 256) return Fail("--threads wants 1..256");
       o.threads = static_cast<int>(n);
     } else if (arg == "--exit-after") {
-      if (!ToDouble(v, &o.exit_after_seconds)) return Fail("--exit-after wants seconds");
+      if (!ToDouble(v, &o.exit_after_seconds))
+        return Fail("--exit-after wants seconds");
     } else if (arg == "--versions") {
       o.versions.clear();
       std::stringstream ss(v);
       std::string item;
       while (std::getline(ss, item, ',')) {
-        if (item.size() != 2 || (item[0] != 'v' && item[0] != 'V') || item[1] < '3' || item[1] > '8') {
+        if (item.size() != 2 || (item[0] != 'v' && item[0] != 'V') ||
+            item[1] < '3' || item[1] > '8') {
           return Fail("--versions: '" + item + "' is not one of v3..v8");
         }
         o.versions.push_back(item[1] - '0');
       }
       if (o.versions.empty()) return Fail("--versions is empty");
     } else if (arg == "--jobs") {
-      if (!ToInt(v, 0, &n) || n > 1000000) return Fail("--jobs wants 0..1000000");
+      if (!ToInt(v, 0, &n) || n > 1000000)
+        return Fail("--jobs wants 0..1000000");
       o.gen.jobs = static_cast<int>(n);
     } else if (arg == "--sessions-per-job") {
-      if (!ToInt(v, 0, &n) || n > 10000000) return Fail("--sessions-per-job wants 0..10000000");
+      if (!ToInt(v, 0, &n) || n > 10000000)
+        return Fail("--sessions-per-job wants 0..10000000");
       o.gen.sessions_per_job = static_cast<int>(n);
     } else if (arg == "--seed") {
       if (!ToInt(v, 0, &n)) return Fail("--seed wants a non-negative integer");
       o.gen.seed = static_cast<uint64_t>(n);
     } else if (arg == "--anchor-time") {
       auto t = vb365::sim::ParseTicks(v);
-      if (!t) return Fail("--anchor-time wants an ISO 8601 time, e.g. 2026-11-01T00:00:00Z");
+      if (!t)
+        return Fail(
+            "--anchor-time wants an ISO 8601 time, e.g. 2026-11-01T00:00:00Z");
       o.gen.anchor = *t;
       o.anchor_from_clock = false;
     } else if (arg == "--fixture-sessions") {
       size_t e = v.find('=');
-      if (e == std::string::npos || e == 0) return Fail("--fixture-sessions wants JOBID=FILE");
+      if (e == std::string::npos || e == 0)
+        return Fail("--fixture-sessions wants JOBID=FILE");
       std::string body;
-      if (!ReadFile(v.substr(e + 1), &body)) return Fail("cannot read " + v.substr(e + 1));
+      if (!ReadFile(v.substr(e + 1), &body))
+        return Fail("cannot read " + v.substr(e + 1));
       o.fixture_bodies.emplace_back(v.substr(0, e), body);
       std::string name = v.substr(e + 1);
       size_t slash = name.rfind('/');
-      o.fixture_names.push_back(slash == std::string::npos ? name : name.substr(slash + 1));
+      o.fixture_names.push_back(
+          slash == std::string::npos ? name : name.substr(slash + 1));
     } else if (arg == "--session-interval") {
-      if (!ToDouble(v, &o.session_interval_seconds)) return Fail("--session-interval wants seconds");
+      if (!ToDouble(v, &o.session_interval_seconds))
+        return Fail("--session-interval wants seconds");
     } else if (arg == "--username") {
       o.username = v;
     } else if (arg == "--password-file") {
       password_file = v;
     } else if (arg == "--password") {
-      return Fail("--password is not supported: put the password in a file, --password-file");
+      return Fail(
+          "--password is not supported: put the password in a file, "
+          "--password-file");
     } else if (arg == "--token-lifetime") {
       if (!ToInt(v, 1, &n)) return Fail("--token-lifetime wants seconds >= 1");
       o.token_lifetime_seconds = n;
     } else if (arg == "--refresh-lifetime") {
-      if (!ToInt(v, 1, &n)) return Fail("--refresh-lifetime wants seconds >= 1");
+      if (!ToInt(v, 1, &n))
+        return Fail("--refresh-lifetime wants seconds >= 1");
       o.refresh_lifetime_seconds = n;
     } else if (arg == "--token-rate-limit") {
-      if (!ToInt(v, 0, &n)) return Fail("--token-rate-limit wants a count >= 0");
+      if (!ToInt(v, 0, &n))
+        return Fail("--token-rate-limit wants a count >= 0");
       o.token_rate_limit = static_cast<int>(n);
     } else if (arg == "--latency-ms") {
       if (!ToInt(v, 0, &n)) return Fail("--latency-ms wants milliseconds >= 0");
@@ -231,7 +247,8 @@ int main(int argc, char** argv) {
     }
   }
   if (password_file.empty()) return Fail("--password-file is required");
-  if (!ReadFile(password_file, &o.password)) return Fail("cannot read --password-file " + password_file);
+  if (!ReadFile(password_file, &o.password))
+    return Fail("cannot read --password-file " + password_file);
   const size_t nl = o.password.find_first_of("\r\n");
   if (nl != std::string::npos) o.password.resize(nl);
   if (o.password.empty()) return Fail("the password file is empty");

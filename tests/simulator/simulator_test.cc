@@ -38,7 +38,8 @@ std::string Encode(const std::string& s) {
 }
 
 Fault MakeFault(const std::string& kind, const std::string& endpoint = "",
-                const std::string& job_id = "", int64_t count = -1, int64_t ms = 0) {
+                const std::string& job_id = "", int64_t count = -1,
+                int64_t ms = 0) {
   Fault f;
   f.kind = kind;
   f.endpoint = endpoint;
@@ -48,7 +49,8 @@ Fault MakeFault(const std::string& kind, const std::string& endpoint = "",
   return f;
 }
 
-std::string PasswordForm(const SimulatorProcess& sim, const std::string& password) {
+std::string PasswordForm(const SimulatorProcess& sim,
+                         const std::string& password) {
   return "grant_type=password&username=" + Encode(sim.username()) +
          "&password=" + Encode(password) + "&disable_antiforgery_token=true";
 }
@@ -63,12 +65,14 @@ SimulatorConfig Base() {
 }
 
 // All sessions of a job through v8 paging with the given limit.
-std::vector<json> AllPages(const SimulatorProcess& sim, const std::string& token,
-                           const std::string& job_id, int limit, int* pages = nullptr) {
+std::vector<json> AllPages(const SimulatorProcess& sim,
+                           const std::string& token, const std::string& job_id,
+                           int limit, int* pages = nullptr) {
   std::vector<json> out;
   int offset = 0, n = 0;
   while (true) {
-    HttpResult r = sim.Get("/v8/JobSessions?jobId=" + job_id + "&limit=" + std::to_string(limit) +
+    HttpResult r = sim.Get("/v8/JobSessions?jobId=" + job_id +
+                               "&limit=" + std::to_string(limit) +
                                "&offset=" + std::to_string(offset),
                            token);
     EXPECT_EQ(r.status, 200);
@@ -86,7 +90,8 @@ std::vector<json> AllPages(const SimulatorProcess& sim, const std::string& token
 
 // ------------------------------------------------------------ versions
 
-TEST(SimulatorVersions, ServiceInstanceIs401WithoutTokenForServedAnd404ForOthers) {
+TEST(SimulatorVersions,
+     ServiceInstanceIs401WithoutTokenForServedAnd404ForOthers) {
   SimulatorConfig c = Base();
   c.versions = {"v3", "v8"};
   SimulatorProcess sim(c);
@@ -106,16 +111,20 @@ TEST(SimulatorVersions, ResourcePathsAreCaseInsensitive) {
   SimulatorProcess sim(Base());
   const std::string token = sim.Login(8);
   EXPECT_EQ(sim.Get("/V8/JOBS", token).status, 200);
-  EXPECT_EQ(sim.Get("/v8/jobsessions?jobid=" + sim.JobId(0), token).status, 200);
+  EXPECT_EQ(sim.Get("/v8/jobsessions?jobid=" + sim.JobId(0), token).status,
+            200);
   const std::string t3 = sim.Login(3);
-  EXPECT_EQ(sim.Get("/v3/jobs/" + sim.JobId(0) + "/jobsessions", t3).status, 200);
+  EXPECT_EQ(sim.Get("/v3/jobs/" + sim.JobId(0) + "/jobsessions", t3).status,
+            200);
 }
 
 TEST(SimulatorVersions, PerJobSessionsPathExistsUpToV6Only) {
   SimulatorProcess sim(Base());
   const std::string id = sim.JobId(0);
-  EXPECT_EQ(sim.Get("/v8/Jobs/" + id + "/JobSessions", sim.Login(8)).status, 404);
-  EXPECT_EQ(sim.Get("/v7/Jobs/" + id + "/JobSessions", sim.Login(7)).status, 404);
+  EXPECT_EQ(sim.Get("/v8/Jobs/" + id + "/JobSessions", sim.Login(8)).status,
+            404);
+  EXPECT_EQ(sim.Get("/v7/Jobs/" + id + "/JobSessions", sim.Login(7)).status,
+            404);
   HttpResult v6 = sim.Get("/v6/Jobs/" + id + "/JobSessions", sim.Login(6));
   ASSERT_EQ(v6.status, 200);
   EXPECT_EQ(json::parse(v6.body)["results"].size(), 20u);
@@ -144,10 +153,12 @@ TEST(SimulatorVersions, UnknownJobIs404WithErrorBody) {
 
 TEST(SimulatorToken, PasswordGrantReturnsOAuthFieldsAndCountsTheLogin) {
   SimulatorProcess sim(Base());
-  HttpResult r = sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm);
+  HttpResult r =
+      sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm);
   ASSERT_EQ(r.status, 200) << r.body;
   json t = json::parse(r.body);
-  for (const char* k : {"access_token", "refresh_token", "token_type", ".issued", ".expires"}) {
+  for (const char* k :
+       {"access_token", "refresh_token", "token_type", ".issued", ".expires"}) {
     EXPECT_TRUE(t[k].is_string()) << k;
   }
   EXPECT_EQ(t["expires_in"], 3600);
@@ -163,8 +174,10 @@ TEST(SimulatorToken, BadCredentialsGet400WithOAuthError) {
   json e = json::parse(r.body);
   EXPECT_EQ(e["error"], "invalid_grant");
   EXPECT_TRUE(e["error_description"].is_string());
-  HttpResult u = sim.Post("/v8/Token", "grant_type=password&username=nobody&password=" +
-                                           Encode(sim.password()), kForm);
+  HttpResult u = sim.Post(
+      "/v8/Token",
+      "grant_type=password&username=nobody&password=" + Encode(sim.password()),
+      kForm);
   EXPECT_EQ(u.status, 400);
   HttpResult g = sim.Post("/v8/Token", "grant_type=client_credentials", kForm);
   EXPECT_EQ(g.status, 400);
@@ -175,9 +188,11 @@ TEST(SimulatorToken, BadCredentialsGet400WithOAuthError) {
 
 TEST(SimulatorToken, RefreshGrantIssuesNewPairAndRefreshTokenIsSingleUse) {
   SimulatorProcess sim(Base());
-  json t = json::parse(sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).body);
+  json t = json::parse(
+      sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).body);
   const std::string form = "grant_type=refresh_token&refresh_token=" +
-                           t["refresh_token"].get<std::string>() + "&disable_antiforgery_token=true";
+                           t["refresh_token"].get<std::string>() +
+                           "&disable_antiforgery_token=true";
   HttpResult r = sim.Post("/v8/Token", form, kForm);
   ASSERT_EQ(r.status, 200);
   json t2 = json::parse(r.body);
@@ -205,17 +220,21 @@ TEST(SimulatorToken, ExpiredTokenGets401AndRefreshStillWorks) {
   SimulatorConfig c = Base();
   c.token_lifetime_seconds = 1;
   SimulatorProcess sim(c);
-  json t = json::parse(sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).body);
+  json t = json::parse(
+      sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).body);
   EXPECT_EQ(t["expires_in"], 1);
   EXPECT_EQ(sim.Get("/v8/Jobs", t["access_token"]).status, 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   HttpResult r = sim.Get("/v8/Jobs", t["access_token"]);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.body, "");
-  HttpResult ref = sim.Post("/v8/Token", "grant_type=refresh_token&refresh_token=" +
-                                             t["refresh_token"].get<std::string>(), kForm);
+  HttpResult ref = sim.Post("/v8/Token",
+                            "grant_type=refresh_token&refresh_token=" +
+                                t["refresh_token"].get<std::string>(),
+                            kForm);
   ASSERT_EQ(ref.status, 200);
-  EXPECT_EQ(sim.Get("/v8/Jobs", json::parse(ref.body)["access_token"]).status, 200);
+  EXPECT_EQ(sim.Get("/v8/Jobs", json::parse(ref.body)["access_token"]).status,
+            200);
 }
 
 TEST(SimulatorToken, ExpireAllInvalidatesIssuedTokens) {
@@ -233,9 +252,12 @@ TEST(SimulatorToken, ThrottleAnswers429WithRetryAfterBeyondTheRate) {
   c.token_rate_limit = 3;
   SimulatorProcess sim(c);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).status, 200);
+    EXPECT_EQ(
+        sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).status,
+        200);
   }
-  HttpResult r = sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm);
+  HttpResult r =
+      sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm);
   ASSERT_EQ(r.status, 429);
   const int retry_after = std::atoi(r.Header("Retry-After").c_str());
   EXPECT_GE(retry_after, 1);
@@ -246,8 +268,11 @@ TEST(SimulatorToken, ThrottleAnswers429WithRetryAfterBeyondTheRate) {
 
 TEST(SimulatorToken, V7WithoutAntiforgeryFlagIsCounted) {
   SimulatorProcess sim(Base());
-  HttpResult r = sim.Post("/v7/Token", "grant_type=password&username=" + Encode(sim.username()) +
-                                           "&password=" + Encode(sim.password()), kForm);
+  HttpResult r =
+      sim.Post("/v7/Token",
+               "grant_type=password&username=" + Encode(sim.username()) +
+                   "&password=" + Encode(sim.password()),
+               kForm);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(sim.Stat("antiforgery_missing"), 1);
   sim.Login(7);
@@ -274,14 +299,17 @@ TEST(SimulatorPaging, V8SessionsDefaultLimitShortLastPageAndMaximum) {
   json by_link = json::parse(sim.Get(next, token).body);
   EXPECT_EQ(by_link["offset"], 30);
 
-  json last = json::parse(sim.Get("/v8/JobSessions?jobId=" + id + "&offset=60", token).body);
+  json last = json::parse(
+      sim.Get("/v8/JobSessions?jobId=" + id + "&offset=60", token).body);
   EXPECT_EQ(last["results"].size(), 15u);
   EXPECT_FALSE(last["_links"].contains("next"));
 
-  json beyond = json::parse(sim.Get("/v8/JobSessions?jobId=" + id + "&offset=500", token).body);
+  json beyond = json::parse(
+      sim.Get("/v8/JobSessions?jobId=" + id + "&offset=500", token).body);
   EXPECT_EQ(beyond["results"].size(), 0u);
 
-  json max = json::parse(sim.Get("/v8/JobSessions?jobId=" + id + "&limit=20000", token).body);
+  json max = json::parse(
+      sim.Get("/v8/JobSessions?jobId=" + id + "&limit=20000", token).body);
   EXPECT_EQ(max["limit"], 10000);
   EXPECT_EQ(max["results"].size(), 75u);
   EXPECT_FALSE(max["_links"].contains("next"));
@@ -327,14 +355,17 @@ TEST(SimulatorPaging, EndTimeLowerBoundKeepsLaterEndsAndAllUnfinished) {
   ASSERT_EQ(all.size(), 50u);
   std::vector<Ticks> ends;
   for (const json& s : all) {
-    if (!s["endTime"].is_null()) ends.push_back(*ParseTicks(s["endTime"].get<std::string>()));
+    if (!s["endTime"].is_null())
+      ends.push_back(*ParseTicks(s["endTime"].get<std::string>()));
   }
   std::sort(ends.begin(), ends.end());
   const Ticks bound = ends[ends.size() / 2];
   size_t expected = 1;  // the running one
   for (Ticks e : ends) expected += e >= bound;
   const std::string b = FormatTicks(bound, 7);
-  HttpResult r = sim.Get("/v8/JobSessions?jobId=" + id + "&limit=10000&endTimeLowerBound=" + b, token);
+  HttpResult r = sim.Get(
+      "/v8/JobSessions?jobId=" + id + "&limit=10000&endTimeLowerBound=" + b,
+      token);
   ASSERT_EQ(r.status, 200);
   json page = json::parse(r.body);
   EXPECT_EQ(page["results"].size(), expected);
@@ -347,12 +378,17 @@ TEST(SimulatorPaging, EndTimeLowerBoundKeepsLaterEndsAndAllUnfinished) {
     }
   }
   EXPECT_TRUE(running_seen);
-  EXPECT_EQ(sim.Get("/v8/JobSessions?jobId=" + id + "&endTimeLowerBound=garbage", token).status, 400);
+  EXPECT_EQ(
+      sim.Get("/v8/JobSessions?jobId=" + id + "&endTimeLowerBound=garbage",
+              token)
+          .status,
+      400);
 }
 
 TEST(SimulatorPaging, JobSessionsWithoutJobIdListsEveryJob) {
   SimulatorProcess sim(Base());
-  json page = json::parse(sim.Get("/v8/JobSessions?limit=10000", sim.Login(8)).body);
+  json page =
+      json::parse(sim.Get("/v8/JobSessions?limit=10000", sim.Login(8)).body);
   EXPECT_EQ(page["results"].size(), 6u * 20u);
   json v3 = json::parse(sim.Get("/v3/JobSessions", sim.Login(3)).body);
   EXPECT_EQ(v3.size(), 6u * 20u);
@@ -404,7 +440,8 @@ TEST(SimulatorData, SpecialJobsAreWhatTheDocsPromise) {
 
 TEST(SimulatorData, V3RunningSessionUsesTheYearOnePlaceholder) {
   SimulatorProcess sim(Base());
-  HttpResult r = sim.Get("/v3/Jobs/" + sim.JobId(3) + "/JobSessions", sim.Login(3));
+  HttpResult r =
+      sim.Get("/v3/Jobs/" + sim.JobId(3) + "/JobSessions", sim.Login(3));
   ASSERT_EQ(r.status, 200);
   int placeholders = 0;
   for (const json& s : json::parse(r.body)) {
@@ -429,17 +466,21 @@ TEST(SimulatorData, SameSeedAndAnchorGiveTheSameBytes) {
   const std::string path = "/v8/JobSessions?jobId=" + a.JobId(2) + "&limit=100";
   EXPECT_EQ(a.Get(path, ta).body, b.Get(path, tb).body);
   // v3 links carry the port; apart from that the bytes agree too.
-  std::string v3a = a.Get("/v3/Jobs/" + a.JobId(1) + "/JobSessions", a.Login(3)).body;
-  std::string v3b = b.Get("/v3/Jobs/" + b.JobId(1) + "/JobSessions", b.Login(3)).body;
+  std::string v3a =
+      a.Get("/v3/Jobs/" + a.JobId(1) + "/JobSessions", a.Login(3)).body;
+  std::string v3b =
+      b.Get("/v3/Jobs/" + b.JobId(1) + "/JobSessions", b.Login(3)).body;
   auto strip = [](std::string s, const std::string& base) {
-    for (size_t p; (p = s.find(base)) != std::string::npos;) s.erase(p, base.size());
+    for (size_t p; (p = s.find(base)) != std::string::npos;)
+      s.erase(p, base.size());
     return s;
   };
   EXPECT_EQ(strip(v3a, a.base_url()), strip(v3b, b.base_url()));
 }
 
 TEST(SimulatorData, FixtureSessionsAreServedVerbatimAndTheJobIsListed) {
-  const std::string file = std::string(VB365_FIXTURES_DIR) + "/seed_v3_jobsessions.json";
+  const std::string file =
+      std::string(VB365_FIXTURES_DIR) + "/seed_v3_jobsessions.json";
   std::ifstream f(file);
   if (!f) GTEST_SKIP() << "fixture missing: " << file;
   std::stringstream ss;
@@ -466,12 +507,13 @@ TEST(SimulatorData, TimeMovesWhenASessionIntervalIsGiven) {
   const int64_t before = sim.Jobs()[0].sessions;
   std::string status_of_job1;
   // Poll (bounded) until job 0 gained a finished session and job 1 one too.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(15);
   bool moved = false;
   while (std::chrono::steady_clock::now() < deadline) {
     std::vector<SimJob> jobs = sim.Jobs();
-    if (jobs[0].sessions > before && jobs[0].running == 0 && jobs[1].sessions > before &&
-        jobs[1].running == 0) {
+    if (jobs[0].sessions > before && jobs[0].running == 0 &&
+        jobs[1].sessions > before && jobs[1].running == 0) {
       moved = true;
       EXPECT_EQ(jobs[0].last_finished_status, "Success");
       EXPECT_EQ(jobs[1].last_finished_status, "Failed");
@@ -533,7 +575,7 @@ TEST(SimulatorControl, DeletedJobDisappearsAndResetRestoresIt) {
   const std::string t2 = sim.Login(8);
   EXPECT_EQ(json::parse(sim.Get("/v8/Jobs", t2).body)["results"].size(), 6u);
   EXPECT_EQ(sim.Get("/v8/Jobs", token).status, 401);  // reset drops tokens
-  EXPECT_EQ(sim.Stat("logins"), 1);                    // and counters
+  EXPECT_EQ(sim.Stat("logins"), 1);                   // and counters
 }
 
 TEST(SimulatorControl, StatsCountRequestsBytesAndPerJobReads) {
@@ -545,7 +587,8 @@ TEST(SimulatorControl, StatsCountRequestsBytesAndPerJobReads) {
   EXPECT_EQ(sim.Stat("requests.job_sessions"), 1);
   EXPECT_EQ(sim.Stat("requests.jobs"), 1);
   EXPECT_EQ(sim.Stat("requests.token"), 1);
-  EXPECT_EQ(sim.Stat("response_bytes.job_sessions"), static_cast<int64_t>(r1.body.size()));
+  EXPECT_EQ(sim.Stat("response_bytes.job_sessions"),
+            static_cast<int64_t>(r1.body.size()));
   EXPECT_EQ(sim.Stat("job_sessions_by_job." + id), 1);
   sim.ResetStats();
   EXPECT_EQ(sim.Stat("requests.total"), 0);
@@ -553,9 +596,14 @@ TEST(SimulatorControl, StatsCountRequestsBytesAndPerJobReads) {
 
 TEST(SimulatorControl, BadFaultSpecIsRejected) {
   SimulatorProcess sim(Base());
-  EXPECT_EQ(sim.Control("POST", "/_sim/faults", "{\"kind\":\"explode\"}").status, 400);
+  EXPECT_EQ(
+      sim.Control("POST", "/_sim/faults", "{\"kind\":\"explode\"}").status,
+      400);
   EXPECT_EQ(sim.Control("POST", "/_sim/faults", "not json").status, 400);
-  EXPECT_EQ(sim.Control("POST", "/_sim/faults", "{\"kind\":\"latency\",\"endpoint\":\"x\"}").status, 400);
+  EXPECT_EQ(sim.Control("POST", "/_sim/faults",
+                        "{\"kind\":\"latency\",\"endpoint\":\"x\"}")
+                .status,
+            400);
   EXPECT_EQ(sim.Control("GET", "/_sim/nothing").status, 404);
 }
 
@@ -584,7 +632,8 @@ TEST_F(SimulatorFault, LatencyDelaysButKeepsTheBody) {
   const auto t0 = std::chrono::steady_clock::now();
   HttpResult r = Sessions();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
   EXPECT_EQ(r.body, normal_);
   EXPECT_GE(ms, 300);
   EXPECT_EQ(sim_->Stat("faults_applied"), 1);
@@ -634,7 +683,8 @@ TEST_F(SimulatorFault, MalformedAndTruncatedBodiesDoNotParse) {
 TEST_F(SimulatorFault, MutationsChangeTheSessions) {
   sim_->AddFault(MakeFault("numbers_as_strings", "job_sessions", "", 1));
   json a = json::parse(Sessions().body);
-  EXPECT_TRUE(a["results"][0]["statistics"]["transferredDataBytes"].is_string());
+  EXPECT_TRUE(
+      a["results"][0]["statistics"]["transferredDataBytes"].is_string());
   sim_->AddFault(MakeFault("nulls", "job_sessions", "", 1));
   json b = json::parse(Sessions().body);
   EXPECT_TRUE(b["results"][0]["status"].is_null());
@@ -662,7 +712,8 @@ TEST_F(SimulatorFault, NotFoundScopedToOneJobLeavesOthersAndTheListing) {
   HttpResult r = Sessions();
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(json::parse(r.body)["errorCode"], "ResourceNotFound");
-  EXPECT_EQ(sim_->Get("/v8/JobSessions?jobId=" + sim_->JobId(1), token_).status, 200);
+  EXPECT_EQ(sim_->Get("/v8/JobSessions?jobId=" + sim_->JobId(1), token_).status,
+            200);
   json jobs = json::parse(sim_->Get("/v8/Jobs", token_).body)["results"];
   EXPECT_EQ(jobs.size(), 6u);
   sim_->ClearFaults();
@@ -673,7 +724,10 @@ TEST_F(SimulatorFault, DownTakesTheWholeApiButNotTheControlEndpoint) {
   sim_->AddFault(MakeFault("down"));
   EXPECT_EQ(Sessions().status, 503);
   EXPECT_EQ(sim_->Get("/v8/Jobs", token_).status, 503);
-  EXPECT_EQ(sim_->Post("/v8/Token", PasswordForm(*sim_, sim_->password()), kForm).status, 503);
+  EXPECT_EQ(
+      sim_->Post("/v8/Token", PasswordForm(*sim_, sim_->password()), kForm)
+          .status,
+      503);
   EXPECT_EQ(sim_->Get("/v8/ServiceInstance").status, 503);
   EXPECT_GT(sim_->Stat("requests.total"), 0);
   sim_->ClearFaults();
@@ -698,7 +752,8 @@ TEST(SimulatorFaultFlag, FaultsGivenOnTheCommandLineApplyFromTheStart) {
 // ------------------------------------------------------------ the binary
 
 int RunSimulator(const std::string& args) {
-  const std::string cmd = "'" + SimulatorBinaryPath() + "' " + args + " >/dev/null 2>&1";
+  const std::string cmd =
+      "'" + SimulatorBinaryPath() + "' " + args + " >/dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -706,9 +761,14 @@ int RunSimulator(const std::string& args) {
 TEST(SimulatorBinary, RefusesNonLoopbackAddressesAndMissingSecrets) {
   SimulatorProcess sim(Base());  // for a valid password file and certs
   const std::string pw = "--password-file '" + sim.password_file() + "'";
-  const std::string tls = "--tls-cert '" + sim.cert_file() + "' --tls-key '" + sim.key_file() + "'";
-  EXPECT_EQ(RunSimulator("--listen 0.0.0.0:0 " + pw + " " + tls + " --exit-after 1"), 2);
-  EXPECT_EQ(RunSimulator("--listen 192.168.1.1:0 " + pw + " " + tls + " --exit-after 1"), 2);
+  const std::string tls =
+      "--tls-cert '" + sim.cert_file() + "' --tls-key '" + sim.key_file() + "'";
+  EXPECT_EQ(
+      RunSimulator("--listen 0.0.0.0:0 " + pw + " " + tls + " --exit-after 1"),
+      2);
+  EXPECT_EQ(RunSimulator("--listen 192.168.1.1:0 " + pw + " " + tls +
+                         " --exit-after 1"),
+            2);
   EXPECT_EQ(RunSimulator("--listen 127.0.0.1:0 " + tls + " --exit-after 1"), 2);
   EXPECT_EQ(RunSimulator("--listen 127.0.0.1:0 " + pw + " --exit-after 1"), 2);
   EXPECT_EQ(RunSimulator("--listen 127.0.0.1:0 --password secret " + tls), 2);
@@ -717,18 +777,21 @@ TEST(SimulatorBinary, RefusesNonLoopbackAddressesAndMissingSecrets) {
 }
 
 TEST(SimulatorBinary, HelpListsEveryOption) {
-  const std::string out_file = std::string(::testing::TempDir()) + "/sim_help_" +
-                               std::to_string(::getpid()) + ".txt";
-  std::system(("'" + SimulatorBinaryPath() + "' --help > '" + out_file + "'").c_str());
+  const std::string out_file = std::string(::testing::TempDir()) +
+                               "/sim_help_" + std::to_string(::getpid()) +
+                               ".txt";
+  std::system(
+      ("'" + SimulatorBinaryPath() + "' --help > '" + out_file + "'").c_str());
   std::ifstream f(out_file);
   std::stringstream ss;
   ss << f.rdbuf();
   std::remove(out_file.c_str());
   for (const char* opt :
-       {"--listen", "--ready-file", "--tls-cert", "--tls-key", "--plain-http", "--versions",
-        "--jobs", "--sessions-per-job", "--seed", "--username", "--password-file",
-        "--token-lifetime", "--token-rate-limit", "--session-interval", "--fixture-sessions",
-        "--latency-ms", "--fault", "--anchor-time", "--exit-after"}) {
+       {"--listen", "--ready-file", "--tls-cert", "--tls-key", "--plain-http",
+        "--versions", "--jobs", "--sessions-per-job", "--seed", "--username",
+        "--password-file", "--token-lifetime", "--token-rate-limit",
+        "--session-interval", "--fixture-sessions", "--latency-ms", "--fault",
+        "--anchor-time", "--exit-after"}) {
     EXPECT_NE(ss.str().find(opt), std::string::npos) << opt;
   }
 }
