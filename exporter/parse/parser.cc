@@ -261,9 +261,12 @@ class Walker {
         scratch_(scratch) {}
 
   // The first character of the next token, '\0' past the last one.
-  ALWAYS_INLINE char Peek() const { return p_ < n_ ? buf_[idx_[p_]] : '\0'; }
+  // No bounds check: past the last token the index holds sentinels (see
+  // Impl::Index) that repeat the last token, which no rule accepts forever.
+  ALWAYS_INLINE char Peek() const { return buf_[idx_[p_]]; }
   uint32_t Offset() const { return p_ < n_ ? idx_[p_] : len_; }
-  bool AtEnd() const { return p_ >= n_; }
+  // Exactly at the end: a walk that consumed a sentinel went past it.
+  bool AtEnd() const { return p_ == n_; }
   void Advance() { ++p_; }
   // Raw bytes of the key token about to be consumed (after its quote).
   ALWAYS_INLINE const char* KeyRaw() const { return buf_ + idx_[p_] + 1; }
@@ -333,13 +336,16 @@ class Walker {
   ALWAYS_INLINE void CloseArray() { --depth_; }
 
   // End of the current token (exclusive): the next token's offset.
-  ALWAYS_INLINE uint32_t TokenEnd() const { return p_ + 1 < n_ ? idx_[p_ + 1] : len_; }
+  // The last token's end is its own start (the sentinel), so a document
+  // that ends in a scalar reads as an empty, invalid token.
+  ALWAYS_INLINE uint32_t TokenEnd() const { return idx_[p_ + 1]; }
 
   // A string token's content; false (nothing consumed) if not a string.
   ALWAYS_INLINE bool RawString(std::string_view* content) {
     if (Peek() != '"') return false;
     const uint32_t start = idx_[p_] + 1;
     uint32_t end = TokenEnd();
+    if (end <= start) return false;  // the last token: the document is cut
     while (IsWs(buf_[end - 1])) --end;
     // Stage 1 guarantees the closing quote right before the whitespace.
     *content = std::string_view(buf_ + start, end - 1 - start);
@@ -1035,24 +1041,39 @@ struct Parser::Impl {
   std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
   std::string scratch;  // unescaped strings
 
+  // Slots after the last token that repeat it. A walk can consume one
+  // sentinel per open bracket at most (a ']' closes one level per read; a
+  // '[' opens one until kMaxDepth), then fails, so this many always suffice.
+  static constexpr size_t kSentinels = kMaxDepth + 8;
+
   // Runs stage 1; the Walker then reads stage1->structural_indexes.
   simdjson::error_code Index(const char* data, size_t size) {
-    if (size > 0xFFFFFFF0u) return simdjson::CAPACITY;
-    const size_t want = size < 4096 ? 4096 : size;
+    if (size > 0xFFFFF000u) return simdjson::CAPACITY;
+    // simdjson sizes the index by capacity (one slot per byte at most, plus
+    // a few): asking for kSentinels more bytes leaves room for sentinels.
+    const size_t want = (size < 4096 ? 4096 : size) + kSentinels;
     if (!stage1) {
       if (auto e = simdjson::get_active_implementation()
                        ->create_dom_parser_implementation(want, kMaxDepth, stage1)) {
         stage1.reset();
         return e;
       }
-    } else if (stage1->capacity() < size) {
+    } else if (stage1->capacity() < size + kSentinels) {
       if (auto e = stage1->set_capacity(want)) {
         stage1.reset();
         return e;
       }
     }
-    return stage1->stage1(reinterpret_cast<const uint8_t*>(data), size,
-                          simdjson::stage1_mode::regular);
+    if (auto e = stage1->stage1(reinterpret_cast<const uint8_t*>(data), size,
+                                simdjson::stage1_mode::regular)) {
+      return e;
+    }
+    const uint32_t n = stage1->n_structural_indexes;
+    if (n == 0) return simdjson::EMPTY;
+    uint32_t* idx = stage1->structural_indexes.get();
+    const uint32_t last = idx[n - 1];
+    for (size_t i = 0; i < kSentinels; ++i) idx[n + i] = last;
+    return simdjson::SUCCESS;
   }
 
   Walker MakeWalker(const char* data, size_t size) {
