@@ -15,6 +15,8 @@
 // docs/parsing.md for the figures).
 #include "parse/parser.h"
 
+#include "model/swar.h"
+
 #include <simdjson.h>
 
 #include <cstring>
@@ -227,29 +229,6 @@ std::string_view LastPathSegment(std::string_view href) {
 // Result of reading an optional value: null and absent mean the same.
 enum class Read { kValue, kNull, kBad };
 
-constexpr uint64_t kPow10[9] = {1,      10,      100,      1000,     10000,
-                                100000, 1000000, 10000000, 100000000};
-
-// How many of the 8 bytes (little-endian: first character lowest) are ASCII
-// digits before the first non-digit. A carry out of a non-digit byte can
-// only corrupt the bytes after it, which do not count.
-ALWAYS_INLINE int EightDigitPrefix(uint64_t chunk) {
-  const uint64_t hi = (chunk & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
-  const uint64_t lo = ((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^
-                      0x3030303030303030ULL;
-  const uint64_t bad = hi | lo;
-  return bad == 0 ? 8 : __builtin_ctzll(bad) / 8;
-}
-
-// The value of the first k (1..8) digit characters of chunk.
-ALWAYS_INLINE uint64_t DigitsValue(uint64_t chunk, int k) {
-  uint64_t v = (chunk - 0x3030303030303030ULL) << (8 * (8 - k));
-  v = (v * 10) + (v >> 8);  // pairs
-  v = (((v & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-       (((v >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
-  return static_cast<uint32_t>(v);
-}
-
 // Stage 2 over stage 1's token offsets. Token i spans [idx[i], idx[i+1]);
 // the last one ends at the input's end. Every method that consumes a value
 // checks its grammar; syntax errors record the byte offset.
@@ -460,12 +439,12 @@ class Walker {
     for (;;) {
       uint64_t chunk;
       std::memcpy(&chunk, p, 8);
-      int k = EightDigitPrefix(chunk);
+      int k = swar::DigitPrefix(chunk);
       if (p + k > end) k = static_cast<int>(end - p);
       if (k == 0) break;
       digits += k;
       if (digits > 19) return Read::kBad;
-      v = v * kPow10[k] + DigitsValue(chunk, k);
+      v = v * swar::kPow10[k] + swar::DigitsValue(chunk, k);
       p += k;
       if (k < 8) break;
     }
