@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -392,6 +393,29 @@ TEST(SimulatorPaging, JobSessionsWithoutJobIdListsEveryJob) {
   EXPECT_EQ(page["results"].size(), 6u * 20u);
   json v3 = json::parse(sim.Get("/v3/JobSessions", sim.Login(3)).body);
   EXPECT_EQ(v3.size(), 6u * 20u);
+}
+
+TEST(SimulatorConcurrency, ParallelClientsShareOneTokenAndAreAllCounted) {
+  SimulatorProcess sim(Base());
+  const std::string token = sim.Login(8);
+  const std::string path = "/v8/JobSessions?jobId=" + sim.JobId(1);
+  const std::string expected = sim.Get(path, token).body;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        HttpResult r = sim.Get(path, token);
+        if (r.status == 200 && r.body == expected) ++ok;
+        sim.Get("/v8/Jobs", token);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 80);
+  EXPECT_EQ(sim.Stat("requests.job_sessions"), 81);
+  EXPECT_EQ(sim.Stat("requests.jobs"), 80);
+  EXPECT_EQ(sim.Stat("logins"), 1);
 }
 
 // ------------------------------------------------------------ data
