@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
+#include <chrono>
 #include <utility>
 
 #include "common/log.h"
@@ -152,6 +155,13 @@ Status HttpServer::Start() {
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
+  // httplib's default also sets SO_REUSEPORT, which lets a second process
+  // bind the same port and share the traffic: keep only SO_REUSEADDR (quick
+  // restarts), so a busy port is an error.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   Routes();
   if (port == 0) {
     port = server_->bind_to_any_port(host);
@@ -167,6 +177,11 @@ Status HttpServer::Start() {
   host_ = host;
   port_ = port;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs: wait for it
+  // so a Stop() right after Start() cannot be lost (and hang the join).
+  for (int i = 0; i < 10000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return Ok{};
 }
 

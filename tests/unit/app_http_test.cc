@@ -1,0 +1,138 @@
+// The exporter's HTTP server on 127.0.0.1:0: metrics content type and gzip,
+// landing page, health, basic auth. (TLS runs in the e2e tests, with the
+// simulator's throwaway certificate.)
+#include "app/http_server.h"
+
+#include <httplib.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "metrics/snapshot_collector.h"
+
+namespace vb365 {
+namespace {
+
+std::shared_ptr<const ServerSnapshot> Snap() {
+  auto s = std::make_shared<ServerSnapshot>();
+  s->server = "east";
+  s->up = true;
+  s->api_version = "v8";
+  JobSummary j;
+  j.job.id = "job-1";
+  j.job.name = "Daily";
+  s->jobs.push_back(j);
+  return s;
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void Start(HttpServerOptions options) {
+    options.listen_address = "127.0.0.1:0";
+    collector_.Publish(Snap());
+    server_ = std::make_unique<HttpServer>(
+        options, std::vector<const prometheus::Collectable*>{&collector_});
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(10, 0);
+    client_->set_connection_timeout(10, 0);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+  SnapshotCollector collector_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(HttpServerTest, MetricsPathServesTheTextFormat) {
+  HttpServerOptions o;
+  o.telemetry_path = "/custom/metrics";
+  Start(o);
+  EXPECT_EQ(server_->address(), "127.0.0.1:" + std::to_string(server_->port()));
+  auto res = client_->Get("/custom/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(res->body.find("vb365_up{server=\"east\"} 1"), std::string::npos);
+  EXPECT_NE(res->body.find("job_name=\"Daily\""), std::string::npos);
+  EXPECT_EQ(client_->Get("/metrics")->status, 404);
+}
+
+TEST_F(HttpServerTest, GzipWhenTheClientAsksForIt) {
+  Start({});
+  httplib::Headers gzip = {{"Accept-Encoding", "gzip"}};
+  client_->set_decompress(false);
+  auto res = client_->Get("/metrics", gzip);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Encoding"), "gzip");
+  // gzip magic bytes.
+  ASSERT_GE(res->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(res->body[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(res->body[1]), 0x8b);
+  auto plain = client_->Get("/metrics");
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  EXPECT_NE(plain->body.find("vb365_up"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, LandingPageLinksToTheMetricsAndHealthAnswers) {
+  HttpServerOptions o;
+  o.telemetry_path = "/m";
+  Start(o);
+  auto res = client_->Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Content-Type").find("text/html"),
+            std::string::npos);
+  EXPECT_NE(res->body.find("href=\"/m\""), std::string::npos);
+  auto health = client_->Get("/-/healthy");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(HttpServerTest, BasicAuthRejectsMissingAndWrongCredentials) {
+  HttpServerOptions o;
+  o.basic_auth = [](const std::string& u, const std::string& p) {
+    return u == "prom" && p == "s3cret:x";
+  };
+  Start(o);
+  auto none = client_->Get("/metrics");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_NE(none->get_header_value("WWW-Authenticate").find("Basic"),
+            std::string::npos);
+  EXPECT_EQ(none->body.find("vb365_up"), std::string::npos);
+  client_->set_basic_auth("prom", "wrong");
+  EXPECT_EQ(client_->Get("/metrics")->status, 401);
+  client_->set_basic_auth("prom", "s3cret:x");  // a colon in the password
+  auto ok = client_->Get("/metrics");
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->body.find("vb365_up"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, BusyPortGivesAnErrorNotACrash) {
+  Start({});
+  HttpServerOptions o;
+  o.listen_address = "127.0.0.1:" + std::to_string(server_->port());
+  HttpServer second(o, {&collector_});
+  Status s = second.Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("cannot listen"), std::string::npos);
+}
+
+TEST(ParseBasicAuthTest, DecodesUserAndPassword) {
+  std::string u, p;
+  ASSERT_TRUE(ParseBasicAuth("Basic cHJvbTpzM2NyZXQ6eA==", &u, &p));
+  EXPECT_EQ(u, "prom");
+  EXPECT_EQ(p, "s3cret:x");
+  EXPECT_FALSE(ParseBasicAuth("Bearer abc", &u, &p));
+  EXPECT_FALSE(ParseBasicAuth("Basic !!!", &u, &p));
+  EXPECT_FALSE(ParseBasicAuth("Basic bm9jb2xvbg==", &u, &p));  // "nocolon"
+  EXPECT_FALSE(ParseBasicAuth("", &u, &p));
+}
+
+}  // namespace
+}  // namespace vb365
