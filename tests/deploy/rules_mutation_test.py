@@ -15,12 +15,16 @@ import sys
 import tempfile
 
 MUTATIONS = [
-    ("a running retry suspends VB365JobFailed",
-     "status=\"Failed\"} == 1\n          unless on (server, job_id, job_name) vb365_job_running == 1\n",
-     "status=\"Failed\"} == 1\n"),
-    ("a running session suspends VB365JobWarning",
-     "status=\"Warning\"} == 1\n          unless on (server, job_id, job_name) vb365_job_running == 1\n",
-     "status=\"Warning\"} == 1\n"),
+    ("a running retry neither fires nor clears VB365JobFailed",
+     'expr: vb365_job_last_session_status{status="Failed"} == 1\n',
+     'expr: vb365_job_last_session_status{status="Failed"} == 1 unless on (server, job_id, job_name) vb365_job_running == 1\n'),
+    ("a running session does not clear VB365JobWarning",
+     'expr: vb365_job_last_session_status{status="Warning"} == 1\n',
+     'expr: vb365_job_last_session_status{status="Warning"} == 1 unless on (server, job_id, job_name) vb365_job_running == 1\n'),
+    ("a running job fires VB365JobFailed",
+     'expr: vb365_job_last_session_status{status="Failed"} == 1\n',
+     'expr: vb365_job_last_session_status{status="Failed"} == 1 or on (server, job_id, job_name) vb365_job_running == 1\n'),
+    ("VB365JobFailed waits 1m", 'status="Failed"} == 1\n        for: 1m', 'status="Failed"} == 1\n        for: 0m'),
     ("a disabled job does not fire VB365JobNoRecentSuccess",
      "vb365:job_max_backup_age_seconds\n          )\n          unless on (server, job_id, job_name) vb365_job_enabled == 0\n",
      "vb365:job_max_backup_age_seconds\n          )\n"),
