@@ -117,15 +117,22 @@ inline bool ParseDate(const unsigned char* u, int64_t* days) {
 // "Thh:mm:ss[.f{1,7}](Z|+hh:mm|-hh:mm)?" from u[10] to u[n] (n >= 19): ticks
 // since midnight, minus the zone offset.
 inline bool ParseTimeOfDay(const unsigned char* u, size_t n, int64_t* ticks) {
-  const unsigned h0 = Digit(u, 11), h1 = Digit(u, 12), mi0 = Digit(u, 14),
-                 mi1 = Digit(u, 15), s0 = Digit(u, 17), s1 = Digit(u, 18);
-  const unsigned bad = (h0 > 9) | (h1 > 9) | (mi0 > 9) | (mi1 > 9) |
-                       (s0 > 9) | (s1 > 9) | (u[10] != 'T') | (u[13] != ':') |
-                       (u[16] != ':');
-  if (bad) return false;
-  const unsigned hour = h0 * 10 + h1;
-  const unsigned minute = mi0 * 10 + mi1;
-  const unsigned second = s0 * 10 + s1;
+  // "hh:mm:ss" in one word: colons at bytes 2 and 5, digits elsewhere.
+  uint64_t x;
+  std::memcpy(&x, u + 11, 8);
+  constexpr uint64_t kColons = 0x00003A00003A0000ULL;
+  constexpr uint64_t kColonMask = 0x0000FF0000FF0000ULL;
+  const uint64_t y = (x & ~kColonMask) | 0x0000300000300000ULL;  // colons -> '0'
+  if (u[10] != 'T' || (x & kColonMask) != kColons ||
+      swar::DigitPrefix(y) != 8) {
+    return false;
+  }
+  // Byte i of d*10 + (d>>8) is 10*d[i] + d[i+1]: the pairs at bytes 0, 3, 6.
+  const uint64_t d = y - 0x3030303030303030ULL;
+  const uint64_t pairs = d * 10 + (d >> 8);
+  const unsigned hour = static_cast<unsigned>(pairs & 0xFF);
+  const unsigned minute = static_cast<unsigned>((pairs >> 24) & 0xFF);
+  const unsigned second = static_cast<unsigned>((pairs >> 48) & 0xFF);
   if (hour > 23 || minute > 59 || second > 59) return false;
   size_t i = 19;
   int64_t fraction = 0;

@@ -794,7 +794,6 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
           has_status = true;
         } else if (KEY_IS(k, "statistics")) {
           if (w.Peek() == '{') {
-            s->statistics = SessionStatistics{};
             if (!ParseStatistics(w, &s->statistics, f)) return false;
             s->has_statistics = true;
           } else if (!w.Null()) {
