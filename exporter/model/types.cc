@@ -4,6 +4,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__) && !defined(VB365_SCALAR_HEX)
+#include <emmintrin.h>
+#endif
+
 namespace vb365 {
 namespace {
 
@@ -75,6 +79,32 @@ inline bool Hex8(uint64_t x, uint32_t* out) {
   *out = static_cast<uint32_t>(v);
   return true;
 }
+
+#if defined(__SSE2__) && !defined(VB365_SCALAR_HEX)
+// Sixteen hex digits (either case; first character in the lowest byte) to a
+// 64-bit value, SSE2 only. False if any byte is not a hex digit.
+inline bool Hex16(__m128i x, uint64_t* out) {
+  const __m128i t = _mm_or_si128(x, _mm_set1_epi8(0x20));  // lowercase
+  // Signed compares: bytes >= 0x80 are negative and fail both ranges.
+  const __m128i digit =
+      _mm_and_si128(_mm_cmpgt_epi8(t, _mm_set1_epi8('0' - 1)),
+                    _mm_cmplt_epi8(t, _mm_set1_epi8('9' + 1)));
+  const __m128i alpha =
+      _mm_and_si128(_mm_cmpgt_epi8(t, _mm_set1_epi8('a' - 1)),
+                    _mm_cmplt_epi8(t, _mm_set1_epi8('f' + 1)));
+  if (_mm_movemask_epi8(_mm_or_si128(digit, alpha)) != 0xFFFF) return false;
+  // Nibble values: low 4 bits, plus 9 for letters.
+  __m128i v = _mm_add_epi8(_mm_and_si128(t, _mm_set1_epi8(0x0F)),
+                           _mm_and_si128(alpha, _mm_set1_epi8(9)));
+  // Each 16-bit lane [first, second] -> first << 4 | second in its low byte.
+  v = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4), _mm_srli_epi16(v, 8)),
+                    _mm_set1_epi16(0x00FF));
+  v = _mm_packus_epi16(v, v);  // 8 bytes, first pair lowest
+  const uint64_t bytes = static_cast<uint64_t>(_mm_cvtsi128_si64(v));
+  *out = __builtin_bswap64(bytes);  // first pair most significant
+  return true;
+}
+#endif
 
 inline uint64_t Mix64(uint64_t x) {  // splitmix64 finalizer
   x ^= x >> 30;
@@ -352,12 +382,24 @@ bool ParseUuid(std::string_view text, Id* out) {
   const uint64_t w1 = load4(9) | (load4(14) << 32);   // bbbbcccc
   const uint64_t w2 = load4(19) | (load4(24) << 32);  // ddddeeee
   std::memcpy(&w3, p + 28, 8);                       // eeeeeeee
+#if defined(__SSE2__) && !defined(VB365_SCALAR_HEX)
+  // SSE2 is part of x86-64: 16 digits per register, one check for all 32.
+  const __m128i hi_in = _mm_set_epi64x(static_cast<int64_t>(w1),
+                                       static_cast<int64_t>(w0));
+  const __m128i lo_in = _mm_set_epi64x(static_cast<int64_t>(w3),
+                                       static_cast<int64_t>(w2));
+  uint64_t hi, lo;
+  if (!Hex16(hi_in, &hi) || !Hex16(lo_in, &lo)) return false;
+  *out = Id{hi, lo};
+  return true;
+#else
   uint32_t a, b, c, d;
   if (!Hex8(w0, &a) || !Hex8(w1, &b) || !Hex8(w2, &c) || !Hex8(w3, &d)) {
     return false;
   }
   *out = Id{(uint64_t{a} << 32) | b, (uint64_t{c} << 32) | d};
   return true;
+#endif
 }
 
 Id ParseId(std::string_view text) {
