@@ -65,6 +65,13 @@ set_tests_properties(deploy_prometheusrule_is_generated deploy_manifests_parse_a
                      PROPERTIES TIMEOUT 120 LABELS deploy)
 set_tests_properties(deploy_systemd_unit PROPERTIES SKIP_RETURN_CODE 77)
 
+if(TARGET vb365_exporter)
+  add_test(NAME deploy_example_configs_accepted
+           COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_example_configs.py
+                   $<TARGET_FILE:vb365_exporter> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(deploy_example_configs_accepted PROPERTIES TIMEOUT 120 LABELS deploy)
+endif()
+
 # End to end: simulator -> exporter (verified HTTPS) -> Prometheus with the
 # shipped rules; alerts and every dashboard expression through the HTTP API.
 if(TARGET vb365_exporter AND TARGET vb365_simulator AND VB365_PROMETHEUS AND VB365_PROMTOOL)
