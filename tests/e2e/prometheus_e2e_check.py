@@ -107,10 +107,14 @@ def check_all(prom, dashboard, servers):
                  "VB365ExporterRefreshStale"):
         a = firing(name)
         expect(not a, f"{name} fires on a healthy setup: {[x['metric'] for x in a]}")
+    # The healthy job has no alert of any kind (status, age, schedule, duration).
+    healthy_alerts = prom.query(f'ALERTS{{alertstate="firing", job_name="{HEALTHY}"}}')
+    expect(not healthy_alerts, f"alerts fire for the healthy job: {[a['metric'] for a in healthy_alerts]}")
     # Annotations name the server and the job.
     alerts = prom.get("/api/v1/alerts")["alerts"]
     for a in alerts:
         if a["labels"].get("alertname") == "VB365JobFailed":
+            expect(a["labels"].get("severity") == "critical", f"VB365JobFailed severity: {a['labels']}")
             s = a["annotations"].get("summary", "")
             expect(a["labels"]["job_name"] in s and a["labels"]["server"] in s,
                    f"summary does not name job and server: {s!r}")
@@ -132,6 +136,8 @@ def check_all(prom, dashboard, servers):
         if name == "server":
             expect(set(values) == set(servers), f"variable server has {values}, want {servers}")
     if not fails:
+        names = sorted({a["labels"]["alertname"] for a in alerts if a["state"] == "firing"})
+        print(f"firing alert names: {names}")
         print(f"rules: {len(rules)} ok; firing: VB365JobFailed {len(failed_alerts)}, "
               f"VB365JobWarning {len(warning_alerts)}, VB365JobDisabled {len(disabled_alerts)}, "
               f"VB365JobNoRecentSuccess {len(nosuccess_alerts)}; dashboard: {len(exprs)} expressions "
