@@ -119,6 +119,34 @@ inline uint64_t Mix64(uint64_t x) {  // splitmix64 finalizer
 
 namespace {
 
+// Days since the epoch of 1 January of each year in [1970, 2200).
+constexpr unsigned kTableFirstYear = 1970;
+constexpr unsigned kTableYears = 230;
+struct YearTable {
+  int32_t days[kTableYears];
+  constexpr YearTable() : days() {
+    for (unsigned i = 0; i < kTableYears; ++i) {
+      days[i] = static_cast<int32_t>(DaysFromCivil(kTableFirstYear + i, 1, 1));
+    }
+  }
+};
+constexpr YearTable kYearTable;
+
+struct MonthDays {
+  unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  unsigned before[2][12] = {};  // days before each month, [leap][month]
+  constexpr MonthDays() {
+    for (int leap = 0; leap < 2; ++leap) {
+      unsigned sum = 0;
+      for (int m = 0; m < 12; ++m) {
+        before[leap][m] = sum;
+        sum += days[m] + (leap && m == 1 ? 1 : 0);
+      }
+    }
+  }
+};
+constexpr MonthDays kMonthDays;
+
 inline unsigned Digit(const unsigned char* u, size_t i) {
   return static_cast<unsigned>(u[i]) - '0';
 }
@@ -136,6 +164,16 @@ inline bool ParseDate(const unsigned char* u, int64_t* days) {
   const unsigned year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
   const unsigned month = mo0 * 10 + mo1;
   const unsigned day = d0 * 10 + d1;
+  if (year - kTableFirstYear < kTableYears && month - 1 <= 11 && day >= 1) {
+    // The common case by table: no calendar arithmetic.
+    const bool leap = IsLeap(static_cast<int>(year));
+    const unsigned month_days =
+        kMonthDays.days[month - 1] + (leap && month == 2 ? 1 : 0);
+    if (day > month_days) return false;
+    *days = kYearTable.days[year - kTableFirstYear] +
+            kMonthDays.before[leap][month - 1] + (day - 1);
+    return true;
+  }
   if (year < 1 || month - 1 > 11 || day < 1 ||
       day > DaysInMonth(static_cast<int>(year), month)) {
     return false;

@@ -229,6 +229,32 @@ std::string_view LastPathSegment(std::string_view href) {
 // Result of reading an optional value: null and absent mean the same.
 enum class Read { kValue, kNull, kBad };
 
+// [p, end) is a JSON literal or number, optionally followed by whitespace.
+__attribute__((noinline)) bool ValidScalar(const char* p, const char* end) {
+  while (end > p && IsWs(end[-1])) --end;
+  const std::string_view t(p, static_cast<size_t>(end - p));
+  if (t == "true" || t == "false" || t == "null") return true;
+  if (p < end && *p == '-') ++p;
+  if (p == end || !IsDigit(*p)) return false;
+  if (*p == '0') {
+    ++p;
+  } else {
+    while (p < end && IsDigit(*p)) ++p;
+  }
+  if (p < end && *p == '.') {
+    ++p;
+    if (p == end || !IsDigit(*p)) return false;
+    while (p < end && IsDigit(*p)) ++p;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !IsDigit(*p)) return false;
+    while (p < end && IsDigit(*p)) ++p;
+  }
+  return p == end;
+}
+
 // Stage 2 over stage 1's token offsets. Token i spans [idx[i], idx[i+1]);
 // the last one ends at the input's end. Every method that consumes a value
 // checks its grammar; syntax errors record the byte offset.
@@ -512,6 +538,15 @@ class Walker {
         if (!Next('}', &more, where, f)) return false;
       }
       if (!empty) CloseObject();
+      return true;
+    }
+    if (c != '[') {
+      // A literal or number (v7+ booleans, eTag): checked out of line on
+      // its bytes alone, so nothing of the walker is copied.
+      if (!ValidScalar(buf_ + idx_[p_], buf_ + TokenEnd())) {
+        return Syntax(f, where, "invalid JSON: expected a value");
+      }
+      ++p_;
       return true;
     }
     return SkipOutOfLine(where, f);
