@@ -276,7 +276,9 @@ class Walker {
   // Raw bytes of the key token about to be consumed (after its quote).
   ALWAYS_INLINE const char* KeyRaw() const { return buf_ + idx_[p_] + 1; }
 
-  ALWAYS_INLINE bool Syntax(Fail* f, const char* field, const char* what) {
+  // Error paths are cold: kept out of the hot loops' code.
+  __attribute__((cold, noinline)) bool Syntax(Fail* f, const char* field,
+                                              const char* what) const {
     f->field = field;
     f->what = what;
     f->offset = Offset();
@@ -648,7 +650,8 @@ class Walker {
   TimestampParser timestamps_;
 };
 
-inline bool TypeFail(Fail* f, const char* field, const char* what) {
+__attribute__((cold, noinline)) bool TypeFail(Fail* f, const char* field,
+                                              const char* what) {
   f->field = field;
   f->what = what;
   f->offset = -1;
