@@ -527,7 +527,7 @@ class Walker {
     }
     if (c == '{') {
       // Objects of strings (links such as {"href": "..."}) inline too.
-      bool empty;
+      bool empty = false;
       if (!OpenObject(&empty, where, f)) return false;
       for (bool more = !empty; more;) {
         const char* k;
@@ -568,7 +568,7 @@ class Walker {
         ++p_;
         return true;
       case '{': {
-        bool empty;
+        bool empty = false;
         if (!OpenObject(&empty, where, f)) return false;
         for (bool more = !empty; more;) {
           const char* k;
@@ -581,7 +581,7 @@ class Walker {
         return true;
       }
       case '[': {
-        bool empty;
+        bool empty = false;
         if (!OpenArray(&empty, where, f)) return false;
         for (bool more = !empty; more;) {
           if (!SkipSlow(where, f) || !Next(']', &more, where, f)) return false;
@@ -662,7 +662,7 @@ __attribute__((cold, noinline)) bool TypeFail(Fail* f, const char* field,
 
 ALWAYS_INLINE bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
   constexpr const char* kWhere = "statistics";
-  bool empty;
+  bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
   for (bool more = !empty; more;) {
     const char* k;
@@ -730,7 +730,7 @@ ALWAYS_INLINE bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
 // {"href": "..."} of one link; other members are skipped.
 ALWAYS_INLINE bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
   constexpr const char* kWhere = "_links.job";
-  bool empty;
+  bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
   for (bool more = !empty; more;) {
     const char* k;
@@ -752,7 +752,7 @@ ALWAYS_INLINE bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
 // _links: only job.href is needed (the job id before v8).
 ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail* f) {
   constexpr const char* kWhere = "_links";
-  bool empty;
+  bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
   for (bool more = !empty; more;) {
     const char* k;
@@ -774,7 +774,7 @@ ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail
 
 ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
   if (w.Peek() != '{') return TypeFail(f, nullptr, kExpectedObject);
-  bool empty;
+  bool empty = false;
   if (!w.OpenObject(&empty, nullptr, f)) return false;
   bool has_id = false, has_creation = false, has_status = false;
   bool has_job_id = false;
@@ -927,7 +927,7 @@ inline bool JobTime(Walker& w, Timestamp* out) {
 
 bool ParseJob(Walker& w, Job* j, Fail* f) {
   if (w.Peek() != '{') return TypeFail(f, nullptr, kExpectedObject);
-  bool empty;
+  bool empty = false;
   if (!w.OpenObject(&empty, nullptr, f)) return false;
   bool has_id = false;
   for (bool more = !empty; more;) {
@@ -1030,7 +1030,7 @@ bool ParseElements(Walker& outer, const char* where, std::vector<T>* out,
     ~CopyBack() { to = from; }
   } copy_back{outer, w};
   Fail f;
-  bool empty;
+  bool empty = false;
   if (!w.OpenArray(&empty, where, &f)) {
     *err = MakeError(where, f);
     return false;
@@ -1131,7 +1131,7 @@ struct Parser::Impl {
       if (!ParseElements(w, "", out, parse_elem, err)) return false;
     } else if (w.Peek() == '{') {
       page->is_page = true;
-      bool empty, has_results = false;
+      bool empty = false, has_results = false;
       if (!w.OpenObject(&empty, nullptr, &f)) return Fails(f, err);
       for (bool more = !empty; more;) {
         const char* k;
@@ -1151,7 +1151,7 @@ struct Parser::Impl {
           (is_offset ? page->offset : page->limit) = r == Read::kValue ? n : 0;
         } else if (KEY_IS(k, "_links")) {
           if (w.Peek() == '{') {
-            bool lempty;
+            bool lempty = false;
             if (!w.OpenObject(&lempty, "_links", &f)) return Fails(f, err);
             for (bool lmore = !lempty; lmore;) {
               const char* lk;
@@ -1198,7 +1198,7 @@ struct Parser::Impl {
       *err = Error{"expected an object"};
       return false;
     }
-    bool empty;
+    bool empty = false;
     if (!w.OpenObject(&empty, nullptr, &f)) return Fails(f, err);
     for (bool more = !empty; more;) {
       const char* k;
