@@ -530,7 +530,7 @@ class Walker {
       bool empty = false;
       if (!OpenObject(&empty, where, f)) return false;
       for (bool more = !empty; more;) {
-        const char* k;
+        const char* k = nullptr;
         if (!Key(&k, where, f)) return false;
         if (Peek() == '"') {
           ++p_;
@@ -571,7 +571,7 @@ class Walker {
         bool empty = false;
         if (!OpenObject(&empty, where, f)) return false;
         for (bool more = !empty; more;) {
-          const char* k;
+          const char* k = nullptr;
           if (!Key(&k, where, f) || !SkipSlow(where, f) ||
               !Next('}', &more, where, f)) {
             return false;
@@ -665,7 +665,7 @@ ALWAYS_INLINE bool ParseStatistics(Walker& w, SessionStatistics* s, Fail* f) {
   bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
   for (bool more = !empty; more;) {
-    const char* k;
+    const char* k = nullptr;
     if (!w.Key(&k, kWhere, f)) return false;
     int64_t* target = nullptr;
     const char* name = nullptr;
@@ -733,7 +733,7 @@ ALWAYS_INLINE bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
   bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
   for (bool more = !empty; more;) {
-    const char* k;
+    const char* k = nullptr;
     if (!w.Key(&k, kWhere, f)) return false;
     if (KEY_IS(k, "href")) {
       // Raw (escapes intact): JobIdFromHref decodes only when it must.
@@ -755,7 +755,7 @@ ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail
   bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
   for (bool more = !empty; more;) {
-    const char* k;
+    const char* k = nullptr;
     if (!w.Key(&k, kWhere, f)) return false;
     if (KEY_IS(k, "job")) {
       if (w.Peek() == '{') {
@@ -780,7 +780,7 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
   bool has_job_id = false;
   std::string_view job_href;
   for (bool more = !empty; more;) {
-    const char* k;
+    const char* k = nullptr;
     if (!w.Key(&k, nullptr, f)) return false;
     bool handled = true;
     switch (k[0]) {
@@ -931,7 +931,7 @@ bool ParseJob(Walker& w, Job* j, Fail* f) {
   if (!w.OpenObject(&empty, nullptr, f)) return false;
   bool has_id = false;
   for (bool more = !empty; more;) {
-    const char* k;
+    const char* k = nullptr;
     if (!w.Key(&k, nullptr, f)) return false;
     if (KEY_IS(k, "id")) {
       std::string_view text;
@@ -1134,7 +1134,7 @@ struct Parser::Impl {
       bool empty = false, has_results = false;
       if (!w.OpenObject(&empty, nullptr, &f)) return Fails(f, err);
       for (bool more = !empty; more;) {
-        const char* k;
+        const char* k = nullptr;
         if (!w.Key(&k, nullptr, &f)) return Fails(f, err);
         if (KEY_IS(k, "results")) {
           if (w.Peek() != '[') return Fails(TypeFail2("results", kExpectedArray), err);
@@ -1154,7 +1154,7 @@ struct Parser::Impl {
             bool lempty = false;
             if (!w.OpenObject(&lempty, "_links", &f)) return Fails(f, err);
             for (bool lmore = !lempty; lmore;) {
-              const char* lk;
+              const char* lk = nullptr;
               if (!w.Key(&lk, "_links", &f)) return Fails(f, err);
               if (KEY_IS(lk, "next") && w.Peek() != 'n') page->has_next = true;
               if (!w.Skip("_links", &f) || !w.Next('}', &lmore, "_links", &f)) {
@@ -1201,7 +1201,7 @@ struct Parser::Impl {
     bool empty = false;
     if (!w.OpenObject(&empty, nullptr, &f)) return Fails(f, err);
     for (bool more = !empty; more;) {
-      const char* k;
+      const char* k = nullptr;
       if (!w.Key(&k, nullptr, &f)) return Fails(f, err);
       bool handled = true;
       if (!field_fn(k, w, &f, &handled)) return Fails(f, err);
