@@ -142,13 +142,18 @@ def main():
     check(runtime_pkgs, "final stage installs no runtime packages")
     check(not (runtime_pkgs & set(BUILD_DEPS)), "final stage installs build dependencies")
 
+    all_pkgs = sorted(runtime_pkgs | build_pkgs)
+    # One apt-cache call (it exits 0 when only some names are found, so the
+    # names it shows are compared); dpkg for what the package lists lack.
+    found = set()
     if shutil.which("apt-cache"):
-        for p in sorted(runtime_pkgs | build_pkgs):
-            r = subprocess.run(["apt-cache", "show", "--no-all-versions", p], capture_output=True, text=True)
-            if r.returncode != 0 or not r.stdout.strip():
-                # Package lists may be absent (no apt-get update): only dpkg knows.
-                r2 = subprocess.run(["dpkg-query", "-W", p], capture_output=True, text=True)
-                check(r2.returncode == 0, f"package {p} is unknown to apt-cache and dpkg")
+        out = subprocess.run(["apt-cache", "show", "--no-all-versions", *all_pkgs],
+                             capture_output=True, text=True).stdout
+        found = set(re.findall(r"^Package: (\S+)$", out, re.M))
+    for p in all_pkgs:
+        if p not in found:
+            r = subprocess.run(["dpkg-query", "-W", p], capture_output=True, text=True)
+            check(r.returncode == 0, f"package {p} is unknown to apt-cache and dpkg")
     if args.binary and not os.path.exists(args.binary):
         print(f"note: {args.binary} is not built; library check skipped")
     elif args.binary:
