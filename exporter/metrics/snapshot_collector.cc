@@ -129,8 +129,8 @@ struct Families {
                     "Bottleneck of the last finished session (state set: "
                     "exactly one is 1)",
                     kGauge};
-  Fam ls_retry{"vb365_job_last_session_retry_count",
-               "Retry count of the last finished session (API v6+)", kGauge};
+  Fam ls_retry{"vb365_job_last_session_retries",
+               "Retries of the last finished session (retryCount, API v6+)", kGauge};
   Fam last_status{"vb365_job_last_status_timestamp_seconds",
                   "Unix end time of the latest session that finished with "
                   "this status; 0 when none was seen",

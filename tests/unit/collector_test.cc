@@ -136,7 +136,7 @@ TEST(CollectorTest, SeedSessionRendersWithExactlyItsValues) {
             "1549299021.302429");
   EXPECT_EQ(m["vb365_job_running" + l], "0");
   // v3 sends no retryCount.
-  EXPECT_EQ(m.count("vb365_job_last_session_retry_count" + l), 0u);
+  EXPECT_EQ(m.count("vb365_job_last_session_retries" + l), 0u);
 }
 
 TEST(CollectorTest, PerServerSeriesAndInfo) {
@@ -302,7 +302,7 @@ TEST(CollectorTest, UnknownValuesAreAbsentNotZero) {
         "vb365_job_last_session_status{",
         "vb365_job_last_session_duration_seconds{",
         "vb365_job_last_session_bottleneck{",
-        "vb365_job_last_session_retry_count{"}) {
+        "vb365_job_last_session_retries{"}) {
     EXPECT_EQ(text.find(absent), std::string::npos) << absent;
   }
   auto m = Samples(text);
@@ -330,7 +330,7 @@ TEST(CollectorTest, JobFieldsAndRetryCountWhenPresent) {
   EXPECT_EQ(m["vb365_job_next_run_timestamp_seconds" + l], "1796000400");
   // lastBackup from the API wins over the session fallback.
   EXPECT_EQ(m["vb365_job_last_backup_timestamp_seconds" + l], "1795827600");
-  EXPECT_EQ(m["vb365_job_last_session_retry_count" + l], "2");
+  EXPECT_EQ(m["vb365_job_last_session_retries" + l], "2");
 }
 
 TEST(CollectorTest, CountersStartAtZeroForEveryStatusAndCount) {
