@@ -1,0 +1,264 @@
+// CurlTransport over real HTTPS on loopback against an in-process
+// cpp-httplib server (the simulator does not compress and cannot report its
+// connections): gzip, Retry-After, the request as sent, connection reuse,
+// the parallelism bound, padding and the body size limit.
+#include "api/curl_transport.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "harness.h"  // GenCertsScriptPath
+#include "parse/parser.h"
+
+namespace vb365 {
+namespace {
+
+// A throwaway CA + certificate for 127.0.0.1 and an HTTPS server on port 0,
+// stopped and removed by the destructor.
+class LocalHttps {
+ public:
+  LocalHttps() {
+    char tmpl[] = "/tmp/vb365_curltest.XXXXXX";
+    const char* dir = mkdtemp(tmpl);
+    if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = dir;
+    std::string cmd =
+        "bash '" + sim::GenCertsScriptPath() + "' '" + dir_ + "'";
+    if (std::system(cmd.c_str()) != 0) {
+      throw std::runtime_error("gen_certs.sh failed");
+    }
+    server_ = std::make_unique<httplib::SSLServer>(
+        (dir_ + "/server.pem").c_str(), (dir_ + "/server.key").c_str());
+    if (!server_->is_valid()) throw std::runtime_error("bad TLS setup");
+  }
+  ~LocalHttps() {
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  httplib::SSLServer& server() { return *server_; }
+  void Start() {
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    if (port_ <= 0) throw std::runtime_error("bind failed");
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // stop() is a no-op until the server runs: wait so the destructor can
+    // always stop it.
+    for (int i = 0; i < 2000 && !server_->is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!server_->is_running()) throw std::runtime_error("server not running");
+  }
+  std::string url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  CurlTransportOptions Options() const {
+    CurlTransportOptions o;
+    o.tls.ca_file = dir_ + "/ca.pem";
+    o.timeout = std::chrono::seconds(20);
+    return o;
+  }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<httplib::SSLServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+std::string BigJson() {
+  std::string s = "[";
+  for (int i = 0; i < 5000; ++i) {
+    s += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) +
+         ",\"status\":\"Success\"}";
+  }
+  return s + "]";
+}
+
+TEST(CurlTransportIntegration, AsksForCompressionAndHandsOverTheDecodedBody) {
+  LocalHttps https;
+  const std::string payload = BigJson();
+  std::string accept_encoding;
+  https.server().Get("/data", [&](const httplib::Request& req,
+                                  httplib::Response& res) {
+    accept_encoding = req.get_header_value("Accept-Encoding");
+    res.set_content(payload, "application/json");
+  });
+  https.Start();
+  CurlTransport transport(https.Options());
+  HttpRequest request;
+  request.url = https.url("/data");
+  HttpResponse response = transport.Send(request);
+  ASSERT_EQ(response.status, 200) << response.error;
+  EXPECT_NE(accept_encoding.find("gzip"), std::string::npos) << accept_encoding;
+  EXPECT_EQ(response.body, payload);
+  EXPECT_GE(response.body.capacity(), response.body.size() + kParsePadding);
+  EXPECT_GT(response.elapsed_seconds, 0);
+}
+
+TEST(CurlTransportIntegration, SendsThePostBodyAndHeadersAsGiven) {
+  LocalHttps https;
+  std::string body, content_type, authorization, expect, method;
+  https.server().Post("/v8/Token", [&](const httplib::Request& req,
+                                       httplib::Response& res) {
+    body = req.body;
+    method = req.method;
+    content_type = req.get_header_value("Content-Type");
+    authorization = req.get_header_value("Authorization");
+    expect = req.get_header_value("Expect");
+    res.set_content("{}", "application/json");
+  });
+  https.Start();
+  CurlTransport transport(https.Options());
+  HttpRequest request;
+  request.method = "POST";
+  request.url = https.url("/v8/Token");
+  request.headers.emplace_back("Content-Type",
+                               "application/x-www-form-urlencoded");
+  request.body = "grant_type=password&username=A%5Cb&password=x%26y";
+  HttpResponse response = transport.Send(request);
+  ASSERT_EQ(response.status, 200) << response.error;
+  EXPECT_EQ(method, "POST");
+  EXPECT_EQ(body, request.body);
+  EXPECT_EQ(content_type, "application/x-www-form-urlencoded");
+  EXPECT_EQ(authorization, "");
+  EXPECT_EQ(expect, "");
+}
+
+TEST(CurlTransportIntegration, ReadsRetryAfterInSecondsAndAsADate) {
+  LocalHttps https;
+  https.server().Get("/seconds", [](const httplib::Request&,
+                                    httplib::Response& res) {
+    res.status = 429;
+    res.set_header("Retry-After", "17");
+  });
+  https.server().Get("/date", [](const httplib::Request&,
+                                 httplib::Response& res) {
+    res.status = 503;
+    res.set_header("Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT");
+  });
+  https.server().Get("/none", [](const httplib::Request&,
+                                 httplib::Response& res) { res.status = 429; });
+  https.Start();
+  CurlTransport transport(https.Options());
+  HttpRequest request;
+  request.url = https.url("/seconds");
+  HttpResponse seconds = transport.Send(request);
+  EXPECT_EQ(seconds.status, 429);
+  EXPECT_EQ(seconds.retry_after_seconds, 17);
+  request.url = https.url("/date");
+  HttpResponse date = transport.Send(request);
+  EXPECT_EQ(date.status, 503);
+  EXPECT_EQ(date.retry_after_seconds, 86400);  // far future: capped at a day
+  request.url = https.url("/none");
+  HttpResponse none = transport.Send(request);
+  EXPECT_EQ(none.status, 429);
+  EXPECT_EQ(none.retry_after_seconds, -1);
+  EXPECT_GE(none.body.capacity(), kParsePadding);
+}
+
+TEST(CurlTransportIntegration, ReusesTheConnectionForSequentialRequests) {
+  LocalHttps https;
+  std::mutex mu;
+  std::vector<int> ports;
+  https.server().Get("/x", [&](const httplib::Request& req,
+                               httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ports.push_back(req.remote_port);
+    res.set_content("[]", "application/json");
+  });
+  https.Start();
+  CurlTransport transport(https.Options());
+  HttpRequest request;
+  request.url = https.url("/x");
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(transport.Send(request).status, 200);
+  }
+  ASSERT_EQ(ports.size(), 4u);
+  // One TCP connection (cpp-httplib keeps up to 5 requests per connection).
+  EXPECT_EQ(std::set<int>(ports.begin(), ports.end()).size(), 1u);
+}
+
+TEST(CurlTransportIntegration, NeverRunsMoreThanMaxConnectionsAtOnce) {
+  LocalHttps https;
+  std::atomic<int> in_flight{0}, peak{0};
+  https.server().Get("/slow", [&](const httplib::Request&,
+                                  httplib::Response& res) {
+    int now = ++in_flight;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    --in_flight;
+    res.set_content("[]", "application/json");
+  });
+  https.Start();
+  CurlTransportOptions options = https.Options();
+  options.max_connections = 2;
+  CurlTransport transport(options);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      HttpRequest request;
+      request.url = https.url("/slow");
+      for (int i = 0; i < 3; ++i) ok += transport.Send(request).status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 18);
+  EXPECT_LE(peak.load(), 2);
+  EXPECT_GE(peak.load(), 1);
+}
+
+TEST(CurlTransportIntegration, ABodyOverTheLimitFailsTheRequest) {
+  LocalHttps https;
+  const std::string payload = BigJson();
+  https.server().Get("/big", [&](const httplib::Request&,
+                                 httplib::Response& res) {
+    res.set_content(payload, "application/json");
+  });
+  https.Start();
+  CurlTransportOptions options = https.Options();
+  options.max_body_bytes = 1000;
+  CurlTransport transport(options);
+  HttpRequest request;
+  request.url = https.url("/big");
+  HttpResponse response = transport.Send(request);
+  EXPECT_EQ(response.status, 0);
+  EXPECT_NE(response.error.find("larger than 1000 bytes"), std::string::npos)
+      << response.error;
+  EXPECT_TRUE(response.body.empty());
+}
+
+TEST(CurlTransportIntegration, TransportErrorsNeverQuoteTheRequest) {
+  LocalHttps https;
+  https.server().Get("/x", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("[]", "application/json");
+  });
+  https.Start();
+  CurlTransportOptions options = https.Options();
+  options.tls.ca_file = "/nonexistent/ca.pem";
+  CurlTransport transport(options);
+  HttpRequest request;
+  request.method = "POST";
+  request.url = https.url("/x");
+  request.headers.emplace_back("Authorization", "Bearer TOKEN-VALUE-123");
+  request.body = "password=PASSWORD-VALUE-456";
+  HttpResponse response = transport.Send(request);
+  EXPECT_EQ(response.status, 0);
+  EXPECT_FALSE(response.error.empty());
+  EXPECT_EQ(response.error.find("TOKEN-VALUE"), std::string::npos);
+  EXPECT_EQ(response.error.find("PASSWORD-VALUE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vb365
