@@ -56,30 +56,6 @@ constexpr unsigned DaysInMonth(int y, unsigned m) {
 constexpr Timestamp kYear2Start =
     DaysFromCivil(2, 1, 1) * 86400 * kTicksPerSecond;
 
-// Eight hex digits (either case) to 32 bits, SWAR: no table, no branch per
-// character. False if any byte is not a hex digit.
-inline bool Hex8(uint64_t x, uint32_t* out) {
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  // Lowercase letters; digits already have bit 5 set. Bytes stay < 0x80 (or
-  // are rejected), so the range tests below never carry between bytes.
-  const uint64_t t = (x | 0x2020202020202020ULL) & ~kHigh;
-  const uint64_t is_digit = (t + 0x5050505050505050ULL) &   // t >= '0'
-                            ~(t + 0x4646464646464646ULL);   // t <= '9'
-  const uint64_t is_alpha = (t + 0x1F1F1F1F1F1F1F1FULL) &   // t >= 'a'
-                            ~(t + 0x1919191919191919ULL);   // t <= 'f'
-  if ((x & kHigh) != 0 || ((is_digit | is_alpha) & kHigh) != kHigh) {
-    return false;
-  }
-  // Nibble values, first character in the lowest byte.
-  uint64_t v = (t & 0x0F0F0F0F0F0F0F0FULL) + ((is_alpha & kHigh) >> 7) * 9;
-  v = __builtin_bswap64(v);  // first character in the highest byte
-  v = (v | (v >> 4)) & 0x00FF00FF00FF00FFULL;
-  v = (v | (v >> 8)) & 0x0000FFFF0000FFFFULL;
-  v = (v | (v >> 16)) & 0x00000000FFFFFFFFULL;
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-
 #if defined(__SSE2__) && !defined(VB365_SCALAR_HEX)
 // Sixteen hex digits (either case; first character in the lowest byte) to a
 // 64-bit value, SSE2 only. False if any byte is not a hex digit.
@@ -104,6 +80,31 @@ inline bool Hex16(__m128i x, uint64_t* out) {
   *out = __builtin_bswap64(bytes);  // first pair most significant
   return true;
 }
+#else
+// Eight hex digits (either case) to 32 bits, SWAR: no table, no branch per
+// character. False if any byte is not a hex digit.
+inline bool Hex8(uint64_t x, uint32_t* out) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  // Lowercase letters; digits already have bit 5 set. Bytes stay < 0x80 (or
+  // are rejected), so the range tests below never carry between bytes.
+  const uint64_t t = (x | 0x2020202020202020ULL) & ~kHigh;
+  const uint64_t is_digit = (t + 0x5050505050505050ULL) &   // t >= '0'
+                            ~(t + 0x4646464646464646ULL);   // t <= '9'
+  const uint64_t is_alpha = (t + 0x1F1F1F1F1F1F1F1FULL) &   // t >= 'a'
+                            ~(t + 0x1919191919191919ULL);   // t <= 'f'
+  if ((x & kHigh) != 0 || ((is_digit | is_alpha) & kHigh) != kHigh) {
+    return false;
+  }
+  // Nibble values, first character in the lowest byte.
+  uint64_t v = (t & 0x0F0F0F0F0F0F0F0FULL) + ((is_alpha & kHigh) >> 7) * 9;
+  v = __builtin_bswap64(v);  // first character in the highest byte
+  v = (v | (v >> 4)) & 0x00FF00FF00FF00FFULL;
+  v = (v | (v >> 8)) & 0x0000FFFF0000FFFFULL;
+  v = (v | (v >> 16)) & 0x00000000FFFFFFFFULL;
+  *out = static_cast<uint32_t>(v);
+  return true;
+}
+
 #endif
 
 inline uint64_t Mix64(uint64_t x) {  // splitmix64 finalizer

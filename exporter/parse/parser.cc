@@ -453,6 +453,7 @@ class Walker {
     if (!IsDigit(c) && c != '-') return Null() ? Read::kNull : Read::kBad;
     const char* p = buf_ + idx_[p_];
     const char* end = buf_ + TokenEnd();
+    if (end <= p) return Read::kBad;  // the last token: the document is cut
     bool neg = false;
     if (*p == '-') {
       neg = true;
@@ -616,8 +617,8 @@ class Walker {
   bool Number() const {
     const char* p = buf_ + idx_[p_];
     const char* end = buf_ + TokenEnd();
-    if (*p == '-') ++p;
-    if (p == end || !IsDigit(*p)) return false;
+    if (p < end && *p == '-') ++p;
+    if (p >= end || !IsDigit(*p)) return false;
     if (*p == '0') {
       ++p;
     } else {
@@ -1092,6 +1093,21 @@ struct Parser::Impl {
     return simdjson::SUCCESS;
   }
 
+  // Every document the API sends is an array or an object: one whose last
+  // token is not a closing bracket was cut short (or has trailing content),
+  // which is worth saying plainly instead of naming the field it broke.
+  static constexpr char kCutShort[] =
+      "invalid JSON: the document does not end with ']' or '}' (cut short, or "
+      "trailing content)";
+  bool StartsWithBracket(const char* data) const {
+    const char c = data[stage1->structural_indexes[0]];
+    return c == '[' || c == '{';
+  }
+  bool EndsWithBracket(const char* data) const {
+    const char c = data[stage1->structural_indexes[stage1->n_structural_indexes - 1]];
+    return c == ']' || c == '}';
+  }
+
   Walker MakeWalker(const char* data, size_t size) {
     return Walker(data, size, stage1->structural_indexes.get(),
                   stage1->n_structural_indexes, &scratch);
@@ -1117,6 +1133,11 @@ struct Parser::Impl {
                       ElemFn parse_elem, PageInfo* page, Error* err) {
     if (auto e = Index(data, size)) {
       *err = Error{std::string("invalid JSON: ") + simdjson::error_message(e)};
+      return false;
+    }
+    if (!EndsWithBracket(data)) {
+      *err = Error{StartsWithBracket(data) ? kCutShort
+                                           : "expected an array or a page object"};
       return false;
     }
     Walker w = MakeWalker(data, size);
@@ -1190,6 +1211,10 @@ struct Parser::Impl {
   bool ObjectDoc(const char* data, size_t size, FieldFn field_fn, Error* err) {
     if (auto e = Index(data, size)) {
       *err = Error{std::string("invalid JSON: ") + simdjson::error_message(e)};
+      return false;
+    }
+    if (!EndsWithBracket(data)) {
+      *err = Error{StartsWithBracket(data) ? kCutShort : "expected an object"};
       return false;
     }
     Walker w = MakeWalker(data, size);

@@ -273,6 +273,19 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
        "_links: expected object"},
       {"error body", R"({"message":"Access denied"})", "results: missing"},
       {"invalid utf-8", "[\"\xff\"]", "invalid JSON"},
+      // Found by the fuzzer: a number as the very last token.
+      {"cut after a negative number", "[ { \"id\":\"x\",\"progress\":-9c95\n",
+       "cut short"},
+      {"cut after a number", "[{\"id\":\"x\",\"progress\":12", "cut short"},
+      {"cut after a string", "[{\"id\":\"x\"", "cut short"},
+      {"cut after a literal", "[{\"id\":\"x\",\"details\":null", "cut short"},
+      {"cut after a key", "[{\"id\"", "cut short"},
+      {"unclosed nested arrays", "[[[[", "cut short"},
+      {"unclosed but ends in a bracket", "[{\"id\":\"x\",\"creationTime\":"
+       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}", "invalid JSON"},
+      {"closed too often inside", "[{\"id\":\"x\",\"creationTime\":"
+       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}}]", "invalid JSON"},
+      {"closing brackets only", "]]]]", "expected an array or a page object"},
   };
   Parser p;
   for (const auto& c : cases) {
