@@ -262,6 +262,7 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
 // Fixed iteration counts: enough GETs for a median whatever --benchmark_min_time.
 BENCHMARK(BM_ScrapeHttpGet)
     ->ArgNames({"jobs", "gzip"})
+    ->Args({10, 0})
     ->Args({100, 0})
     ->Iterations(40)
     ->UseRealTime()

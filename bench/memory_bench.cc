@@ -1,0 +1,305 @@
+// Memory (issue 4, item 5): peak and steady RSS of the real vb365_exporter
+// process refreshing 1,000 jobs with 1,000 sessions of history each from a
+// simulator over HTTPS on loopback, on v3 (whole histories on every refresh)
+// and on v8 (incremental reads after the first).
+//
+// Method: the exporter runs with refresh_interval 10s (a refresh takes 5 to
+// 7 s here) and default settings
+// otherwise (max_concurrent_requests 8, session_history 7d). The bench never
+// scrapes it while measuring: it follows the refreshes through the
+// simulator's counters (a refresh starts with GET /Jobs) and samples
+// /proc/PID/status every 50 ms. "steady" is VmRSS in the idle gap after the
+// third refresh (the largest idle sample of that gap); "peak" is VmHWM then.
+// Afterwards one GET /metrics checks the exporter really holds 1,000 jobs,
+// and the RSS after that scrape is reported too (rendering 41,000 series is
+// part of an exporter's life). "largest response" is the largest body the
+// exporter can have read: GET /Jobs and the sessions of 50 sampled jobs
+// (every 20th; with 1,000 sessions each their sizes differ by about 1%),
+// fetched the way the exporter asks for them.
+#include <benchmark/benchmark.h>
+
+#include <httplib.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "datagen.h"
+#include "harness.h"
+
+namespace {
+
+std::atomic<int> g_failures{0};
+constexpr int kJobs = 1000;
+constexpr int kSessionsPerJob = 1000;
+
+void Fail(benchmark::State& state, const std::string& why) {
+  g_failures.fetch_add(1);
+  state.SkipWithError(why.c_str());
+}
+
+// kB values of VmRSS and VmHWM; false when the process is gone.
+bool ReadRss(pid_t pid, int64_t* rss_kb, int64_t* hwm_kb) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) return false;
+  std::string line;
+  bool got_rss = false, got_hwm = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      *rss_kb = std::atoll(line.c_str() + 6);
+      got_rss = true;
+    } else if (line.rfind("VmHWM:", 0) == 0) {
+      *hwm_kb = std::atoll(line.c_str() + 6);
+      got_hwm = true;
+    }
+  }
+  return got_rss && got_hwm;
+}
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+// The exporter as a child process; killed (TERM, then KILL) on destruction.
+class ExporterProcess {
+ public:
+  ExporterProcess(const std::string& config, int port, const std::string& log) {
+    const std::string config_flag = "--config.file=" + config;
+    const std::string listen_flag =
+        "--web.listen-address=127.0.0.1:" + std::to_string(port);
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+      }
+      const char* argv[] = {VB365_EXPORTER_PATH, config_flag.c_str(),
+                            listen_flag.c_str(), "--log.level=warn", nullptr};
+      execv(argv[0], const_cast<char* const*>(argv));
+      _exit(127);
+    }
+  }
+  ~ExporterProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  pid_t pid() const { return pid_; }
+  bool alive() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The largest body the exporter can have read on this version.
+int64_t LargestResponse(const vb365::sim::SimulatorProcess& sim, int version) {
+  const std::string v = "/v" + std::to_string(version);
+  const std::string token = sim.Login(version);
+  int64_t largest = 0;
+  const std::string jobs_path =
+      version >= 8 ? v + "/Jobs?limit=1000&offset=0" : v + "/Jobs";
+  largest = std::max<int64_t>(largest, sim.Get(jobs_path, token).body.size());
+  // The exporter's first v8 read starts session_history (7 days) back.
+  const auto now_ticks =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() /
+      100;
+  const std::string bound = vb365::sim::FormatTicks(
+      now_ticks - 7LL * 24 * 3600 * vb365::sim::kTicksPerSecond, 0);
+  for (int i = 0; i < kJobs; i += 20) {
+    const std::string id = sim.JobId(i);
+    const std::string path =
+        version >= 7 ? v + "/JobSessions?jobId=" + id +
+                           "&endTimeLowerBound=" + bound +
+                           "&limit=1000&offset=0"
+                     : v + "/Jobs/" + id + "/JobSessions";
+    largest = std::max<int64_t>(largest, sim.Get(path, token).body.size());
+  }
+  return largest;
+}
+
+void BM_ExporterRss(benchmark::State& state) {
+  const int version = static_cast<int>(state.range(0));
+  vb365::sim::SimulatorConfig sc;
+  sc.versions = {"v" + std::to_string(version)};
+  sc.jobs = kJobs;
+  sc.sessions_per_job = kSessionsPerJob;
+  sc.exit_after_seconds = 400;
+  sc.start_timeout_seconds = 60;
+  std::unique_ptr<vb365::sim::SimulatorProcess> sim;
+  try {
+    sim = std::make_unique<vb365::sim::SimulatorProcess>(sc);
+  } catch (const std::exception& e) {
+    return Fail(state, std::string("simulator did not start: ") + e.what());
+  }
+  const std::string dir = sim->dir();
+  const std::string config = dir + "/bench_exporter.yml";
+  {
+    std::ofstream out(config);
+    out << "refresh_interval: 10s\n"
+        << "servers:\n"
+        << "  - name: bench\n"
+        << "    url: " << sim->base_url() << "\n"
+        << "    api_version: v" << version << "\n"
+        << "    username: '" << sim->username() << "'\n"
+        << "    password_file: " << sim->password_file() << "\n"
+        << "    tls:\n"
+        << "      ca_file: " << sim->ca_file() << "\n";
+  }
+  const int port = FreeLoopbackPort();
+  const std::string log = dir + "/bench_exporter.log";
+
+  for (auto _ : state) {
+    sim->ResetStats();
+    const auto start = std::chrono::steady_clock::now();
+    ExporterProcess exporter(config, port, log);
+    // Follow the refreshes: GET /Jobs opens each one; the exporter is idle
+    // when no session request arrived for a while after the last one.
+    int64_t last_sessions = -1, steady_kb = 0, peak_kb = 0, idle_max_kb = 0;
+    auto last_change = std::chrono::steady_clock::now();
+    int idle_periods = 0;
+    bool in_idle = false;
+    std::string error;
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      int64_t rss = 0, hwm = 0;
+      if (!exporter.alive() || !ReadRss(exporter.pid(), &rss, &hwm)) {
+        error = "the exporter exited: " + ReadFile(log).substr(0, 400);
+        break;
+      }
+      if (std::chrono::steady_clock::now() - start > std::chrono::seconds(150)) {
+        error = "no three refreshes within 150 s (" +
+                std::to_string(last_sessions) + " session requests, " +
+                std::to_string(sim->Stat("requests.jobs")) + " job lists, " +
+                std::to_string(idle_periods) + " idle gaps); log: " +
+                ReadFile(log).substr(0, 300);
+        break;
+      }
+      const int64_t sessions = sim->Stat("requests.job_sessions");
+      const auto now = std::chrono::steady_clock::now();
+      if (sessions != last_sessions) {
+        if (in_idle) {
+          // A new refresh began: the idle gap before it is over.
+          in_idle = false;
+          if (idle_periods == 3) {
+            steady_kb = idle_max_kb;
+            break;
+          }
+        }
+        last_sessions = sessions;
+        last_change = now;
+        continue;
+      }
+      // Idle: all sessions read (>= one request per job per refresh) and
+      // nothing new for 1.5 s.
+      if (!in_idle && sessions >= static_cast<int64_t>(kJobs) * (idle_periods + 1) &&
+          now - last_change > std::chrono::milliseconds(1500)) {
+        in_idle = true;
+        ++idle_periods;
+        idle_max_kb = 0;
+      }
+      if (in_idle) {
+        idle_max_kb = std::max(idle_max_kb, rss);
+        peak_kb = hwm;
+      }
+    }
+    if (!error.empty()) return Fail(state, error);
+    const double refresh_wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+
+    // Now one scrape: the exporter really holds the 1,000 jobs.
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(30, 0);
+    auto res = client.Get("/metrics");
+    if (!res || res->status != 200) {
+      return Fail(state, "GET /metrics failed");
+    }
+    const std::string want = "vb365_jobs{server=\"bench\"} " + std::to_string(kJobs);
+    if (res->body.find(want) == std::string::npos ||
+        res->body.find("vb365_up{server=\"bench\"} 1") == std::string::npos) {
+      return Fail(state, "the exporter does not report 1000 jobs and up 1");
+    }
+    int64_t after_scrape_kb = 0, hwm_end_kb = 0;
+    ReadRss(exporter.pid(), &after_scrape_kb, &hwm_end_kb);
+
+    const int64_t bytes_read = sim->Stat("response_bytes.total");
+    const int64_t largest = LargestResponse(*sim, version);
+    const double mb = 1024.0 * 1024.0;
+    state.SetIterationTime(refresh_wall);
+    state.counters["steady_rss_mb"] = steady_kb * 1024.0 / mb;
+    state.counters["peak_rss_mb"] = peak_kb * 1024.0 / mb;
+    state.counters["rss_after_scrape_mb"] = after_scrape_kb * 1024.0 / mb;
+    state.counters["peak_after_scrape_mb"] = hwm_end_kb * 1024.0 / mb;
+    state.counters["largest_response_mb"] = largest / mb;
+    state.counters["peak_limit_mb"] = 20.0 + 2.0 * largest / mb;
+    state.counters["bytes_read_mb"] =
+        static_cast<double>(bytes_read) / mb;  // 3 refreshes and a bit
+  }
+}
+BENCHMARK(BM_ExporterRss)
+    ->ArgName("v")
+    ->Arg(3)
+    ->Arg(8)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (g_failures.load() != 0) {
+    std::fprintf(stderr, "memory_bench: %d benchmark(s) failed\n",
+                 g_failures.load());
+    return 1;
+  }
+  return 0;
+}
