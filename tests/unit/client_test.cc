@@ -250,7 +250,7 @@ INSTANTIATE_TEST_SUITE_P(
                          "&limit=1000&offset=0",
                      false}));
 
-TEST(ClientSessionsTest2, NoLowerBoundReadsTheWholeHistory) {
+TEST(ClientSessionReadTest, NoLowerBoundReadsTheWholeHistory) {
   FakeVb365 server;
   Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
   Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
@@ -260,7 +260,7 @@ TEST(ClientSessionsTest2, NoLowerBoundReadsTheWholeHistory) {
             "/v8/JobSessions?jobId=" + JobId(0) + "&limit=1000&offset=0");
 }
 
-TEST(ClientSessionsTest2, SessionsOfOtherJobsAreDroppedWhenTheServerIgnoresJobId) {
+TEST(ClientSessionReadTest, SessionsOfOtherJobsAreDroppedWhenTheServerIgnoresJobId) {
   for (int v : {7, 8}) {
     FakeVb365 server;
     server.versions = {v};
@@ -278,7 +278,7 @@ TEST(ClientSessionsTest2, SessionsOfOtherJobsAreDroppedWhenTheServerIgnoresJobId
   }
 }
 
-TEST(ClientSessionsTest2, SessionPagesArePagedPastTheServersLimit) {
+TEST(ClientSessionReadTest, SessionPagesArePagedPastTheServersLimit) {
   FakeVb365 server;
   server.sessions_per_job = 70;
   server.max_limit = 30;
@@ -289,7 +289,7 @@ TEST(ClientSessionsTest2, SessionPagesArePagedPastTheServersLimit) {
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/JobSessions"), 3);
 }
 
-TEST(ClientSessionsTest2, ADeletedJobIsNotFound) {
+TEST(ClientSessionReadTest, ADeletedJobIsNotFound) {
   FakeVb365 server;
   server.deleted_jobs = {JobId(1)};
   Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
