@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -343,6 +345,155 @@ TEST(ParseSessions, NullOptionalFieldsAreAbsent) {
   EXPECT_EQ(out[0].retry_count, -1);
   EXPECT_TRUE(out[0].job_id.empty());
   EXPECT_FALSE(out[0].finished());  // no end time
+}
+
+// One session with `progress` set to the given JSON text.
+std::string WithProgress(const std::string& number) {
+  return R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Success",)"
+         R"("progress":)" + number + "}]";
+}
+
+TEST(ParseSessions, IntegersAtEveryLengthAndTheInt64Limits) {
+  const std::pair<std::string, int64_t> good[] = {
+      {"0", 0},
+      {"-0", 0},
+      {"7", 7},
+      {"-7", -7},
+      {"12345678", 12345678},            // one full 8-digit word
+      {"123456789", 123456789},          // spills into a second word
+      {"1234567890123456", 1234567890123456},
+      {"12345678901234567", 12345678901234567},
+      {"9223372036854775807", INT64_MAX},
+      {"-9223372036854775808", INT64_MIN},
+      {"100000000", 100000000},
+      {"42 \n\t ", 42},                  // whitespace before the '}'
+  };
+  Parser p;
+  for (const auto& [text, value] : good) {
+    std::vector<JobSession> out;
+    const auto r = Sessions(p, WithProgress(text), &out);
+    ASSERT_TRUE(r.ok()) << text << ": " << r.error();
+    EXPECT_EQ(out.at(0).progress, value) << text;
+  }
+  const char* bad[] = {"9223372036854775808", "-9223372036854775809",
+                       "12345678901234567890", "99999999999999999999",
+                       "01", "-01", "-", "1.0", "1e3", "1E3", "0x10", "+1",
+                       "1-", "\"1\"", "[1]", "{}", "nul", "truex", "1 2"};
+  for (const char* text : bad) {
+    std::vector<JobSession> out;
+    const auto r = Sessions(p, WithProgress(text), &out);
+    EXPECT_FALSE(r.ok()) << text;
+    EXPECT_TRUE(out.empty()) << text;
+  }
+}
+
+TEST(ParseSessions, EscapedStringsAreDecodedWhereTheyMatter) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(
+      p,
+      R"([{"id":"sess\u0069on-1","creationTime":"2020-01-01T00:00:00Z",)"
+      R"("status":"Succ\u0065ss","statistics":{"bottleneck":"T\u0061rget"},)"
+      R"("jobId":"job\/1"}])",
+      &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, ParseId("session-1"));
+  EXPECT_EQ(out[0].status, SessionStatus::kSuccess);
+  EXPECT_EQ(out[0].statistics.bottleneck, Bottleneck::kTarget);
+  EXPECT_EQ(out[0].job_id, ParseId("job/1"));
+
+  // Invalid escapes in values the parser decodes are errors.
+  for (const char* bad_id : {R"("a\q")", R"("a\u12")", R"("\ud800")", R"("\udc00x")"}) {
+    std::vector<JobSession> none;
+    const std::string json =
+        std::string(R"([{"creationTime":"2020-01-01T00:00:00Z","status":"Failed","id":)") +
+        bad_id + "}]";
+    const auto e = Sessions(p, json, &none);
+    ASSERT_FALSE(e.ok()) << bad_id;
+    EXPECT_NE(e.error().find("[0].id"), std::string::npos) << e.error();
+  }
+  // A surrogate pair decodes to one code point (U+1F600).
+  std::vector<Job> jobs;
+  ASSERT_TRUE(Jobs(p, R"([{"id":"a","name":"\ud83d\ude00 \u00e9\n"}])", &jobs).ok());
+  EXPECT_EQ(jobs.at(0).name, "\xF0\x9F\x98\x80 \xC3\xA9\n");
+}
+
+TEST(ParseSessions, UnknownFieldsOfEveryShapeAreSkippedAndChecked) {
+  Parser p;
+  std::vector<JobSession> out;
+  const auto r = Sessions(
+      p,
+      R"([{"id":"x","a":[1,-2.5e+3,true,false,null,"s",{"b":[[],{}]}],)"
+      R"("creationTime":"2020-01-01T00:00:00Z","c":{"d":{"e":{"f":0.5}}},)"
+      R"("status":"Success","g":-0.0,"h":1E-9,"jobWillBeRetried":false,)"
+      R"("eTag":17,"st\u0061tus":7}])",
+      &out);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(out.at(0).status, SessionStatus::kSuccess);
+
+  const char* bad[] = {
+      R"([{"id":"x","a":[1,],"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":[1 2],"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":{"b"},"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":{"b":1,},"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":01,"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":1.,"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":tru,"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","a":[}],"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x",,"creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x"  "creationTime":"2020-01-01T00:00:00Z","status":"S"}])",
+      R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"S"},])",
+      R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"S"}{}])",
+  };
+  for (const char* json : bad) {
+    std::vector<JobSession> none;
+    EXPECT_FALSE(Sessions(p, json, &none).ok()) << json;
+    EXPECT_TRUE(none.empty()) << json;
+  }
+}
+
+TEST(ParseSessions, NestingIsBounded) {
+  Parser p;
+  auto nested = [](int depth) {
+    return std::string(R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z",)"
+                       R"("status":"Success","deep":)") +
+           std::string(depth, '[') + std::string(depth, ']') + "}]";
+  };
+  std::vector<JobSession> out;
+  EXPECT_TRUE(Sessions(p, nested(200), &out).ok());
+  const auto r = Sessions(p, nested(5000), &out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("nesting too deep"), std::string::npos) << r.error();
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(ParseSessions, DuplicateKeysTakeTheLastValue) {
+  Parser p;
+  std::vector<JobSession> out;
+  ASSERT_TRUE(Sessions(p,
+                       R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z",)"
+                       R"("status":"Failed","status":"Success","progress":1,"progress":2}])",
+                       &out)
+                  .ok());
+  EXPECT_EQ(out.at(0).status, SessionStatus::kSuccess);
+  EXPECT_EQ(out.at(0).progress, 2);
+}
+
+TEST(ParseSessions, ReadsNothingPastThePadding) {
+  // Every prefix of a real body, each in a buffer of exactly size + padding
+  // bytes (ASan builds catch a read past it): errors, never crashes.
+  const std::string seed = ReadFixture("parse/v8_sessions_page.json");
+  const size_t complete = seed.find_last_not_of(" \n") + 1;  // a valid body
+  Parser p;
+  for (size_t n = 0; n < complete; ++n) {
+    std::unique_ptr<char[]> buf(new char[n + kParsePadding]);
+    std::memcpy(buf.get(), seed.data(), n);
+    std::memset(buf.get() + n, '}', kParsePadding);  // padding that looks like JSON
+    std::vector<JobSession> out;
+    EXPECT_FALSE(p.ParseSessions(buf.get(), n, &out).ok()) << n;
+    EXPECT_TRUE(out.empty());
+  }
 }
 
 TEST(ParseJobs, V6ArrayWithNullsEscapesAndPlaceholders) {

@@ -218,6 +218,54 @@ TEST(ParseId, OtherStringsHashDeterministicallyAndDistinctly) {
   EXPECT_EQ(ids.size(), std::size(others) + 1);
 }
 
+TEST(TimestampParser, MatchesParseTimestampWhileReusingDates) {
+  const char* texts[] = {
+      "2019-02-04T16:49:22.8529769Z", "2019-02-04T16:50:21.3024288Z",
+      "2019-02-04T23:59:59Z",         "2019-02-05T00:00:00.1Z",
+      "2019-02-04T00:00:00-07:00",    "2024-02-29T12:00:00.008771Z",
+      "2023-02-29T12:00:00Z",         "2023-02-28T12:00:00Z",
+      "2019-02-04T24:00:00Z",         "2019-02-04T16:49:22.12345678Z",
+      "0001-01-01T00:00:00",          "9999-12-31T23:59:59.9999999Z",
+      "2199-12-31T23:59:59Z",         "2200-01-01T00:00:00Z",
+      "1969-12-31T23:59:59Z",         "2019-02-04",
+  };
+  TimestampParser p;
+  for (int round = 0; round < 2; ++round) {
+    for (const char* t : texts) {
+      EXPECT_EQ(p.Parse(t), ParseTimestamp(t)) << t;
+    }
+  }
+  // A date seen before does not make a bad time of day valid.
+  EXPECT_TRUE(p.Parse("2019-02-04T16:49:22Z").has_value());
+  EXPECT_FALSE(p.Parse("2019-02-04T16:49:2xZ").has_value());
+  EXPECT_FALSE(p.Parse("2019-02-04x16:49:22Z").has_value());
+}
+
+TEST(ParseUuid, OnlyTheCanonicalForm) {
+  Id id;
+  EXPECT_TRUE(ParseUuid("b20cedd4-66b2-49b1-86de-a575dc67e83b", &id));
+  EXPECT_EQ(id, ParseId("b20cedd4-66b2-49b1-86de-a575dc67e83b"));
+  const Id before = id;
+  for (const char* bad : {"", "not-a-uuid", "b20cedd4-66b2-49b1-86de-a575dc67e83",
+                          "b20cedd4-66b2-49b1-86de-a575dc67e8\u0033",
+                          "b20cedd4-66b2-49b1-86de-a575dc67e8;b",
+                          "b20cedd4+66b2-49b1-86de-a575dc67e83b",
+                          "b20cedd4-66b2-49b1-86de-a575dc67e8\xc3"}) {
+    EXPECT_FALSE(ParseUuid(bad, &id)) << bad;
+    EXPECT_EQ(id, before);
+  }
+  // Every hex digit in every position, both cases.
+  const std::string digits = "0123456789abcdefABCDEF";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    std::string text = "00000000-0000-0000-0000-000000000000";
+    for (size_t pos : {0u, 7u, 9u, 14u, 19u, 24u, 35u}) text[pos] = digits[i];
+    ASSERT_TRUE(ParseUuid(text, &id)) << text;
+    const uint64_t v = i < 16 ? i : i - 6;
+    EXPECT_EQ(id.hi, (v << 60) | (v << 32) | (v << 28) | (v << 12)) << text;
+    EXPECT_EQ(id.lo, (v << 60) | (v << 44) | v) << text;
+  }
+}
+
 TEST(IdHash, EqualIdsHashEqual) {
   const Id a = ParseId("b20cedd4-66b2-49b1-86de-a575dc67e83b");
   EXPECT_EQ(IdHash()(a), IdHash()(ParseId("B20CEDD4-66B2-49B1-86DE-A575DC67E83B")));
