@@ -1257,6 +1257,21 @@ struct Parser::Impl {
 Parser::Parser() : impl_(std::make_unique<Impl>()) {}
 Parser::~Parser() = default;
 
+void Parser::ReleaseMemory() {
+  impl_->stage1.reset();
+  std::string().swap(impl_->scratch);
+}
+
+size_t Parser::MemoryUsage() const {
+  // simdjson's stage 1 holds one uint32_t per byte of capacity (plus a few).
+  const size_t index = impl_->stage1 ? impl_->stage1->capacity() * 4 : 0;
+  const size_t inline_capacity = std::string().capacity();  // no heap
+  const size_t scratch = impl_->scratch.capacity() > inline_capacity
+                             ? impl_->scratch.capacity()
+                             : 0;
+  return index + scratch;
+}
+
 Result<PageInfo> Parser::ParseSessions(const char* data, size_t size,
                                        std::vector<JobSession>* out) {
   return impl_->Collection(

@@ -581,6 +581,26 @@ TEST(ParseJobs, MalformedJobsNameTheFieldAndLeaveOutputUntouched) {
   }
 }
 
+TEST(Parser, ReleaseMemoryFreesTheIndexAndParsingGoesOn) {
+  Parser p;
+  EXPECT_EQ(p.MemoryUsage(), 0u);
+  std::string big = "[";
+  for (int i = 0; i < 2000; ++i) {
+    if (i > 0) big += ',';
+    big += R"({"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Success"})";
+  }
+  big += "]";
+  std::vector<JobSession> out;
+  ASSERT_TRUE(Sessions(p, big, &out).ok());
+  EXPECT_GE(p.MemoryUsage(), big.size() * 4);
+  p.ReleaseMemory();
+  EXPECT_EQ(p.MemoryUsage(), 0u);
+  out.clear();
+  ASSERT_TRUE(Sessions(p, ReadFixture("seed_v3_jobsessions.json"), &out).ok());
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_LT(p.MemoryUsage(), big.size() * 4);
+}
+
 TEST(ParseToken, ReadsTheTokensAndIgnoresTheRest) {
   Parser p;
   const Padded in(
