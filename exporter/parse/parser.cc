@@ -462,20 +462,31 @@ class Walker {
     if (p == end || !IsDigit(*p)) return Read::kBad;
     if (*p == '0' && p + 1 < end && IsDigit(p[1])) return Read::kBad;
     // Eight digits at a time. Reading 8 bytes past a short number stays in
-    // the input or its padding; only the digits before `end` count.
-    uint64_t v = 0;
-    int digits = 0;
-    for (;;) {
-      uint64_t chunk;
-      std::memcpy(&chunk, p, 8);
-      int k = swar::DigitPrefix(chunk);
-      if (p + k > end) k = static_cast<int>(end - p);
-      if (k == 0) break;
-      digits += k;
-      if (digits > 19) return Read::kBad;
-      v = v * swar::kPow10[k] + swar::DigitsValue(chunk, k);
+    // the input or its padding; only the digits before `end` count (digits
+    // cannot run past it: a token ends at whitespace or a structural).
+    uint64_t chunk;
+    std::memcpy(&chunk, p, 8);
+    int k = swar::DigitPrefix(chunk);
+    uint64_t v;
+    if (k < 8) {  // the usual case: the whole number in one word
+      if (p + k > end) return Read::kBad;
+      v = swar::DigitsValue(chunk, k);
       p += k;
-      if (k < 8) break;
+    } else {
+      v = swar::DigitsValue(chunk, 8);
+      p += 8;
+      int digits = 8;
+      for (;;) {
+        std::memcpy(&chunk, p, 8);
+        k = swar::DigitPrefix(chunk);
+        if (p + k > end) return Read::kBad;
+        if (k == 0) break;
+        digits += k;
+        if (digits > 19) return Read::kBad;
+        v = v * swar::kPow10[k] + swar::DigitsValue(chunk, k);
+        p += k;
+        if (k < 8) break;
+      }
     }
     // 19 digits can exceed INT64_MAX but not wrap uint64_t.
     while (p < end && IsWs(*p)) ++p;
