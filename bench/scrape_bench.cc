@@ -263,6 +263,7 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
 BENCHMARK(BM_ScrapeHttpGet)
     ->ArgNames({"jobs", "gzip"})
     ->Args({10, 0})
+    ->Args({10, 1})
     ->Args({100, 0})
     ->Iterations(40)
     ->UseRealTime()

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Prints bench/run.sh's summary table from Google Benchmark JSON files.
+
+usage: summarize.py RESULTS_DIR [parse scrape refresh memory]
+
+Each row: figure, measured, target, pass/miss ("info" rows have no target;
+"ERROR" rows come from a benchmark that failed its checks or did not run).
+Exit status 1 when any benchmark reported an error or a result is missing.
+"""
+import json
+import os
+import sys
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return {b["name"]: b for b in data.get("benchmarks", [])}
+
+
+def find(results, prefix):
+    """The benchmark whose name starts with prefix (names carry suffixes
+    such as /iterations:1/manual_time)."""
+    if results is None:
+        return None
+    # With --benchmark_repetitions, the median aggregate stands for the runs.
+    for name, b in results.items():
+        if b.get("aggregate_name") == "median" and (
+                b.get("run_name") == prefix or
+                b.get("run_name", "").startswith(prefix + "/")):
+            return b
+    for name, b in results.items():
+        if name == prefix or name.startswith(prefix + "/"):
+            return b
+    return None
+
+
+def ms(b, key="real_time"):
+    unit = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
+    return b[key] * unit
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+        self.errors = 0
+
+    def add(self, figure, measured, target="", ok=None):
+        verdict = "info" if ok is None else ("pass" if ok else "MISS")
+        self.rows.append((figure, measured, target, verdict))
+
+    def error(self, figure, b):
+        self.errors += 1
+        why = "missing" if b is None else b.get("error_message", "error")
+        self.rows.append((figure, "ERROR: " + why[:70], "", "ERROR"))
+
+    def good(self, figure, *bs):
+        for b in bs:
+            if b is None or b.get("error_occurred"):
+                self.error(figure, b)
+                return False
+        return True
+
+    def print(self):
+        head = ("figure", "measured", "target", "result")
+        widths = [max(len(r[i]) for r in self.rows + [head]) for i in range(4)]
+        line = "  ".join("-" * w for w in widths)
+        print(line)
+        print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+        print(line)
+        for r in self.rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+        print(line)
+
+
+def parse_rows(t, res):
+    for v in (3, 8):
+        own = find(res, f"BM_ParseSessions/v:{v}")
+        dom = find(res, f"BM_SimdjsonDom/v:{v}")
+        nl = find(res, f"BM_NlohmannSessions/v:{v}")
+        if not t.good(f"parse v{v}", own, dom, nl):
+            continue
+        gbs = lambda b: b["bytes_per_second"] / 1e9
+        t.add(f"parse v{v} BM_ParseSessions (10k sessions, "
+              f"{own['payload_bytes'] / 1e6:.1f} MB)", f"{gbs(own):.2f} GB/s")
+        r_dom = own["bytes_per_second"] / dom["bytes_per_second"]
+        t.add(f"parse v{v} vs BM_SimdjsonDom ({gbs(dom):.2f} GB/s)",
+              f"{r_dom:.2f}x", ">= 1.2x", r_dom >= 1.2)
+        r_nl = own["bytes_per_second"] / nl["bytes_per_second"]
+        t.add(f"parse v{v} vs BM_NlohmannSessions ({nl['bytes_per_second'] / 1e6:.0f} MB/s)",
+              f"{r_nl:.1f}x", ">= 30x", r_nl >= 30)
+
+
+def scrape_rows(t, res):
+    render = {}
+    for jobs in (10, 100, 1000):
+        b = find(res, f"BM_ScrapeRender/jobs:{jobs}")
+        if t.good(f"scrape render {jobs} jobs", b):
+            render[jobs] = b
+            t.add(f"scrape render {jobs} jobs ({b['series']:.0f} series, CPU)",
+                  f"{ms(b, 'cpu_time'):.2f} ms")
+    if 100 in render and 1000 in render:
+        r = render[1000]["cpu_time"] / render[100]["cpu_time"]
+        t.add("scrape render 1000 jobs / 100 jobs (CPU)", f"{r:.1f}x", "<= 11x",
+              r <= 11)
+    for jobs, gz in ((10, 0), (10, 1), (100, 0)):
+        b = find(res, f"BM_ScrapeHttpGet/jobs:{jobs}/gzip:{gz}")
+        if t.good(f"GET /metrics {jobs} jobs gzip:{gz}", b):
+            t.add(f"GET /metrics {jobs} jobs{' gzip' if gz else ''}, median "
+                  f"({b['wire_bytes'] / 1e3:.0f} kB)", f"{b['median_ms']:.1f} ms")
+    b = find(res, "BM_ScrapeHttpGet/jobs:1000/gzip:0")
+    if t.good("GET /metrics 1000 jobs", b):
+        t.add(f"GET /metrics 1000 jobs, median ({b['wire_bytes'] / 1e6:.1f} MB)",
+              f"{b['median_ms']:.1f} ms", "< 50 ms", b["median_ms"] < 50)
+    b = find(res, "BM_ScrapeHttpGet/jobs:1000/gzip:1")
+    if t.good("GET /metrics 1000 jobs gzip", b):
+        t.add(f"GET /metrics 1000 jobs gzip, median ({b['wire_bytes'] / 1e6:.2f} MB)",
+              f"{b['median_ms']:.1f} ms")
+        t.add("gzip honoured (Content-Encoding + valid gzip body)",
+              "yes" if b.get("gzip_ok") == 1 else "no", "yes", b.get("gzip_ok") == 1)
+
+
+def refresh_rows(t, res):
+    for c in (1, 4, 16):
+        b = find(res, f"BM_RefreshConcurrency/c:{c}")
+        if not t.good(f"refresh c={c}", b):
+            continue
+        # The target is judged on a later refresh (what runs every
+        # interval); the first one adds start-up work (TLS handshakes,
+        # version probe, login) and is shown beside it.
+        fig = (f"refresh {b['jobs']:.0f} jobs x 20 ms, c={c}, ideal "
+               f"{b['ideal_s']:.2f} s (first: {b['first_s']:.2f} s = "
+               f"{b['first_ratio']:.2f}x)")
+        meas = f"{b['later_s']:.2f} s = {b['later_ratio']:.2f}x"
+        if c == 16:
+            t.add(fig, meas, "<= 1.5x ideal", b["later_ratio"] <= 1.5)
+        else:
+            t.add(fig, meas)
+    b = find(res, "BM_RefreshConcurrency/c:16")
+    if b is not None and not b.get("error_occurred"):
+        t.add("  time per session request seen by a worker (c=16, later)",
+              f"{b['later_ms_per_request']:.1f} ms", "20 ms + overhead")
+    b = find(res, "BM_SteadyStateV8")
+    if t.good("steady state v8", b):
+        t.add(f"v8 1000 jobs x 1000 sessions: first refresh",
+              f"{b['first_bytes'] / 1e6:.1f} MB")
+        t.add(f"v8 later refresh (5 new sessions, {b['later_requests']:.0f} requests)",
+              f"{b['later_bytes'] / 1e6:.2f} MB")
+        t.add("v8 later / first bytes", f"{b['ratio_pct']:.2f} %", "< 2 %",
+              b["ratio_pct"] < 2)
+
+
+def memory_rows(t, res):
+    for v in (3, 8):
+        b = find(res, f"BM_ExporterRss/v:{v}")
+        if not t.good(f"exporter RSS v{v}", b):
+            continue
+        t.add(f"exporter steady RSS, v{v}, 1000 jobs x 1000 sessions",
+              f"{b['steady_rss_mb']:.1f} MB", "< 20 MB", b["steady_rss_mb"] < 20)
+        t.add(f"exporter peak RSS (VmHWM), v{v} "
+              f"(largest response {b['largest_response_mb']:.2f} MB)",
+              f"{b['peak_rss_mb']:.1f} MB", f"< {b['peak_limit_mb']:.1f} MB",
+              b["peak_rss_mb"] < b["peak_limit_mb"])
+        t.add(f"  after one GET /metrics, v{v}: RSS / peak",
+              f"{b['rss_after_scrape_mb']:.1f} / {b['peak_after_scrape_mb']:.1f} MB")
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = sys.argv[1]
+    parts = sys.argv[2:] or ["parse", "scrape", "refresh", "memory"]
+    t = Table()
+    rows = {"parse": parse_rows, "scrape": scrape_rows,
+            "refresh": refresh_rows, "memory": memory_rows}
+    for part in parts:
+        res = load(os.path.join(out, part + ".json"))
+        if res is None:
+            t.error(part, None)
+            continue
+        rows[part](t, res)
+    t.print()
+    misses = sum(1 for r in t.rows if r[3] == "MISS")
+    print(f"{misses} target(s) missed, {t.errors} error(s). "
+          f"Details: {out}/*.log, *.json")
+    return 1 if t.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
