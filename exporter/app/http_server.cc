@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -137,13 +138,7 @@ void HttpServer::Routes() {
   }
 }
 
-Status HttpServer::Start() {
-  int port = 0;
-  std::string host;
-  if (!SplitListenAddress(options_.listen_address, &host, &port)) {
-    return Error{"bad listen address \"" + options_.listen_address + "\""};
-  }
-  if (host.empty()) host = "0.0.0.0";
+Status HttpServer::Bind(const std::string& host, int port) {
   if (tls()) {
     auto ssl = std::make_unique<httplib::SSLServer>(
         options_.tls_cert_file.c_str(), options_.tls_key_file.c_str());
@@ -157,10 +152,13 @@ Status HttpServer::Start() {
   }
   // httplib's default also sets SO_REUSEPORT, which lets a second process
   // bind the same port and share the traffic: keep only SO_REUSEADDR (quick
-  // restarts), so a busy port is an error.
+  // restarts), so a busy port is an error. IPV6_V6ONLY off: "::" takes IPv4
+  // too (the call fails harmlessly on an IPv4 socket).
   server_->set_socket_options([](socket_t sock) {
     int yes = 1;
+    int no = 0;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    setsockopt(sock, IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof(no));
   });
   Routes();
   if (port == 0) {
@@ -176,6 +174,25 @@ Status HttpServer::Start() {
   }
   host_ = host;
   port_ = port;
+  return Ok{};
+}
+
+Status HttpServer::Start() {
+  int port = 0;
+  std::string host;
+  if (!SplitListenAddress(options_.listen_address, &host, &port)) {
+    return Error{"bad listen address \"" + options_.listen_address + "\""};
+  }
+  // ":port" means every address: IPv6 and IPv4 on one dual-stack socket
+  // where the host has IPv6, else every IPv4 address.
+  Status bound = Error{"no address"};
+  if (host.empty()) {
+    bound = Bind("::", port);
+    if (!bound.ok()) bound = Bind("0.0.0.0", port);
+  } else {
+    bound = Bind(host, port);
+  }
+  if (!bound.ok()) return bound;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib's stop() does nothing until the accept loop runs: wait for it
   // so a Stop() right after Start() cannot be lost (and hang the join).

@@ -21,8 +21,8 @@ class Server;
 namespace vb365 {
 
 struct HttpServerOptions {
-  // "host:port", ":port" (every IPv4 address) or "[v6]:port"; port 0 picks
-  // a free port (see port()).
+  // "host:port", ":port" (every address: dual-stack "::" where IPv6
+  // exists, else 0.0.0.0) or "[v6]:port"; port 0 picks a free port.
   std::string listen_address = ":9865";
   std::string telemetry_path = "/metrics";
   // Both set: HTTPS with this certificate chain and key (PEM files).
@@ -58,6 +58,8 @@ class HttpServer {
 
  private:
   void Routes();
+  // Creates the server for one host and binds it (port 0: any free port).
+  Status Bind(const std::string& host, int port);
 
   HttpServerOptions options_;
   std::vector<const prometheus::Collectable*> collectables_;
