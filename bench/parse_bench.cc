@@ -178,6 +178,35 @@ void BM_SimdjsonDom(benchmark::State& state) {
   SetCounters(state, p);
 }
 
+// ---------------------------------------------------------------- stage 1
+
+// simdjson's stage 1 alone (structural indexing, UTF-8 validation), the part
+// the exporter's parser shares with the DOM parse: the ceiling for any parser
+// built on it. Context for the table, not a target.
+void BM_SimdjsonStage1(benchmark::State& state) {
+  const Payload& p = GetPayload(static_cast<int>(state.range(0)));
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> impl;
+  if (simdjson::get_active_implementation()->create_dom_parser_implementation(
+          p.size, 1024, impl)) {
+    return Fail(state, "cannot allocate simdjson stage 1");
+  }
+  simdjson::error_code error = simdjson::SUCCESS;
+  for (auto _ : state) {
+    error = impl->stage1(reinterpret_cast<const uint8_t*>(p.data.get()),
+                         p.size, simdjson::stage1_mode::regular);
+    if (error) break;
+    benchmark::DoNotOptimize(impl->n_structural_indexes);
+  }
+  if (error) {
+    return Fail(state, std::string("stage 1 failed: ") +
+                           simdjson::error_message(error));
+  }
+  state.counters["structurals_per_session"] =
+      static_cast<double>(impl->n_structural_indexes) /
+      static_cast<double>(p.expected.sessions);
+  SetCounters(state, p);
+}
+
 // ---------------------------------------------------------------- nlohmann
 
 // What a typical C++ exporter does: parse into a json tree, then read the
@@ -287,6 +316,7 @@ void BM_NlohmannSessions(benchmark::State& state) {
 BENCHMARK(BM_ParseSessions)->ArgName("v")->Arg(3)->Arg(8);
 BENCHMARK(BM_SimdjsonDom)->ArgName("v")->Arg(3)->Arg(8);
 BENCHMARK(BM_NlohmannSessions)->ArgName("v")->Arg(3)->Arg(8);
+BENCHMARK(BM_SimdjsonStage1)->ArgName("v")->Arg(3)->Arg(8);
 
 }  // namespace
 

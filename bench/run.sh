@@ -9,7 +9,8 @@
 #                   (default: all four)
 #   BENCH_MIN_TIME  --benchmark_min_time for the short benchmarks (default 0.5)
 #   BENCH_PARSE_REPETITIONS  repetitions of the parse benchmarks; the table
-#                   uses their median (default 3: the machine is shared)
+#                   uses their median (default 5, randomly interleaved: the
+#                   machine is shared)
 #   BENCH_OUT       directory for the JSON results and the console logs
 #                   (default: BUILD_DIR/bench-results)
 #
@@ -38,7 +39,10 @@ for name in $only; do
   echo "bench/run.sh: running ${name}_bench (log: $out/$name.log)" >&2
   extra=()
   if [ "$name" = parse ]; then
-    extra=(--benchmark_repetitions="${BENCH_PARSE_REPETITIONS:-3}")
+    # Repetitions in random order, then their median: the ratios compare
+    # benchmarks that saw the same (shared, noisy) machine.
+    extra=(--benchmark_repetitions="${BENCH_PARSE_REPETITIONS:-5}"
+           --benchmark_enable_random_interleaving=true)
   fi
   start=$(date +%s)
   "$prog" --benchmark_min_time="$min_time" "${extra[@]}" \

@@ -520,7 +520,7 @@ TEST_P(ExporterVersionE2E, ExpiredTokenLogsInOnceAndKeepsUp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ExporterVersionE2E,
-                         ::testing::Values("v3", "v8"),
+                         ::testing::Values("v3", "v6", "v7", "v8"),
                          [](const auto& info) { return info.param; });
 
 TEST(ExporterE2E, BadPayloadForOneJobKeepsUpAndTheOtherJobs) {
