@@ -6,8 +6,8 @@
 
 namespace vb365::swar {
 
-inline constexpr uint64_t kPow10[9] = {1,      10,      100,      1000,    10000,
-                                       100000, 1000000, 10000000, 100000000};
+inline constexpr uint64_t kPow10[9] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 
 // How many of the 8 bytes (little-endian: first character lowest) are ASCII
 // digits before the first non-digit. A carry out of a non-digit byte can

@@ -1,8 +1,8 @@
 #include "model/types.h"
 
-#include "model/swar.h"
-
 #include <cstring>
+
+#include "model/swar.h"
 
 #if defined(__SSE2__) && !defined(VB365_SCALAR_HEX)
 #include <emmintrin.h>
@@ -88,10 +88,10 @@ inline bool Hex8(uint64_t x, uint32_t* out) {
   // Lowercase letters; digits already have bit 5 set. Bytes stay < 0x80 (or
   // are rejected), so the range tests below never carry between bytes.
   const uint64_t t = (x | 0x2020202020202020ULL) & ~kHigh;
-  const uint64_t is_digit = (t + 0x5050505050505050ULL) &   // t >= '0'
-                            ~(t + 0x4646464646464646ULL);   // t <= '9'
-  const uint64_t is_alpha = (t + 0x1F1F1F1F1F1F1F1FULL) &   // t >= 'a'
-                            ~(t + 0x1919191919191919ULL);   // t <= 'f'
+  const uint64_t is_digit = (t + 0x5050505050505050ULL) &  // t >= '0'
+                            ~(t + 0x4646464646464646ULL);  // t <= '9'
+  const uint64_t is_alpha = (t + 0x1F1F1F1F1F1F1F1FULL) &  // t >= 'a'
+                            ~(t + 0x1919191919191919ULL);  // t <= 'f'
   if ((x & kHigh) != 0 || ((is_digit | is_alpha) & kHigh) != kHigh) {
     return false;
   }
@@ -158,9 +158,9 @@ inline bool ParseDate(const unsigned char* u, int64_t* days) {
                  y3 = Digit(u, 3), mo0 = Digit(u, 5), mo1 = Digit(u, 6),
                  d0 = Digit(u, 8), d1 = Digit(u, 9);
   // Branch-free checks: one test.
-  const unsigned bad = (y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) |
-                       (mo0 > 9) | (mo1 > 9) | (d0 > 9) | (d1 > 9) |
-                       (u[4] != '-') | (u[7] != '-');
+  const unsigned bad = (y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (mo0 > 9) |
+                       (mo1 > 9) | (d0 > 9) | (d1 > 9) | (u[4] != '-') |
+                       (u[7] != '-');
   if (bad) return false;
   const unsigned year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
   const unsigned month = mo0 * 10 + mo1;
@@ -191,7 +191,8 @@ inline bool ParseTimeOfDay(const unsigned char* u, size_t n, int64_t* ticks) {
   std::memcpy(&x, u + 11, 8);
   constexpr uint64_t kColons = 0x00003A00003A0000ULL;
   constexpr uint64_t kColonMask = 0x0000FF0000FF0000ULL;
-  const uint64_t y = (x & ~kColonMask) | 0x0000300000300000ULL;  // colons -> '0'
+  const uint64_t y =
+      (x & ~kColonMask) | 0x0000300000300000ULL;  // colons -> '0'
   if (u[10] != 'T' || (x & kColonMask) != kColons ||
       swar::DigitPrefix(y) != 8) {
     return false;
@@ -253,7 +254,9 @@ inline bool ParseTimeOfDay(const unsigned char* u, size_t n, int64_t* ticks) {
   if (i != n) return false;
   // Local time minus the offset is UTC.
   *ticks = (static_cast<int64_t>(hour * 3600 + minute * 60 + second) -
-            offset_seconds) * kTicksPerSecond + fraction;
+            offset_seconds) *
+               kTicksPerSecond +
+           fraction;
   return true;
 }
 
@@ -363,15 +366,24 @@ SessionStatus ParseSessionStatus(std::string_view s) {
 
 std::string_view SessionStatusName(SessionStatus s) {
   switch (s) {
-    case SessionStatus::kStopped: return "Stopped";
-    case SessionStatus::kRunning: return "Running";
-    case SessionStatus::kSuccess: return "Success";
-    case SessionStatus::kFailed: return "Failed";
-    case SessionStatus::kWarning: return "Warning";
-    case SessionStatus::kNotConfigured: return "NotConfigured";
-    case SessionStatus::kDisconnected: return "Disconnected";
-    case SessionStatus::kQueued: return "Queued";
-    case SessionStatus::kUnknown: break;
+    case SessionStatus::kStopped:
+      return "Stopped";
+    case SessionStatus::kRunning:
+      return "Running";
+    case SessionStatus::kSuccess:
+      return "Success";
+    case SessionStatus::kFailed:
+      return "Failed";
+    case SessionStatus::kWarning:
+      return "Warning";
+    case SessionStatus::kNotConfigured:
+      return "NotConfigured";
+    case SessionStatus::kDisconnected:
+      return "Disconnected";
+    case SessionStatus::kQueued:
+      return "Queued";
+    case SessionStatus::kUnknown:
+      break;
   }
   return "Unknown";
 }
@@ -394,11 +406,16 @@ Bottleneck ParseBottleneck(std::string_view s) {
 
 std::string_view BottleneckName(Bottleneck b) {
   switch (b) {
-    case Bottleneck::kNA: return "NA";
-    case Bottleneck::kDetecting: return "Detecting";
-    case Bottleneck::kSource: return "Source";
-    case Bottleneck::kTarget: return "Target";
-    case Bottleneck::kUnknown: break;
+    case Bottleneck::kNA:
+      return "NA";
+    case Bottleneck::kDetecting:
+      return "Detecting";
+    case Bottleneck::kSource:
+      return "Source";
+    case Bottleneck::kTarget:
+      return "Target";
+    case Bottleneck::kUnknown:
+      break;
   }
   return "Unknown";
 }
@@ -417,16 +434,16 @@ bool ParseUuid(std::string_view text, Id* out) {
     return uint64_t{v};
   };
   uint64_t w0, w3;
-  std::memcpy(&w0, p, 8);                            // aaaaaaaa
+  std::memcpy(&w0, p, 8);                             // aaaaaaaa
   const uint64_t w1 = load4(9) | (load4(14) << 32);   // bbbbcccc
   const uint64_t w2 = load4(19) | (load4(24) << 32);  // ddddeeee
-  std::memcpy(&w3, p + 28, 8);                       // eeeeeeee
+  std::memcpy(&w3, p + 28, 8);                        // eeeeeeee
 #if defined(__SSE2__) && !defined(VB365_SCALAR_HEX)
   // SSE2 is part of x86-64: 16 digits per register, one check for all 32.
-  const __m128i hi_in = _mm_set_epi64x(static_cast<int64_t>(w1),
-                                       static_cast<int64_t>(w0));
-  const __m128i lo_in = _mm_set_epi64x(static_cast<int64_t>(w3),
-                                       static_cast<int64_t>(w2));
+  const __m128i hi_in =
+      _mm_set_epi64x(static_cast<int64_t>(w1), static_cast<int64_t>(w0));
+  const __m128i lo_in =
+      _mm_set_epi64x(static_cast<int64_t>(w3), static_cast<int64_t>(w2));
   uint64_t hi, lo;
   if (!Hex16(hi_in, &hi) || !Hex16(lo_in, &lo)) return false;
   *out = Id{hi, lo};

@@ -15,13 +15,13 @@
 // docs/parsing.md for the figures).
 #include "parse/parser.h"
 
-#include "model/swar.h"
-
 #include <simdjson.h>
 
 #include <cstring>
 #include <string>
 #include <utility>
+
+#include "model/swar.h"
 
 namespace vb365 {
 namespace {
@@ -54,9 +54,6 @@ ALWAYS_INLINE bool IsDigit(char c) {
   return static_cast<unsigned char>(c - '0') < 10;
 }
 
-// The key's bytes (after its opening quote) are `lit` and the closing quote.
-// Escaped keys never match (the API sends none). Reading N bytes is safe:
-// a key is followed by at least '"' and ':' or by the input padding.
 // A key and its closing quote as little-endian words, built at compile time.
 template <size_t N>
 struct KeyPattern {
@@ -92,10 +89,10 @@ ALWAYS_INLINE bool MatchKey(const char* raw, const KeyPattern<N>& p) {
 }
 
 // KEY_IS(raw, "name"): the key at raw is exactly "name".
-#define KEY_IS(raw, lit)                                        \
-  ([](const char* r) {                                          \
-    static constexpr auto kPattern = MakeKeyPattern(lit);       \
-    return MatchKey(r, kPattern);                               \
+#define KEY_IS(raw, lit)                                  \
+  ([](const char* r) {                                    \
+    static constexpr auto kPattern = MakeKeyPattern(lit); \
+    return MatchKey(r, kPattern);                         \
   }(raw))
 
 // 36 bytes (a UUID) equal, inline.
@@ -167,14 +164,30 @@ bool Unescape(std::string_view in, std::string* out) {
     if (p == end) return false;
     const char e = *p++;
     switch (e) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '/': out->push_back('/'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
+      case '"':
+        out->push_back('"');
+        break;
+      case '\\':
+        out->push_back('\\');
+        break;
+      case '/':
+        out->push_back('/');
+        break;
+      case 'b':
+        out->push_back('\b');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
       case 'u': {
         uint32_t cp;
         if (end - p < 4 || !Hex4(p, &cp)) return false;
@@ -262,7 +275,10 @@ class Walker {
  public:
   Walker(const char* buf, size_t len, const uint32_t* idx, uint32_t n,
          std::string* scratch)
-      : buf_(buf), len_(static_cast<uint32_t>(len)), idx_(idx), n_(n),
+      : buf_(buf),
+        len_(static_cast<uint32_t>(len)),
+        idx_(idx),
+        n_(n),
         scratch_(scratch) {}
 
   // The first character of the next token, '\0' past the last one.
@@ -762,7 +778,8 @@ ALWAYS_INLINE bool ParseLink(Walker& w, std::string_view* href, Fail* f) {
 }
 
 // _links: only job.href is needed (the job id before v8).
-ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href, Fail* f) {
+ALWAYS_INLINE bool ParseSessionLinks(Walker& w, std::string_view* job_href,
+                                     Fail* f) {
   constexpr const char* kWhere = "_links";
   bool empty = false;
   if (!w.OpenObject(&empty, kWhere, f)) return false;
@@ -818,7 +835,8 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
         if (KEY_IS(k, "endTime")) {
           Timestamp t = kNoTime;
           const Read r = w.Time(&t);
-          if (r == Read::kBad) return TypeFail(f, "endTime", kExpectedTimestamp);
+          if (r == Read::kBad)
+            return TypeFail(f, "endTime", kExpectedTimestamp);
           s->end_time =
               (r == Read::kNull || IsPlaceholderTime(t)) ? kNoTime : t;
         } else {
@@ -908,7 +926,8 @@ ALWAYS_INLINE bool ParseSession(Walker& w, JobSession* s, Fail* f) {
   if (!has_id) return TypeFail(f, "id", kMissing);
   if (!has_creation) return TypeFail(f, "creationTime", kMissing);
   if (!has_status) return TypeFail(f, "status", kMissing);
-  if (!has_job_id && !job_href.empty() && !w.JobIdFromHref(job_href, &s->job_id)) {
+  if (!has_job_id && !job_href.empty() &&
+      !w.JobIdFromHref(job_href, &s->job_id)) {
     return TypeFail(f, "_links.job.href", "invalid escape");
   }
   return true;
@@ -947,7 +966,8 @@ bool ParseJob(Walker& w, Job* j, Fail* f) {
     if (!w.Key(&k, nullptr, f)) return false;
     if (KEY_IS(k, "id")) {
       std::string_view text;
-      if (w.String(&text) != Read::kValue) return TypeFail(f, "id", kExpectedString);
+      if (w.String(&text) != Read::kValue)
+        return TypeFail(f, "id", kExpectedString);
       j->id.assign(text.data(), text.size());
       j->key = ParseId(text);
       has_id = true;
@@ -987,8 +1007,9 @@ bool ParseJob(Walker& w, Job* j, Fail* f) {
       const Read r = w.String(&text);
       if (r == Read::kBad) return TypeFail(f, "lastStatus", kExpectedString);
       j->last_status =
-          r == Read::kValue ? std::optional<SessionStatus>(ParseSessionStatus(text))
-                            : std::nullopt;
+          r == Read::kValue
+              ? std::optional<SessionStatus>(ParseSessionStatus(text))
+              : std::nullopt;
     } else if (KEY_IS(k, "description")) {
       std::string_view text;
       if (w.String(&text) == Read::kBad) {
@@ -1081,8 +1102,9 @@ struct Parser::Impl {
     // a few): asking for kSentinels more bytes leaves room for sentinels.
     const size_t want = (size < 4096 ? 4096 : size) + kSentinels;
     if (!stage1) {
-      if (auto e = simdjson::get_active_implementation()
-                       ->create_dom_parser_implementation(want, kMaxDepth, stage1)) {
+      if (auto e =
+              simdjson::get_active_implementation()
+                  ->create_dom_parser_implementation(want, kMaxDepth, stage1)) {
         stage1.reset();
         return e;
       }
@@ -1115,7 +1137,8 @@ struct Parser::Impl {
     return c == '[' || c == '{';
   }
   bool EndsWithBracket(const char* data) const {
-    const char c = data[stage1->structural_indexes[stage1->n_structural_indexes - 1]];
+    const char c =
+        data[stage1->structural_indexes[stage1->n_structural_indexes - 1]];
     return c == ']' || c == '}';
   }
 
@@ -1147,8 +1170,9 @@ struct Parser::Impl {
       return false;
     }
     if (!EndsWithBracket(data)) {
-      *err = Error{StartsWithBracket(data) ? kCutShort
-                                           : "expected an array or a page object"};
+      *err =
+          Error{StartsWithBracket(data) ? kCutShort
+                                        : "expected an array or a page object"};
       return false;
     }
     Walker w = MakeWalker(data, size);
@@ -1169,7 +1193,8 @@ struct Parser::Impl {
         const char* k = nullptr;
         if (!w.Key(&k, nullptr, &f)) return Fails(f, err);
         if (KEY_IS(k, "results")) {
-          if (w.Peek() != '[') return Fails(TypeFail2("results", kExpectedArray), err);
+          if (w.Peek() != '[')
+            return Fails(TypeFail2("results", kExpectedArray), err);
           if (!ParseElements(w, "results", out, parse_elem, err)) return false;
           has_results = true;
         } else if (KEY_IS(k, "offset") || KEY_IS(k, "limit")) {
@@ -1177,8 +1202,9 @@ struct Parser::Impl {
           int64_t n = 0;
           const Read r = w.Int(&n);
           if (r == Read::kBad) {
-            return Fails(TypeFail2(is_offset ? "offset" : "limit", kExpectedInteger),
-                         err);
+            return Fails(
+                TypeFail2(is_offset ? "offset" : "limit", kExpectedInteger),
+                err);
           }
           (is_offset ? page->offset : page->limit) = r == Read::kValue ? n : 0;
         } else if (KEY_IS(k, "_links")) {
@@ -1292,8 +1318,9 @@ Result<PageInfo> Parser::ParseSessions(const char* data, size_t size,
 
 Result<PageInfo> Parser::ParseJobs(const char* data, size_t size,
                                    std::vector<Job>* out) {
-  return impl_->Collection(
-      data, size, out, [](Walker& w, Job* j, Fail* f) { return ParseJob(w, j, f); });
+  return impl_->Collection(data, size, out, [](Walker& w, Job* j, Fail* f) {
+    return ParseJob(w, j, f);
+  });
 }
 
 Result<TokenResponse> Parser::ParseToken(const char* data, size_t size) {

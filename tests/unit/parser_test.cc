@@ -132,7 +132,7 @@ TEST(ParseSessions, V6PageWithRelativeLinksPlaceholderEndAndUnknownStatus) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].job_id, ParseId("c0ffee00-1234-4abc-8def-0123456789ab"));
   EXPECT_EQ(out[0].creation_time, T("2022-01-31T16:39:24.008771Z"));
-  EXPECT_EQ(out[0].end_time, kNoTime);  // 0001-01-01T00:00:00
+  EXPECT_EQ(out[0].end_time, kNoTime);                // 0001-01-01T00:00:00
   EXPECT_EQ(out[0].status, SessionStatus::kUnknown);  // "Updating"
   EXPECT_EQ(out[0].statistics.bottleneck, Bottleneck::kNA);
   EXPECT_EQ(out[0].retry_count, 0);
@@ -172,7 +172,8 @@ TEST(ParseSessions, AppendsAfterExistingElementsAndReusesTheParser) {
   Parser p;
   std::vector<JobSession> out;
   const std::string seed = ReadFixture("seed_v3_jobsessions.json");
-  ASSERT_TRUE(Sessions(p, ReadFixture("parse/v8_sessions_page.json"), &out).ok());
+  ASSERT_TRUE(
+      Sessions(p, ReadFixture("parse/v8_sessions_page.json"), &out).ok());
   const auto r = Sessions(p, seed, &out);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->count, 1);
@@ -205,7 +206,8 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
        "[0].statistics.transferredDataBytes: expected integer"},
       {"fraction", SeedWith("\"progress\": 1", "\"progress\": 1.5"),
        "[0].progress: expected integer"},
-      {"exponent", SeedWith("\"processedObjects\": 1193", "\"processedObjects\": 1e3"),
+      {"exponent",
+       SeedWith("\"processedObjects\": 1193", "\"processedObjects\": 1e3"),
        "[0].statistics.processedObjects: expected integer"},
       {"overflow",
        SeedWith("\"readRateBytesPS\": 5383429",
@@ -216,7 +218,8 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
       {"bool as integer", SeedWith("\"progress\": 1", "\"progress\": true"),
        "[0].progress: expected integer"},
       {"id as number",
-       SeedWith("\"id\": \"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d\"", "\"id\": 7"),
+       SeedWith("\"id\": \"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d\"",
+                "\"id\": 7"),
        "[0].id: expected string"},
       {"id missing",
        SeedWith("\"id\": \"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d\",", ""),
@@ -231,7 +234,8 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
        SeedWith("2019-02-04T16:49:22.8529769Z", "2019-13-04T16:49:22.8529769Z"),
        "[0].creationTime: expected ISO 8601 timestamp"},
       {"endTime 8 digits",
-       SeedWith("2019-02-04T16:50:21.3024288Z", "2019-02-04T16:50:21.30242880Z"),
+       SeedWith("2019-02-04T16:50:21.3024288Z",
+                "2019-02-04T16:50:21.30242880Z"),
        "[0].endTime: expected ISO 8601 timestamp"},
       {"endTime number", SeedWith("\"2019-02-04T16:50:21.3024288Z\"", "0"),
        "[0].endTime: expected ISO 8601 timestamp"},
@@ -249,8 +253,9 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
                 "b20cedd4-66b2-49b1-86de-a575dc67e83b\"",
                 "1"),
        "[0]._links.job.href: expected string"},
-      {"element not an object", "[{\"id\":\"x\",\"creationTime\":"
-                                "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}, 1]",
+      {"element not an object",
+       "[{\"id\":\"x\",\"creationTime\":"
+       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}, 1]",
        "[1]: expected object"},
       {"top-level scalar", "5", "expected an array or a page object"},
       {"top-level string", "\"[]\"", "expected an array or a page object"},
@@ -267,7 +272,8 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
       {"missing colon", "[{\"id\" \"x\"}]", "invalid JSON"},
       {"bad literal", SeedWith("\"progress\": 1", "\"progress\": nul"),
        "[0].progress: expected integer"},
-      {"page without results", R"({"offset":0,"limit":30})", "results: missing"},
+      {"page without results", R"({"offset":0,"limit":30})",
+       "results: missing"},
       {"page results null", R"({"results":null})", "results: expected array"},
       {"page offset string", R"({"offset":"0","results":[]})",
        "offset: expected integer"},
@@ -283,10 +289,14 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
       {"cut after a literal", "[{\"id\":\"x\",\"details\":null", "cut short"},
       {"cut after a key", "[{\"id\"", "cut short"},
       {"unclosed nested arrays", "[[[[", "cut short"},
-      {"unclosed but ends in a bracket", "[{\"id\":\"x\",\"creationTime\":"
-       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}", "invalid JSON"},
-      {"closed too often inside", "[{\"id\":\"x\",\"creationTime\":"
-       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}}]", "invalid JSON"},
+      {"unclosed but ends in a bracket",
+       "[{\"id\":\"x\",\"creationTime\":"
+       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}",
+       "invalid JSON"},
+      {"closed too often inside",
+       "[{\"id\":\"x\",\"creationTime\":"
+       "\"2020-01-01T00:00:00Z\",\"status\":\"Failed\"}}]",
+       "invalid JSON"},
       {"closing brackets only", "]]]]", "expected an array or a page object"},
   };
   Parser p;
@@ -325,7 +335,8 @@ TEST(ParseSessions, ErrorNamesTheElementIndexInAPageAndRollsBackAll) {
   std::vector<JobSession> out(3);
   const auto r = Sessions(p, json, &out);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "results[12].statistics.transferredDataBytes: expected integer");
+  EXPECT_EQ(r.error(),
+            "results[12].statistics.transferredDataBytes: expected integer");
   EXPECT_EQ(out.size(), 3u);
 }
 
@@ -350,7 +361,8 @@ TEST(ParseSessions, NullOptionalFieldsAreAbsent) {
 // One session with `progress` set to the given JSON text.
 std::string WithProgress(const std::string& number) {
   return R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Success",)"
-         R"("progress":)" + number + "}]";
+         R"("progress":)" +
+         number + "}]";
 }
 
 TEST(ParseSessions, IntegersAtEveryLengthAndTheInt64Limits) {
@@ -359,14 +371,14 @@ TEST(ParseSessions, IntegersAtEveryLengthAndTheInt64Limits) {
       {"-0", 0},
       {"7", 7},
       {"-7", -7},
-      {"12345678", 12345678},            // one full 8-digit word
-      {"123456789", 123456789},          // spills into a second word
+      {"12345678", 12345678},    // one full 8-digit word
+      {"123456789", 123456789},  // spills into a second word
       {"1234567890123456", 1234567890123456},
       {"12345678901234567", 12345678901234567},
       {"9223372036854775807", INT64_MAX},
       {"-9223372036854775808", INT64_MIN},
       {"100000000", 100000000},
-      {"42 \n\t ", 42},                  // whitespace before the '}'
+      {"42 \n\t ", 42},  // whitespace before the '}'
   };
   Parser p;
   for (const auto& [text, value] : good) {
@@ -375,10 +387,25 @@ TEST(ParseSessions, IntegersAtEveryLengthAndTheInt64Limits) {
     ASSERT_TRUE(r.ok()) << text << ": " << r.error();
     EXPECT_EQ(out.at(0).progress, value) << text;
   }
-  const char* bad[] = {"9223372036854775808", "-9223372036854775809",
-                       "12345678901234567890", "99999999999999999999",
-                       "01", "-01", "-", "1.0", "1e3", "1E3", "0x10", "+1",
-                       "1-", "\"1\"", "[1]", "{}", "nul", "truex", "1 2"};
+  const char* bad[] = {"9223372036854775808",
+                       "-9223372036854775809",
+                       "12345678901234567890",
+                       "99999999999999999999",
+                       "01",
+                       "-01",
+                       "-",
+                       "1.0",
+                       "1e3",
+                       "1E3",
+                       "0x10",
+                       "+1",
+                       "1-",
+                       "\"1\"",
+                       "[1]",
+                       "{}",
+                       "nul",
+                       "truex",
+                       "1 2"};
   for (const char* text : bad) {
     std::vector<JobSession> out;
     const auto r = Sessions(p, WithProgress(text), &out);
@@ -404,10 +431,12 @@ TEST(ParseSessions, EscapedStringsAreDecodedWhereTheyMatter) {
   EXPECT_EQ(out[0].job_id, ParseId("job/1"));
 
   // Invalid escapes in values the parser decodes are errors.
-  for (const char* bad_id : {R"("a\q")", R"("a\u12")", R"("\ud800")", R"("\udc00x")"}) {
+  for (const char* bad_id :
+       {R"("a\q")", R"("a\u12")", R"("\ud800")", R"("\udc00x")"}) {
     std::vector<JobSession> none;
     const std::string json =
-        std::string(R"([{"creationTime":"2020-01-01T00:00:00Z","status":"Failed","id":)") +
+        std::string(
+            R"([{"creationTime":"2020-01-01T00:00:00Z","status":"Failed","id":)") +
         bad_id + "}]";
     const auto e = Sessions(p, json, &none);
     ASSERT_FALSE(e.ok()) << bad_id;
@@ -415,7 +444,8 @@ TEST(ParseSessions, EscapedStringsAreDecodedWhereTheyMatter) {
   }
   // A surrogate pair decodes to one code point (U+1F600).
   std::vector<Job> jobs;
-  ASSERT_TRUE(Jobs(p, R"([{"id":"a","name":"\ud83d\ude00 \u00e9\n"}])", &jobs).ok());
+  ASSERT_TRUE(
+      Jobs(p, R"([{"id":"a","name":"\ud83d\ude00 \u00e9\n"}])", &jobs).ok());
   EXPECT_EQ(jobs.at(0).name, "\xF0\x9F\x98\x80 \xC3\xA9\n");
 }
 
@@ -471,11 +501,13 @@ TEST(ParseSessions, NestingIsBounded) {
 TEST(ParseSessions, DuplicateKeysTakeTheLastValue) {
   Parser p;
   std::vector<JobSession> out;
-  ASSERT_TRUE(Sessions(p,
-                       R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z",)"
-                       R"("status":"Failed","status":"Success","progress":1,"progress":2}])",
-                       &out)
-                  .ok());
+  ASSERT_TRUE(
+      Sessions(
+          p,
+          R"([{"id":"x","creationTime":"2020-01-01T00:00:00Z",)"
+          R"("status":"Failed","status":"Success","progress":1,"progress":2}])",
+          &out)
+          .ok());
   EXPECT_EQ(out.at(0).status, SessionStatus::kSuccess);
   EXPECT_EQ(out.at(0).progress, 2);
 }
@@ -489,7 +521,8 @@ TEST(ParseSessions, ReadsNothingPastThePadding) {
   for (size_t n = 0; n < complete; ++n) {
     std::unique_ptr<char[]> buf(new char[n + kParsePadding]);
     std::memcpy(buf.get(), seed.data(), n);
-    std::memset(buf.get() + n, '}', kParsePadding);  // padding that looks like JSON
+    std::memset(buf.get() + n, '}',
+                kParsePadding);  // padding that looks like JSON
     std::vector<JobSession> out;
     EXPECT_FALSE(p.ParseSessions(buf.get(), n, &out).ok()) << n;
     EXPECT_TRUE(out.empty());
@@ -515,7 +548,8 @@ TEST(ParseJobs, V6ArrayWithNullsEscapesAndPlaceholders) {
   EXPECT_EQ(a.last_run, T("2022-01-31T16:39:24.008771Z"));
   EXPECT_EQ(a.next_run, T("2022-02-01T21:00:00Z"));
   EXPECT_EQ(a.last_backup, kNoTime);
-  EXPECT_EQ(a.last_status, std::optional<SessionStatus>(SessionStatus::kSuccess));
+  EXPECT_EQ(a.last_status,
+            std::optional<SessionStatus>(SessionStatus::kSuccess));
 
   const Job& b = out[1];
   EXPECT_EQ(b.id, "not-a-uuid-job");
@@ -531,7 +565,8 @@ TEST(ParseJobs, V6ArrayWithNullsEscapesAndPlaceholders) {
   EXPECT_EQ(c.last_run, kNoTime);  // year-1 placeholder
   EXPECT_EQ(c.next_run, T("2017-04-04T07:07:21.3994255Z"));
   EXPECT_EQ(c.is_enabled, std::optional<bool>(false));
-  EXPECT_EQ(c.last_status, std::optional<SessionStatus>(SessionStatus::kUnknown));
+  EXPECT_EQ(c.last_status,
+            std::optional<SessionStatus>(SessionStatus::kUnknown));
 }
 
 TEST(ParseJobs, V8PageWithNullNextLink) {
@@ -549,7 +584,8 @@ TEST(ParseJobs, V8PageWithNullNextLink) {
   EXPECT_EQ(out[0].repository_id, "");
   EXPECT_EQ(out[0].last_backup, T("2024-05-05T07:08:09.1234567Z"));
   EXPECT_EQ(out[0].next_run, kNoTime);
-  EXPECT_EQ(out[0].last_status, std::optional<SessionStatus>(SessionStatus::kFailed));
+  EXPECT_EQ(out[0].last_status,
+            std::optional<SessionStatus>(SessionStatus::kFailed));
 }
 
 TEST(ParseJobs, MalformedJobsNameTheFieldAndLeaveOutputUntouched) {
@@ -587,7 +623,8 @@ TEST(Parser, ReleaseMemoryFreesTheIndexAndParsingGoesOn) {
   std::string big = "[";
   for (int i = 0; i < 2000; ++i) {
     if (i > 0) big += ',';
-    big += R"({"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Success"})";
+    big +=
+        R"({"id":"x","creationTime":"2020-01-01T00:00:00Z","status":"Success"})";
   }
   big += "]";
   std::vector<JobSession> out;
@@ -628,7 +665,8 @@ TEST(ParseToken, ErrorsNameTheFieldButNeverTheSecret) {
       {R"({"access_token":5,"expires_in":1})", "access_token: expected string"},
       {R"({"error":"invalid_grant","error_description":"s3cr3t-token"})",
        "access_token: missing"},
-      {R"({"access_token":"s3cr3t-token","expires_in":1} x)", "trailing content"},
+      {R"({"access_token":"s3cr3t-token","expires_in":1} x)",
+       "trailing content"},
       {R"({"access_token":"s3cr3t-token","expires_in":1} {})",
        "trailing content"},
       {R"([])", "expected an object"},

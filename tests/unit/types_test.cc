@@ -63,28 +63,28 @@ TEST(ParseTimestamp, RejectsMalformedText) {
       "garbage",
       "2019-02-04",
       "2019-02-04T16:49",
-      "2019-02-04 16:49:22Z",        // space instead of T
-      "2019-02-04t16:49:22Z",        // lowercase t
-      "2019-13-04T16:49:22Z",        // month 13
-      "2019-00-04T16:49:22Z",        // month 0
-      "2019-02-29T16:49:22Z",        // not a leap year
-      "2019-04-31T16:49:22Z",        // April has 30 days
-      "2019-02-00T16:49:22Z",        // day 0
-      "2019-02-04T24:00:00Z",        // hour 24
-      "2019-02-04T16:60:22Z",        // minute 60
-      "2019-02-04T16:49:60Z",        // second 60
-      "0000-01-01T00:00:00Z",        // year 0
-      "2019-02-04T16:49:22.Z",       // dot without digits
+      "2019-02-04 16:49:22Z",           // space instead of T
+      "2019-02-04t16:49:22Z",           // lowercase t
+      "2019-13-04T16:49:22Z",           // month 13
+      "2019-00-04T16:49:22Z",           // month 0
+      "2019-02-29T16:49:22Z",           // not a leap year
+      "2019-04-31T16:49:22Z",           // April has 30 days
+      "2019-02-00T16:49:22Z",           // day 0
+      "2019-02-04T24:00:00Z",           // hour 24
+      "2019-02-04T16:60:22Z",           // minute 60
+      "2019-02-04T16:49:60Z",           // second 60
+      "0000-01-01T00:00:00Z",           // year 0
+      "2019-02-04T16:49:22.Z",          // dot without digits
       "2019-02-04T16:49:22.12345678Z",  // 8 digits
-      "2019-02-04T16:49:22ZZ",       // trailing garbage
-      "2019-02-04T16:49:22Z ",       // trailing space
-      " 2019-02-04T16:49:22Z",       // leading space
-      "2019-02-04T16:49:22+0100",    // offset without colon
-      "2019-02-04T16:49:22+01",      // short offset
-      "2019-02-04T16:49:22+24:00",   // offset hour 24
-      "2019-02-04T16:49:22+01:60",   // offset minute 60
-      "2019-02-04T16:49:22z",        // lowercase z
-      "2019-2-04T16:49:22Z",         // one-digit month
+      "2019-02-04T16:49:22ZZ",          // trailing garbage
+      "2019-02-04T16:49:22Z ",          // trailing space
+      " 2019-02-04T16:49:22Z",          // leading space
+      "2019-02-04T16:49:22+0100",       // offset without colon
+      "2019-02-04T16:49:22+01",         // short offset
+      "2019-02-04T16:49:22+24:00",      // offset hour 24
+      "2019-02-04T16:49:22+01:60",      // offset minute 60
+      "2019-02-04T16:49:22z",           // lowercase z
+      "2019-2-04T16:49:22Z",            // one-digit month
       "+2019-02-04T16:49:22Z",
       "2019-02-04T16:49:22.1a3Z",
       "20l9-02-04T16:49:22Z",
@@ -198,11 +198,11 @@ TEST(ParseId, OtherStringsHashDeterministicallyAndDistinctly) {
   const char* others[] = {
       "not-a-uuid",
       "not-a-uuie",
-      "b20cedd4-66b2-49b1-86de-a575dc67e83",     // 35 chars
-      "b20cedd4-66b2-49b1-86de-a575dc67e83b0",   // 37 chars
-      "b20cedd4-66b2-49b1-86de-a575dc67e83g",    // bad hex
-      "b20cedd4066b2-49b1-86de-a575dc67e83b",    // dash missing
-      "b20c-dd4-66b2-49b1-86de-a575dc67e83b",    // dash misplaced
+      "b20cedd4-66b2-49b1-86de-a575dc67e83",    // 35 chars
+      "b20cedd4-66b2-49b1-86de-a575dc67e83b0",  // 37 chars
+      "b20cedd4-66b2-49b1-86de-a575dc67e83g",   // bad hex
+      "b20cedd4066b2-49b1-86de-a575dc67e83b",   // dash missing
+      "b20c-dd4-66b2-49b1-86de-a575dc67e83b",   // dash misplaced
       "{b20cedd4-66b2-49b1-86de-a575dc67e83b}",
       "a",
       "b",
@@ -246,11 +246,12 @@ TEST(ParseUuid, OnlyTheCanonicalForm) {
   EXPECT_TRUE(ParseUuid("b20cedd4-66b2-49b1-86de-a575dc67e83b", &id));
   EXPECT_EQ(id, ParseId("b20cedd4-66b2-49b1-86de-a575dc67e83b"));
   const Id before = id;
-  for (const char* bad : {"", "not-a-uuid", "b20cedd4-66b2-49b1-86de-a575dc67e83",
-                          "b20cedd4-66b2-49b1-86de-a575dc67e8\u0033",
-                          "b20cedd4-66b2-49b1-86de-a575dc67e8;b",
-                          "b20cedd4+66b2-49b1-86de-a575dc67e83b",
-                          "b20cedd4-66b2-49b1-86de-a575dc67e8\xc3"}) {
+  for (const char* bad :
+       {"", "not-a-uuid", "b20cedd4-66b2-49b1-86de-a575dc67e83",
+        "b20cedd4-66b2-49b1-86de-a575dc67e8\u0033",
+        "b20cedd4-66b2-49b1-86de-a575dc67e8;b",
+        "b20cedd4+66b2-49b1-86de-a575dc67e83b",
+        "b20cedd4-66b2-49b1-86de-a575dc67e8\xc3"}) {
     EXPECT_FALSE(ParseUuid(bad, &id)) << bad;
     EXPECT_EQ(id, before);
   }
@@ -268,7 +269,8 @@ TEST(ParseUuid, OnlyTheCanonicalForm) {
 
 TEST(IdHash, EqualIdsHashEqual) {
   const Id a = ParseId("b20cedd4-66b2-49b1-86de-a575dc67e83b");
-  EXPECT_EQ(IdHash()(a), IdHash()(ParseId("B20CEDD4-66B2-49B1-86DE-A575DC67E83B")));
+  EXPECT_EQ(IdHash()(a),
+            IdHash()(ParseId("B20CEDD4-66B2-49B1-86DE-A575DC67E83B")));
 }
 
 }  // namespace
