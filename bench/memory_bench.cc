@@ -54,8 +54,11 @@ void Fail(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.c_str());
 }
 
-// kB values of VmRSS and VmHWM; false when the process is gone.
-bool ReadRss(pid_t pid, int64_t* rss_kb, int64_t* hwm_kb) {
+// kB values of VmRSS and VmHWM (and of RssAnon, RssFile: heap and stacks
+// versus mapped files such as shared libraries); false when the process is
+// gone.
+bool ReadRss(pid_t pid, int64_t* rss_kb, int64_t* hwm_kb,
+             int64_t* anon_kb = nullptr, int64_t* file_kb = nullptr) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   if (!in) return false;
   std::string line;
@@ -67,6 +70,10 @@ bool ReadRss(pid_t pid, int64_t* rss_kb, int64_t* hwm_kb) {
     } else if (line.rfind("VmHWM:", 0) == 0) {
       *hwm_kb = std::atoll(line.c_str() + 6);
       got_hwm = true;
+    } else if (anon_kb && line.rfind("RssAnon:", 0) == 0) {
+      *anon_kb = std::atoll(line.c_str() + 8);
+    } else if (file_kb && line.rfind("RssFile:", 0) == 0) {
+      *file_kb = std::atoll(line.c_str() + 8);
     }
   }
   return got_rss && got_hwm;
@@ -200,14 +207,16 @@ void BM_ExporterRss(benchmark::State& state) {
     // Follow the refreshes: GET /Jobs opens each one; the exporter is idle
     // when no session request arrived for a while after the last one.
     int64_t last_sessions = -1, steady_kb = 0, peak_kb = 0, idle_max_kb = 0;
+    int64_t start_kb = 0, idle_anon_kb = 0, idle_file_kb = 0;
+    int64_t steady_anon_kb = 0, steady_file_kb = 0;
     auto last_change = std::chrono::steady_clock::now();
     int idle_periods = 0;
     bool in_idle = false;
     std::string error;
     for (;;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      int64_t rss = 0, hwm = 0;
-      if (!exporter.alive() || !ReadRss(exporter.pid(), &rss, &hwm)) {
+      int64_t rss = 0, hwm = 0, anon = 0, file = 0;
+      if (!exporter.alive() || !ReadRss(exporter.pid(), &rss, &hwm, &anon, &file)) {
         error = "the exporter exited: " + ReadFile(log).substr(0, 400);
         break;
       }
@@ -220,6 +229,7 @@ void BM_ExporterRss(benchmark::State& state) {
         break;
       }
       const int64_t sessions = sim->Stat("requests.job_sessions");
+      if (sessions == 0 && sim->Stat("requests.jobs") == 0) start_kb = rss;
       const auto now = std::chrono::steady_clock::now();
       if (sessions != last_sessions) {
         if (in_idle) {
@@ -227,6 +237,8 @@ void BM_ExporterRss(benchmark::State& state) {
           in_idle = false;
           if (idle_periods == 3) {
             steady_kb = idle_max_kb;
+            steady_anon_kb = idle_anon_kb;
+            steady_file_kb = idle_file_kb;
             break;
           }
         }
@@ -243,6 +255,10 @@ void BM_ExporterRss(benchmark::State& state) {
         idle_max_kb = 0;
       }
       if (in_idle) {
+        if (rss >= idle_max_kb) {
+          idle_anon_kb = anon;
+          idle_file_kb = file;
+        }
         idle_max_kb = std::max(idle_max_kb, rss);
         peak_kb = hwm;
       }
@@ -272,6 +288,9 @@ void BM_ExporterRss(benchmark::State& state) {
     const double mb = 1024.0 * 1024.0;
     state.SetIterationTime(refresh_wall);
     state.counters["steady_rss_mb"] = steady_kb * 1024.0 / mb;
+    state.counters["steady_anon_mb"] = steady_anon_kb * 1024.0 / mb;
+    state.counters["steady_file_mb"] = steady_file_kb * 1024.0 / mb;
+    state.counters["start_rss_mb"] = start_kb * 1024.0 / mb;
     state.counters["peak_rss_mb"] = peak_kb * 1024.0 / mb;
     state.counters["rss_after_scrape_mb"] = after_scrape_kb * 1024.0 / mb;
     state.counters["peak_after_scrape_mb"] = hwm_end_kb * 1024.0 / mb;

@@ -164,6 +164,10 @@ def memory_rows(t, res):
             continue
         t.add(f"exporter steady RSS, v{v}, 1000 jobs x 1000 sessions",
               f"{b['steady_rss_mb']:.1f} MB", "< 20 MB", b["steady_rss_mb"] < 20)
+        if "steady_anon_mb" in b:
+            t.add(f"  of which heap+stacks (RssAnon) / files (RssFile); "
+                  f"RSS at start {b['start_rss_mb']:.1f} MB",
+                  f"{b['steady_anon_mb']:.1f} / {b['steady_file_mb']:.1f} MB")
         t.add(f"exporter peak RSS (VmHWM), v{v} "
               f"(largest response {b['largest_response_mb']:.2f} MB)",
               f"{b['peak_rss_mb']:.1f} MB", f"< {b['peak_limit_mb']:.1f} MB",
