@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "model/swar.h"
+#include "model/timestamp_detail.h"
 
 namespace vb365 {
 namespace {
@@ -522,9 +523,10 @@ class Walker {
   ALWAYS_INLINE Read Time(Timestamp* out) {
     std::string_view raw;
     if (RawString(&raw)) {
-      const std::optional<Timestamp> t = timestamps_.Parse(raw);
-      if (!t) return Read::kBad;
-      *out = *t;
+      // Inline, with the date of the previous timestamp reused.
+      if (!timestamp_detail::ParseWithDateCache(raw, date_, &days_, out)) {
+        return Read::kBad;
+      }
       return Read::kValue;
     }
     return Null() ? Read::kNull : Read::kBad;
@@ -675,7 +677,8 @@ class Walker {
   std::string* scratch_;
   std::string_view last_job_segment_;
   Id last_job_id_;
-  TimestampParser timestamps_;
+  char date_[10] = {};  // see timestamp_detail::ParseWithDateCache
+  int64_t days_ = 0;
 };
 
 __attribute__((cold, noinline)) bool TypeFail(Fail* f, const char* field,
