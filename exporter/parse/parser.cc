@@ -572,8 +572,12 @@ class Walker {
       if (!empty) CloseObject();
       return true;
     }
+    if (c == 'f' && Literal("false", 5)) {  // v7+ jobWillBeRetried
+      ++p_;
+      return true;
+    }
     if (c != '[') {
-      // A literal or number (v7+ booleans, eTag): checked out of line on
+      // Other literals and numbers (eTag): checked out of line on
       // its bytes alone, so nothing of the walker is copied.
       if (!ValidScalar(buf_ + idx_[p_], buf_ + TokenEnd())) {
         return Syntax(f, where, "invalid JSON: expected a value");
