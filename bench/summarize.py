@@ -26,11 +26,15 @@ def find(results, prefix):
     such as /iterations:1/manual_time)."""
     if results is None:
         return None
+    def matches(n):
+        return n == prefix or n.startswith(prefix + "/")
+    # A failed repetition fails the figure, whatever the aggregates say.
+    for name, b in results.items():
+        if b.get("error_occurred") and matches(b.get("run_name", name)):
+            return b
     # With --benchmark_repetitions, the median aggregate stands for the runs.
     for name, b in results.items():
-        if b.get("aggregate_name") == "median" and (
-                b.get("run_name") == prefix or
-                b.get("run_name", "").startswith(prefix + "/")):
+        if b.get("aggregate_name") == "median" and matches(b.get("run_name", "")):
             return b
     for name, b in results.items():
         if name == prefix or name.startswith(prefix + "/"):
