@@ -18,7 +18,8 @@ def load(path):
             data = json.load(f)
     except (OSError, ValueError):
         return None
-    return {b["name"]: b for b in data.get("benchmarks", [])}
+    # A list: repetitions share their name.
+    return data.get("benchmarks", [])
 
 
 def find(results, prefix):
@@ -29,15 +30,15 @@ def find(results, prefix):
     def matches(n):
         return n == prefix or n.startswith(prefix + "/")
     # A failed repetition fails the figure, whatever the aggregates say.
-    for name, b in results.items():
-        if b.get("error_occurred") and matches(b.get("run_name", name)):
+    for b in results:
+        if b.get("error_occurred") and matches(b.get("run_name", b["name"])):
             return b
     # With --benchmark_repetitions, the median aggregate stands for the runs.
-    for name, b in results.items():
+    for b in results:
         if b.get("aggregate_name") == "median" and matches(b.get("run_name", "")):
             return b
-    for name, b in results.items():
-        if name == prefix or name.startswith(prefix + "/"):
+    for b in results:
+        if matches(b["name"]):
             return b
     return None
 
