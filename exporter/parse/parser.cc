@@ -270,8 +270,10 @@ __attribute__((noinline)) bool ValidScalar(const char* p, const char* end) {
 }
 
 // Stage 2 over stage 1's token offsets. Token i spans [idx[i], idx[i+1]);
-// the last one ends at the input's end. Every method that consumes a value
-// checks its grammar; syntax errors record the byte offset.
+// the last token's span is empty (idx[n] is a sentinel equal to idx[n-1]),
+// which is harmless: a body we accept ends with a bracket, checked first.
+// Every method that consumes a value checks its grammar; syntax errors
+// record the byte offset. Not thread-safe; one walk per parse.
 class Walker {
  public:
   Walker(const char* buf, size_t len, const uint32_t* idx, uint32_t n,
@@ -282,14 +284,13 @@ class Walker {
         n_(n),
         scratch_(scratch) {}
 
-  // The first character of the next token, '\0' past the last one.
-  // No bounds check: past the last token the index holds sentinels (see
-  // Impl::Index) that repeat the last token, which no rule accepts forever.
+  // The first character of the next token. No bounds check: past the last
+  // token the index holds sentinels (see Impl::Index) that repeat the last
+  // token, which no rule accepts more than once per nesting level.
   ALWAYS_INLINE char Peek() const { return buf_[idx_[p_]]; }
   uint32_t Offset() const { return p_ < n_ ? idx_[p_] : len_; }
   // Exactly at the end: a walk that consumed a sentinel went past it.
   bool AtEnd() const { return p_ == n_; }
-  void Advance() { ++p_; }
   // Raw bytes of the key token about to be consumed (after its quote).
   ALWAYS_INLINE const char* KeyRaw() const { return buf_ + idx_[p_] + 1; }
 
