@@ -96,8 +96,17 @@ def parse_rows(t, res):
             t.add(f"  simdjson stage 1 alone (shared by both; ceiling)",
                   f"{gbs(s1):.2f} GB/s")
         r_dom = own["bytes_per_second"] / dom["bytes_per_second"]
-        t.add(f"parse v{v} vs BM_SimdjsonDom ({gbs(dom):.2f} GB/s)",
-              f"{r_dom:.2f}x", ">= 1.2x", r_dom >= 1.2)
+        paired = find(res, f"BM_ParserVsDomPaired/v:{v}")
+        if paired is not None and not paired.get("error_occurred"):
+            # Judged on the paired measurement (both parsers alternating in
+            # one loop: the same machine noise); the separate benchmarks'
+            # ratio is shown beside it.
+            r = paired["dom_over_parser"]
+            t.add(f"parse v{v} vs BM_SimdjsonDom ({gbs(dom):.2f} GB/s), paired "
+                  f"(separate: {r_dom:.2f}x)", f"{r:.2f}x", ">= 1.2x", r >= 1.2)
+        else:
+            t.add(f"parse v{v} vs BM_SimdjsonDom ({gbs(dom):.2f} GB/s)",
+                  f"{r_dom:.2f}x", ">= 1.2x", r_dom >= 1.2)
         r_nl = own["bytes_per_second"] / nl["bytes_per_second"]
         t.add(f"parse v{v} vs BM_NlohmannSessions ({nl['bytes_per_second'] / 1e6:.0f} MB/s)",
               f"{r_nl:.1f}x", ">= 30x", r_nl >= 30)
