@@ -96,7 +96,8 @@ std::string HttpServer::address() const {
 }
 
 std::string HttpServer::RenderMetrics() const {
-  return SerializeText(collectables_);
+  // The snapshots' text was rendered when they were published.
+  return ExpositionText(collectables_);
 }
 
 void HttpServer::Routes() {
@@ -120,7 +121,9 @@ void HttpServer::Routes() {
   const std::string path = options_.telemetry_path;
   s.Get(path, [this](const httplib::Request&, httplib::Response& res) {
     // httplib compresses text/* bodies (gzip, or br) when the client asks.
-    res.set_content(RenderMetrics(), kMetricsContentType);
+    // Moved in, not copied (set_content copies: megabytes at 1,000 jobs).
+    res.body = RenderMetrics();
+    res.set_header("Content-Type", kMetricsContentType);
   });
   s.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy\n", "text/plain; charset=utf-8");

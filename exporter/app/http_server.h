@@ -33,9 +33,10 @@ struct HttpServerOptions {
       basic_auth;
 };
 
-// Serves on its own threads (httplib's pool). Scrapes render the
-// collectables (the self-metrics registry and the snapshot collector) and
-// never wait on the network. Start/Stop are called from one thread.
+// Serves on its own threads (httplib's pool). A scrape serializes the small
+// collectables (the self-metrics registry) and appends a SnapshotCollector's
+// text as rendered when its snapshots were published (ExpositionText); it
+// never waits on the network. Start/Stop are called from one thread.
 class HttpServer {
  public:
   // The collectables outlive the server.

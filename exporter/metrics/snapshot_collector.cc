@@ -1,6 +1,8 @@
 #include "metrics/snapshot_collector.h"
 
-#include <sstream>
+#include <ostream>
+#include <streambuf>
+#include <string_view>
 #include <utility>
 
 #include <prometheus/client_metric.h>
@@ -26,12 +28,21 @@ constexpr const char kCached[] = " (from the last background refresh)";
 // One family under construction.
 class Fam {
  public:
-  Fam(const char* name, const std::string& help, MetricType type) {
+  Fam(const Fam&) = delete;
+  Fam& operator=(const Fam&) = delete;
+  Fam(const char* name, const std::string& help, MetricType type)
+      : one_(1), f_(one_.front()) {
+    // f_ refers into one_: a Fam is never copied or moved.
     f_.name = name;
     f_.help = help + kCached;
     f_.type = type;
   }
-  void Add(Labels labels, double value) {
+  // By reference: a disabled family must not pay for a copy of the labels.
+  void Add(const Labels& labels, double value) {
+    if (enabled_) Add(Labels(labels), value);
+  }
+  void Add(Labels&& labels, double value) {
+    if (!enabled_) return;
     ClientMetric m;
     m.label = std::move(labels);
     if (f_.type == MetricType::Counter) {
@@ -42,17 +53,26 @@ class Fam {
     f_.metric.push_back(std::move(m));
   }
   // Labels plus one more.
-  void Add(const Labels& labels, const char* name, std::string value,
+  void Add(const Labels& labels, const char* name, std::string_view value,
            double v) {
+    if (!enabled_) return;
     Labels l = labels;
-    l.push_back({name, std::move(value)});
+    l.push_back({name, std::string(value)});
     Add(std::move(l), v);
   }
   MetricFamily Take() { return std::move(f_); }
+  // The family as the one element TextSerializer takes (no copy).
+  const std::vector<MetricFamily>& as_vector() const { return one_; }
   bool empty() const { return f_.metric.empty(); }
+  // A disabled family ignores Add (RenderText builds one family at a time).
+  void set_enabled(bool enabled) { enabled_ = enabled; }
+  bool enabled() const { return enabled_; }
+  void ClearMetrics() { f_.metric.clear(); }
 
  private:
-  MetricFamily f_;
+  std::vector<MetricFamily> one_;
+  MetricFamily& f_;  // one_[0]
+  bool enabled_ = true;
 };
 
 constexpr MetricType kGauge = MetricType::Gauge;
@@ -148,15 +168,19 @@ struct Families {
                     "exporter watched",
                     kCounter};
 
+  // Every family, in output order.
+  std::vector<Fam*> All() {
+    return {&up, &refresh_duration, &last_success, &server_info, &jobs,
+            &job_info, &job_enabled, &last_run, &next_run, &last_backup,
+            &running, &running_start, &running_progress, &ls_status, &ls_start,
+            &ls_end, &ls_duration, &ls_bytes, &ls_objects, &ls_rate_bytes,
+            &ls_rate_items, &ls_read, &ls_write, &ls_bottleneck, &ls_retry,
+            &last_status, &sessions_total, &bytes_total, &objects_total};
+  }
+
   std::vector<MetricFamily> Take() {
     std::vector<MetricFamily> out;
-    for (Fam* f :
-         {&up, &refresh_duration, &last_success, &server_info, &jobs,
-          &job_info, &job_enabled, &last_run, &next_run, &last_backup,
-          &running, &running_start, &running_progress, &ls_status, &ls_start,
-          &ls_end, &ls_duration, &ls_bytes, &ls_objects, &ls_rate_bytes,
-          &ls_rate_items, &ls_read, &ls_write, &ls_bottleneck, &ls_retry,
-          &last_status, &sessions_total, &bytes_total, &objects_total}) {
+    for (Fam* f : All()) {
       if (!f->empty()) out.push_back(f->Take());
     }
     return out;
@@ -165,13 +189,15 @@ struct Families {
 
 double Seconds(Timestamp t) { return TimestampSeconds(t); }
 
-void RenderJob(const std::string& server, const JobSummary& s,
-               Families* f) {
-  const Job& job = s.job;
-  const Labels base = {
-      {"server", server}, {"job_id", job.id}, {"job_name", job.name}};
+Labels JobLabels(const std::string& server, const Job& job) {
+  return {{"server", server}, {"job_id", job.id}, {"job_name", job.name}};
+}
 
-  {
+// base: JobLabels(server, s.job).
+void RenderJob(const Labels& base, const JobSummary& s, Families* f) {
+  const Job& job = s.job;
+
+  if (f->job_info.enabled()) {
     Labels l = base;
     l.push_back({"backup_type", job.backup_type});
     l.push_back({"repository_id", job.repository_id});
@@ -202,12 +228,13 @@ void RenderJob(const std::string& server, const JobSummary& s,
   if (s.has_last_finished) {
     const JobSession& ls = s.last_finished;
     for (SessionStatus st : kFinishedStatusSet) {
+      if (!f->ls_status.enabled()) break;
       // Any status outside the set (cannot be Running/Queued: finished)
       // falls into Unknown so exactly one series is 1.
       const bool in_set = ls.status != SessionStatus::kRunning &&
                           ls.status != SessionStatus::kQueued;
       const SessionStatus shown = in_set ? ls.status : SessionStatus::kUnknown;
-      f->ls_status.Add(base, "status", std::string(SessionStatusName(st)),
+      f->ls_status.Add(base, "status", SessionStatusName(st),
                        shown == st ? 1 : 0);
     }
     if (ls.creation_time != kNoTime) {
@@ -228,10 +255,11 @@ void RenderJob(const std::string& server, const JobSummary& s,
                            static_cast<double>(st.processing_rate_items_ps));
       f->ls_read.Add(base, static_cast<double>(st.read_rate_bytes_ps));
       f->ls_write.Add(base, static_cast<double>(st.write_rate_bytes_ps));
-      for (int b = 0; b < kBottleneckCount; ++b) {
+      for (int b = 0; b < kBottleneckCount && f->ls_bottleneck.enabled();
+           ++b) {
         const auto value = static_cast<Bottleneck>(b);
         f->ls_bottleneck.Add(base, "bottleneck",
-                             std::string(BottleneckName(value)),
+                             BottleneckName(value),
                              st.bottleneck == value ? 1 : 0);
       }
     }
@@ -240,20 +268,97 @@ void RenderJob(const std::string& server, const JobSummary& s,
     }
   }
 
-  for (size_t i = 0; i < kTrackedEndStatuses.size(); ++i) {
+  for (size_t i = 0; i < kTrackedEndStatuses.size() &&
+                     f->last_status.enabled();
+       ++i) {
     const Timestamp end = s.last_status_end[i];
     f->last_status.Add(base, "status",
-                       std::string(SessionStatusName(kTrackedEndStatuses[i])),
+                       SessionStatusName(kTrackedEndStatuses[i]),
                        end == kNoTime ? 0 : Seconds(end));
   }
 
   for (SessionStatus st : kFinishedStatusSet) {
+    if (!f->sessions_total.enabled()) break;
     f->sessions_total.Add(
-        base, "status", std::string(SessionStatusName(st)),
+        base, "status", SessionStatusName(st),
         static_cast<double>(s.sessions_total[static_cast<size_t>(st)]));
   }
   f->bytes_total.Add(base, static_cast<double>(s.transferred_bytes_total));
   f->objects_total.Add(base, static_cast<double>(s.processed_objects_total));
+}
+
+void RenderServer(const ServerSnapshot& snap, Families* f) {
+  const Labels server = {{"server", snap.server}};
+  f->up.Add(server, snap.up ? 1 : 0);
+  f->refresh_duration.Add(server, snap.refresh_duration_seconds);
+  if (snap.last_success != kNoTime) {
+    f->last_success.Add(server, Seconds(snap.last_success));
+  }
+  if (!snap.api_version.empty()) {
+    f->server_info.Add({{"server", snap.server},
+                        {"version", snap.product_version},
+                        {"api_version", snap.api_version}},
+                       1);
+  }
+  f->jobs.Add(server, static_cast<double>(snap.jobs.size()));
+}
+
+// An output stream appending to one std::string: no second copy of the text
+// (std::ostringstream::str() copies it) and growth the caller can reserve.
+class StringBuf : public std::streambuf {
+ public:
+  explicit StringBuf(std::string* out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_->append(s, static_cast<size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      out_->push_back(traits_type::to_char_type(c));
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::string* out_;
+};
+
+class StringStream : public std::ostream {
+ public:
+  explicit StringStream(std::string* out) : std::ostream(nullptr), buf_(out) {
+    rdbuf(&buf_);
+  }
+
+ private:
+  StringBuf buf_;
+};
+
+// Jobs rendered into one MetricFamily before it is serialized and freed: the
+// intermediate ClientMetrics stay small (about 0.5 MB) at any page size.
+constexpr size_t kJobsPerChunk = 128;
+
+// Serializes fam's metrics (the # HELP / # TYPE lines only when `first`)
+// and clears them.
+void Flush(Fam* fam, bool* first, std::ostream& stream, std::string* out) {
+  if (fam->empty()) return;
+  const size_t start = out->size();
+  prometheus::TextSerializer().Serialize(stream, fam->as_vector());
+  stream.flush();
+  if (!*first) {
+    // A later chunk of the same family: drop its two header lines so the
+    // family appears once.
+    size_t end = start;
+    for (int line = 0; line < 2 && end < out->size(); ++line) {
+      if ((*out)[end] != '#') break;
+      end = out->find('\n', end);
+      end = end == std::string::npos ? out->size() : end + 1;
+    }
+    out->erase(start, end - start);
+  }
+  *first = false;
+  fam->ClearMetrics();
 }
 
 }  // namespace
@@ -263,30 +368,77 @@ std::vector<MetricFamily> RenderSnapshots(
   Families f;
   for (const auto& snap : snapshots) {
     if (!snap) continue;
-    const Labels server = {{"server", snap->server}};
-    f.up.Add(server, snap->up ? 1 : 0);
-    f.refresh_duration.Add(server, snap->refresh_duration_seconds);
-    if (snap->last_success != kNoTime) {
-      f.last_success.Add(server, Seconds(snap->last_success));
+    RenderServer(*snap, &f);
+    for (const JobSummary& job : snap->jobs) {
+      RenderJob(JobLabels(snap->server, job.job), job, &f);
     }
-    if (!snap->api_version.empty()) {
-      f.server_info.Add({{"server", snap->server},
-                         {"version", snap->product_version},
-                         {"api_version", snap->api_version}},
-                        1);
-    }
-    f.jobs.Add(server, static_cast<double>(snap->jobs.size()));
-    for (const JobSummary& job : snap->jobs) RenderJob(snap->server, job, &f);
   }
   return f.Take();
+}
+
+void AppendSnapshotsText(
+    const std::vector<std::shared_ptr<const ServerSnapshot>>& snapshots,
+    std::string* out) {
+  StringStream stream(out);
+  Families f;
+  std::vector<Fam*> all = f.All();
+  // The label prefix of every job, built once for all the passes.
+  std::vector<std::vector<Labels>> bases;
+  bases.reserve(snapshots.size());
+  for (const auto& snap : snapshots) {
+    bases.emplace_back();
+    if (!snap) continue;
+    bases.back().reserve(snap->jobs.size());
+    for (const JobSummary& job : snap->jobs) {
+      bases.back().push_back(JobLabels(snap->server, job.job));
+    }
+  }
+  for (Fam* fam : all) fam->set_enabled(false);
+  // One family at a time, every server's series in it (a family appears
+  // once per page), serialized in chunks of jobs.
+  for (Fam* fam : all) {
+    fam->set_enabled(true);
+    bool first = true;
+    for (size_t i = 0; i < snapshots.size(); ++i) {
+      const auto& snap = snapshots[i];
+      if (!snap) continue;
+      RenderServer(*snap, &f);
+      for (size_t j = 0; j < snap->jobs.size(); ++j) {
+        RenderJob(bases[i][j], snap->jobs[j], &f);
+        if ((j + 1) % kJobsPerChunk == 0) Flush(fam, &first, stream, out);
+      }
+    }
+    Flush(fam, &first, stream, out);
+    fam->set_enabled(false);
+  }
 }
 
 void SnapshotCollector::Publish(
     std::shared_ptr<const ServerSnapshot> snapshot) {
   if (!snapshot) return;
+  std::vector<std::shared_ptr<const ServerSnapshot>> copy;
+  uint64_t generation = 0;
+  size_t expected_size = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::string key = snapshot->server;
+    snapshots_[key] = std::move(snapshot);
+    generation = ++generation_;
+    copy.reserve(snapshots_.size());
+    for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
+    if (text_) expected_size = text_->size();
+  }
+  // Rendered outside the lock: scrapes keep serving the previous text.
+  auto text = std::make_shared<std::string>();
+  text->reserve(expected_size + expected_size / 8);
+  AppendSnapshotsText(copy, text.get());
+  text->shrink_to_fit();
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string key = snapshot->server;
-  snapshots_[key] = std::move(snapshot);
+  // Two servers publishing at once: the render of the newer set wins.
+  if (generation > text_generation_) {
+    text_ = std::move(text);
+    text_generation_ = generation;
+  }
 }
 
 std::shared_ptr<const ServerSnapshot> SnapshotCollector::Get(
@@ -296,27 +448,66 @@ std::shared_ptr<const ServerSnapshot> SnapshotCollector::Get(
   return it == snapshots_.end() ? nullptr : it->second;
 }
 
-std::vector<MetricFamily> SnapshotCollector::Collect() const {
+std::shared_ptr<const std::string> SnapshotCollector::Text() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return text_ ? text_ : std::make_shared<const std::string>();
+}
+
+std::vector<std::shared_ptr<const ServerSnapshot>>
+SnapshotCollector::Snapshots() const {
   std::vector<std::shared_ptr<const ServerSnapshot>> copy;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    copy.reserve(snapshots_.size());
-    for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
-  }
-  return RenderSnapshots(copy);
+  std::lock_guard<std::mutex> lock(mu_);
+  copy.reserve(snapshots_.size());
+  for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
+  return copy;
+}
+
+std::vector<MetricFamily> SnapshotCollector::Collect() const {
+  return RenderSnapshots(Snapshots());
 }
 
 std::string SerializeText(
     const std::vector<const prometheus::Collectable*>& collectables) {
-  std::vector<MetricFamily> all;
+  std::string out;
+  StringStream stream(&out);
   for (const prometheus::Collectable* c : collectables) {
     if (c == nullptr) continue;
-    std::vector<MetricFamily> part = c->Collect();
-    for (MetricFamily& f : part) all.push_back(std::move(f));
+    if (const auto* snaps = dynamic_cast<const SnapshotCollector*>(c)) {
+      // Rendered afresh, by the code Publish runs (not the cached text).
+      AppendSnapshotsText(snaps->Snapshots(), &out);
+    } else {
+      prometheus::TextSerializer().Serialize(stream, c->Collect());
+      stream.flush();
+    }
   }
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, all);
-  return out.str();
+  return out;
+}
+
+std::string ExpositionText(
+    const std::vector<const prometheus::Collectable*>& collectables) {
+  // The cached texts first pinned (sized), then everything in order.
+  std::vector<std::shared_ptr<const std::string>> cached(collectables.size());
+  size_t size = 0;
+  for (size_t i = 0; i < collectables.size(); ++i) {
+    if (const auto* snaps =
+            dynamic_cast<const SnapshotCollector*>(collectables[i])) {
+      cached[i] = snaps->Text();
+      size += cached[i]->size();
+    }
+  }
+  std::string out;
+  out.reserve(size + 16 * 1024);
+  StringStream stream(&out);
+  for (size_t i = 0; i < collectables.size(); ++i) {
+    if (cached[i]) {
+      out.append(*cached[i]);
+    } else if (collectables[i] != nullptr) {
+      prometheus::TextSerializer().Serialize(stream,
+                                             collectables[i]->Collect());
+      stream.flush();
+    }
+  }
+  return out;
 }
 
 }  // namespace vb365

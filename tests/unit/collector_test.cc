@@ -2,7 +2,11 @@
 // prometheus-cpp's TextSerializer (what Prometheus actually reads).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <map>
+#include <set>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -389,6 +393,128 @@ TEST(CollectorTest, SeveralServersShareEachFamilyOnce) {
   m = Samples(Render(c));
   EXPECT_EQ(m["vb365_jobs{server=\"west\"}"], "0");
   EXPECT_EQ(m["vb365_jobs{server=\"east\"}"], "1");
+}
+
+// Many jobs (more than one render chunk of 128) on two servers.
+std::vector<JobSummary> ManyJobs(int n) {
+  std::vector<JobSummary> jobs;
+  JobSession running = SeedSession();
+  running.status = SessionStatus::kRunning;
+  running.end_time = kNoTime;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "job-" + std::to_string(1000 + i);
+    Job job = MakeJob(id, "Job \"" + std::to_string(i) + "\"\\x\n");
+    job.is_enabled = i % 2 == 0;
+    job.last_run = T("2026-11-29T09:00:00Z");
+    job.next_run = T("2026-11-29T11:00:00Z");
+    JobSession s = SeedSession();
+    s.job_id = ParseId(id);
+    if (i % 3 == 1) s.status = SessionStatus::kFailed;
+    s.retry_count = i % 4;
+    std::vector<JobSession> sessions = {s};
+    if (i % 5 == 0) sessions.push_back(running);
+    jobs.push_back(Summarize(job, i % 7 == 3 ? std::vector<JobSession>{}
+                                             : sessions));
+  }
+  return jobs;
+}
+
+// Family names in the order of their # TYPE lines.
+std::vector<std::string> TypeLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      out.push_back(line.substr(7, line.find(' ', 7) - 7));
+    }
+  }
+  return out;
+}
+
+// promtool check metrics on the text; "" when clean.
+std::string Promtool(const std::string& text) {
+  char path[] = "/tmp/collector_test_XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return "mkstemp failed";
+  FILE* f = fdopen(fd, "w");
+  fwrite(text.data(), 1, text.size(), f);
+  fclose(f);
+  const std::string cmd =
+      std::string("promtool check metrics < ") + path + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while (p != nullptr && (n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    out.append(buf, n);
+  }
+  const int rc = p == nullptr ? -1 : pclose(p);
+  unlink(path);
+  return rc == 0 ? "" : "promtool failed:\n" + out;
+}
+
+TEST(CollectorTest, CachedTextOfTwoServersIsTheFreshRenderWithEachFamilyOnce) {
+  SnapshotCollector c;
+  c.Publish(Snapshot(ManyJobs(300), "east"));
+  c.Publish(Snapshot(ManyJobs(130), "west"));
+  const std::string cached = *c.Text();
+  // What a scrape serves is exactly what rendering the families gives.
+  EXPECT_EQ(cached, Render(c));
+  EXPECT_EQ(ExpositionText({&c}), cached);
+
+  const std::vector<std::string> types = TypeLines(cached);
+  EXPECT_EQ(std::set<std::string>(types.begin(), types.end()).size(),
+            types.size())
+      << "a family appears twice";
+  EXPECT_EQ(types.size(), c.Collect().size());
+  EXPECT_GE(types.size(), 24u);
+  size_t helps = 0;
+  for (size_t p = cached.find("# HELP "); p != std::string::npos;
+       p = cached.find("# HELP ", p + 1)) {
+    ++helps;
+  }
+  EXPECT_EQ(helps, types.size());
+
+  // Both servers' jobs are in one family: 300 + 130 job_info series.
+  auto m = Samples(cached);
+  size_t infos = 0;
+  for (const auto& [series, value] : m) {
+    if (series.rfind("vb365_job_info{", 0) == 0) ++infos;
+  }
+  EXPECT_EQ(infos, 430u);
+  EXPECT_EQ(m["vb365_jobs{server=\"east\"}"], "300");
+  EXPECT_EQ(m["vb365_jobs{server=\"west\"}"], "130");
+  EXPECT_EQ(Promtool(cached), "");
+}
+
+TEST(CollectorTest, PublishReplacesTheCachedTextAndKeepsTheOldOneForItsReaders) {
+  SnapshotCollector c;
+  EXPECT_EQ(*c.Text(), "");
+  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()}),
+                      Summarize(MakeJob("job-2", "Other"), {})}));
+  std::shared_ptr<const std::string> before = c.Text();
+  EXPECT_NE(before->find("job_id=\"job-2\""), std::string::npos);
+  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  EXPECT_EQ(c.Text()->find("job_id=\"job-2\""), std::string::npos);
+  EXPECT_NE(c.Text()->find(kSeedJobId), std::string::npos);
+  // A scrape still holding the old text sees it whole.
+  EXPECT_NE(before->find("job_id=\"job-2\""), std::string::npos);
+}
+
+TEST(CollectorTest, ExpositionTextPutsTheSelfMetricsAndTheSnapshotsOnOnePage) {
+  SelfMetrics self("0.1.0", "abc123");
+  self.ForServer("east").OnRefreshFailure();
+  SnapshotCollector c;
+  c.Publish(Snapshot(ManyJobs(3), "east"));
+  const std::vector<const prometheus::Collectable*> both = {
+      self.registry().get(), &c};
+  const std::string page = ExpositionText(both);
+  EXPECT_EQ(page, SerializeText(both));
+  EXPECT_EQ(Samples(page)["vb365_refresh_failures_total{server=\"east\"}"],
+            "1");
+  EXPECT_EQ(Samples(page)["vb365_jobs{server=\"east\"}"], "3");
+  EXPECT_EQ(Promtool(page), "");
 }
 
 TEST(SelfMetricsTest, RequestsAuthParseErrorsAndBuildInfo) {
