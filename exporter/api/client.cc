@@ -21,6 +21,16 @@ namespace {
 constexpr int64_t kPageLimit = 1000;
 // A server whose offsets never advance must not keep us paging forever.
 constexpr int kMaxPages = 100000;
+// A worker's parser keeps its index (about 4 bytes per input byte) sized for
+// the largest document it parsed: above this it is freed after the parse, so
+// several workers do not each sit on an index for a whole-history (v3/v4)
+// body while they wait on the network. Below it, reuse saves the allocation.
+constexpr size_t kKeepParserMemory = 1 << 20;
+
+void ReleaseLargeParserMemory() {
+  Parser& parser = ThreadParser();
+  if (parser.MemoryUsage() > kKeepParserMemory) parser.ReleaseMemory();
+}
 
 std::string VersionPath(ApiVersion v) {
   return "/v" + std::to_string(static_cast<int>(v));
@@ -176,6 +186,7 @@ Result<size_t> Client::ReadAll(const Target& target, std::string_view endpoint,
     Result<PageInfo> info =
         parse(ThreadParser(), response->body.data(), response->body.size(),
               out);
+    ReleaseLargeParserMemory();
     if (!info.ok()) {
       if (observer_ != nullptr) observer_->OnParseError(endpoint);
       return Error{std::string(endpoint) + ": malformed response to GET " +
@@ -212,6 +223,7 @@ Result<ServiceInstance> Client::GetServiceInstance() {
   if (!response.ok()) return Error{response.error()};
   Result<ServiceInstance> parsed = ThreadParser().ParseServiceInstance(
       response->body.data(), response->body.size());
+  ReleaseLargeParserMemory();
   if (!parsed.ok()) {
     if (observer_ != nullptr) observer_->OnParseError("service_instance");
     return Error{"service_instance: malformed response: " +

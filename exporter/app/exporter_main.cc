@@ -1,6 +1,9 @@
 #include "app/exporter_main.h"
 
 #include <signal.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -42,6 +45,14 @@ std::string MillisText(std::chrono::milliseconds d) {
 }  // namespace
 
 int RunExporter(int argc, const char* const* argv) {
+#if defined(__GLIBC__)
+  // Response bodies, parse indexes and the metrics text (hundreds of kB to
+  // MB, freed after each request or refresh) get their own mappings, given
+  // back to the kernel when freed. glibc's default raises this threshold
+  // after such frees, and then they come from the arenas, where long-lived
+  // small objects (job state) pin the pages: RSS would stay near the peak.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
   // Signals are taken by sigwait() below: block them before any thread
   // starts so every thread inherits the mask.
   sigset_t signals;

@@ -432,7 +432,6 @@ void SnapshotCollector::Publish(
   auto text = std::make_shared<std::string>();
   text->reserve(expected_size + expected_size / 8);
   AppendSnapshotsText(copy, text.get());
-  text->shrink_to_fit();
   std::lock_guard<std::mutex> lock(mu_);
   // Two servers publishing at once: the render of the newer set wins.
   if (generation > text_generation_) {
