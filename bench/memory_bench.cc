@@ -10,7 +10,8 @@
 // simulator's counters (a refresh starts with GET /Jobs) and samples
 // /proc/PID/status every 50 ms. "steady" is VmRSS in the idle gap after the
 // third refresh (the largest idle sample of that gap); "peak" is VmHWM then.
-// Afterwards one GET /metrics checks the exporter really holds 1,000 jobs,
+// "start" is the RSS 400 ms after exec, while the first API request is held
+// 700 ms by a one-shot latency fault. Afterwards one GET /metrics checks the exporter really holds 1,000 jobs,
 // and the RSS after that scrape is reported too (rendering 41,000 series is
 // part of an exporter's life). "largest response" is the largest body the
 // exporter can have read: GET /Jobs and the sessions of 50 sampled jobs
@@ -201,6 +202,13 @@ void BM_ExporterRss(benchmark::State& state) {
   const std::string log = dir + "/bench_exporter.log";
 
   for (auto _ : state) {
+    // The exporter's first API request waits 700 ms, so that the RSS 400 ms
+    // after exec is the process before it holds any data ("start").
+    vb365::sim::Fault hold;
+    hold.kind = "latency";
+    hold.count = 1;
+    hold.ms = 700;
+    sim->AddFault(hold);
     sim->ResetStats();
     const auto start = std::chrono::steady_clock::now();
     ExporterProcess exporter(config, port, log);
@@ -229,8 +237,10 @@ void BM_ExporterRss(benchmark::State& state) {
         break;
       }
       const int64_t sessions = sim->Stat("requests.job_sessions");
-      if (sessions == 0 && sim->Stat("requests.jobs") == 0) start_kb = rss;
       const auto now = std::chrono::steady_clock::now();
+      if (start_kb == 0 && now - start >= std::chrono::milliseconds(400)) {
+        start_kb = rss;
+      }
       if (sessions != last_sessions) {
         if (in_idle) {
           // A new refresh began: the idle gap before it is over.
