@@ -4,12 +4,14 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "metrics/self_metrics.h"
@@ -500,6 +502,27 @@ TEST(CollectorTest, PublishReplacesTheCachedTextAndKeepsTheOldOneForItsReaders) 
   EXPECT_NE(c.Text()->find(kSeedJobId), std::string::npos);
   // A scrape still holding the old text sees it whole.
   EXPECT_NE(before->find("job_id=\"job-2\""), std::string::npos);
+}
+
+TEST(CollectorTest, ScrapesDuringPublishGetAWholePageNeverAnEmptyOne) {
+  SnapshotCollector c;
+  c.Publish(Snapshot(ManyJobs(200), "east"));
+  std::atomic<bool> done{false};
+  std::thread publisher([&] {
+    for (int i = 0; i < 20; ++i) c.Publish(Snapshot(ManyJobs(200 + i), "east"));
+    done = true;
+  });
+  int scrapes = 0;
+  while (!done) {
+    std::shared_ptr<const std::string> text = c.Text();
+    ASSERT_NE(text->find("vb365_up{server=\"east\"} 1"), std::string::npos);
+    ASSERT_NE(text->find("# TYPE vb365_job_processed_objects_total counter"),
+              std::string::npos);
+    ++scrapes;
+  }
+  publisher.join();
+  EXPECT_GT(scrapes, 0);
+  EXPECT_EQ(Samples(*c.Text())["vb365_jobs{server=\"east\"}"], "219");
 }
 
 TEST(CollectorTest, ExpositionTextPutsTheSelfMetricsAndTheSnapshotsOnOnePage) {
