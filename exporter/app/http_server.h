@@ -74,6 +74,9 @@ class HttpServer {
 inline constexpr const char kMetricsContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
 
+// True when an Accept-Encoding header value accepts gzip (not with q=0).
+bool AcceptsGzip(const std::string& accept_encoding);
+
 // Decodes "Basic <base64(user:password)>"; false when malformed.
 bool ParseBasicAuth(const std::string& header, std::string* user,
                     std::string* password);

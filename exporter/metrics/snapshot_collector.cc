@@ -1,10 +1,13 @@
 #include "metrics/snapshot_collector.h"
 
 #include <algorithm>
+#include <new>
 #include <ostream>
 #include <streambuf>
 #include <string_view>
 #include <utility>
+
+#include <zlib.h>
 
 #include <prometheus/client_metric.h>
 #include <prometheus/text_serializer.h>
@@ -362,6 +365,46 @@ void Flush(Fam* fam, bool* first, std::ostream& stream, std::string* out) {
   fam->ClearMetrics();
 }
 
+// Raw deflate (no header) of `in` on a fresh stream, ending with `flush`:
+// Z_FINISH (final block) or Z_SYNC_FLUSH (byte-aligned, more may follow).
+std::string Deflate(std::string_view in, int flush) {
+  z_stream z{};
+  // Raw (-15), default level, 8: zlib's default memory use.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::bad_alloc();
+  }
+  // Pages never written stay out of the RSS (a large buffer is its own
+  // mapping); the result is shrunk to its size below.
+  std::string out(deflateBound(&z, in.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  size_t written = 0;
+  for (;;) {
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + written);
+    z.avail_out = static_cast<uInt>(out.size() - written);
+    const int rc = deflate(&z, flush);
+    written = out.size() - z.avail_out;
+    // Done: the final block written, or all input flushed with room left.
+    if (rc == Z_STREAM_END || (flush != Z_FINISH && z.avail_out > 0)) break;
+    out.resize(out.size() * 2);
+  }
+  out.resize(written);
+  deflateEnd(&z);
+  out.shrink_to_fit();
+  return out;
+}
+
+uint32_t Crc32(std::string_view in) {
+  return static_cast<uint32_t>(crc32(
+      crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(in.data()),
+      static_cast<uInt>(in.size())));
+}
+
+void PutLe32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
 }  // namespace
 
 std::vector<MetricFamily> RenderSnapshots(
@@ -427,11 +470,11 @@ void SnapshotCollector::Publish(
     generation = ++generation_;
     copy.reserve(snapshots_.size());
     for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
-    if (text_) expected_size = text_->size();
-    // The previous text goes before the next one is rendered (freed now
+    if (page_) expected_size = page_->text.size();
+    // The previous page goes before the next one is rendered (freed now
     // unless a scrape still sends it): the peak holds one page, not two
-    // (6 MB each at 1,000 jobs). Scrapes wait for the new text meanwhile.
-    text_.reset();
+    // (6 MB each at 1,000 jobs). Scrapes wait for the new one meanwhile.
+    page_.reset();
   }
   // Rendered outside the lock (CPU only: no network, no refresh).
   // Reserved once: growing by doubling copies the text and briefly holds
@@ -440,15 +483,18 @@ void SnapshotCollector::Publish(
   // the RSS (a buffer this large is its own mapping).
   size_t jobs = 0;
   for (const auto& snap : copy) jobs += snap ? snap->jobs.size() : 0;
-  auto text = std::make_shared<std::string>();
-  text->reserve(std::max(expected_size + expected_size / 8,
-                         jobs * 8192 + 16384));
-  AppendSnapshotsText(copy, text.get());
+  auto page = std::make_shared<Page>();
+  page->text.reserve(std::max(expected_size + expected_size / 8,
+                              jobs * 8192 + 16384));
+  AppendSnapshotsText(copy, &page->text);
+  // Compressed once here, not by every gzip'd scrape (60 ms at 1,000 jobs).
+  page->deflated = Deflate(page->text, Z_FINISH);
+  page->crc32 = Crc32(page->text);
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Two servers publishing at once: the render of the newer set wins.
     if (generation > text_generation_) {
-      text_ = std::move(text);
+      page_ = std::move(page);
       text_generation_ = generation;
     }
   }
@@ -462,11 +508,20 @@ std::shared_ptr<const ServerSnapshot> SnapshotCollector::Get(
   return it == snapshots_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<const std::string> SnapshotCollector::Text() const {
+std::shared_ptr<const SnapshotCollector::Page> SnapshotCollector::CachedPage()
+    const {
   std::unique_lock<std::mutex> lock(mu_);
   // Null only while a Publish renders (or before the first one).
-  text_ready_.wait(lock, [this] { return text_ || generation_ == 0; });
-  return text_ ? text_ : std::make_shared<const std::string>();
+  text_ready_.wait(lock, [this] { return page_ || generation_ == 0; });
+  if (page_) return page_;
+  auto empty = std::make_shared<Page>();
+  empty->deflated = Deflate("", Z_FINISH);
+  return empty;
+}
+
+std::shared_ptr<const std::string> SnapshotCollector::Text() const {
+  std::shared_ptr<const Page> page = CachedPage();
+  return std::shared_ptr<const std::string>(page, &page->text);
 }
 
 std::vector<std::shared_ptr<const ServerSnapshot>>
@@ -523,6 +578,47 @@ std::string ExpositionText(
       stream.flush();
     }
   }
+  return out;
+}
+
+std::string ExpositionGzip(
+    const std::vector<const prometheus::Collectable*>& collectables) {
+  // The gzip header: deflate, no name, no mtime, unknown OS.
+  static constexpr char kHeader[] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  std::string out(kHeader, sizeof(kHeader));
+  const prometheus::Collectable* last =
+      collectables.empty() ? nullptr : collectables.back();
+  const auto* snaps = dynamic_cast<const SnapshotCollector*>(last);
+  std::vector<const prometheus::Collectable*> rest(collectables.begin(),
+                                                   collectables.end());
+  if (snaps != nullptr) rest.pop_back();
+  for (const prometheus::Collectable* c : rest) {
+    if (dynamic_cast<const SnapshotCollector*>(c) != nullptr) {
+      snaps = nullptr;  // not the layout the splice supports
+      break;
+    }
+  }
+  if (snaps == nullptr) {
+    const std::string text = ExpositionText(collectables);
+    out += Deflate(text, Z_FINISH);
+    PutLe32(Crc32(text), &out);
+    PutLe32(static_cast<uint32_t>(text.size()), &out);
+    return out;
+  }
+  const std::string head = SerializeText(rest);
+  const std::shared_ptr<const SnapshotCollector::Page> page =
+      snaps->CachedPage();
+  out.reserve(out.size() + head.size() / 4 + page->deflated.size() + 64);
+  // The head's blocks end byte-aligned and are not final, and the page's
+  // stream never refers back before its own start: the two concatenated
+  // are one valid deflate stream of head + text.
+  out += Deflate(head, Z_SYNC_FLUSH);
+  out += page->deflated;
+  PutLe32(static_cast<uint32_t>(crc32_combine(
+              Crc32(head), page->crc32,
+              static_cast<z_off_t>(page->text.size()))),
+          &out);
+  PutLe32(static_cast<uint32_t>(head.size() + page->text.size()), &out);
   return out;
 }
 

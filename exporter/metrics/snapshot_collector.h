@@ -35,6 +35,16 @@ class SnapshotCollector : public prometheus::Collectable {
   // The text exposition of the published snapshots (never null; empty
   // before the first Publish). Waits while a Publish renders.
   std::shared_ptr<const std::string> Text() const;
+
+  // The text and its raw deflate stream (RFC 1951, final block included,
+  // compressed on its own) with the CRC-32 of the text: what a gzip'd
+  // scrape splices in (ExpositionGzip). Never null; waits like Text().
+  struct Page {
+    std::string text;
+    std::string deflated;
+    uint32_t crc32 = 0;
+  };
+  std::shared_ptr<const Page> CachedPage() const;
   // Every server's current snapshot, in server name order.
   std::vector<std::shared_ptr<const ServerSnapshot>> Snapshots() const;
 
@@ -44,8 +54,8 @@ class SnapshotCollector : public prometheus::Collectable {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const ServerSnapshot>> snapshots_;
   uint64_t generation_ = 0;  // Publish calls so far
-  std::shared_ptr<const std::string> text_;  // null while rendering
-  uint64_t text_generation_ = 0;  // the Publish that text_ shows
+  std::shared_ptr<const Page> page_;  // null while rendering
+  uint64_t text_generation_ = 0;  // the Publish that page_ shows
   mutable std::condition_variable text_ready_;
 };
 
@@ -72,6 +82,15 @@ std::string SerializeText(
 // The same page as SerializeText, for scrapes: a SnapshotCollector
 // contributes its cached Text(), the others are collected and serialized.
 std::string ExpositionText(
+    const std::vector<const prometheus::Collectable*>& collectables);
+
+// ExpositionText as one gzip member (RFC 1952), without compressing the
+// cached pages again: the other collectables' text is deflated and
+// sync-flushed (ending on a byte boundary), each SnapshotCollector's
+// deflate stream is appended as it is, and the trailer's CRC-32 is combined
+// from the parts. At most one SnapshotCollector, and it must come last (its
+// stream has the final block); otherwise the text is simply compressed.
+std::string ExpositionGzip(
     const std::vector<const prometheus::Collectable*>& collectables);
 
 // The state set values of vb365_job_last_session_status and

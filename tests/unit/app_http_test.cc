@@ -76,6 +76,23 @@ TEST_F(HttpServerTest, GzipWhenTheClientAsksForIt) {
   auto plain = client_->Get("/metrics");
   EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
   EXPECT_NE(plain->body.find("vb365_up"), std::string::npos);
+  // The gzip'd page (the cached stream spliced in) is the same page.
+  client_->set_decompress(true);
+  auto inflated = client_->Get("/metrics", gzip);
+  ASSERT_TRUE(inflated);
+  EXPECT_EQ(inflated->body, plain->body);
+}
+
+TEST(AcceptsGzipTest, TokensAndQualities) {
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("identity, GZip"));
+  EXPECT_TRUE(AcceptsGzip("br;q=1.0, gzip;q=0.5, *;q=0.1"));
+  EXPECT_TRUE(AcceptsGzip("x-gzip"));
+  EXPECT_FALSE(AcceptsGzip(""));
+  EXPECT_FALSE(AcceptsGzip("br, deflate"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzip ; q=0.000"));
+  EXPECT_FALSE(AcceptsGzip("gzipped"));
 }
 
 TEST_F(HttpServerTest, LandingPageLinksToTheMetricsAndHealthAnswers) {

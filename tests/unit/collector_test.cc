@@ -540,6 +540,63 @@ TEST(CollectorTest, ExpositionTextPutsTheSelfMetricsAndTheSnapshotsOnOnePage) {
   EXPECT_EQ(Promtool(page), "");
 }
 
+// gzip -dc of `gz` (an independent decoder); "" and *ok false on failure.
+std::string Gunzip(const std::string& gz, bool* ok) {
+  char path[] = "/tmp/collector_test_gz_XXXXXX";
+  const int fd = mkstemp(path);
+  *ok = false;
+  if (fd < 0) return "";
+  FILE* f = fdopen(fd, "w");
+  fwrite(gz.data(), 1, gz.size(), f);
+  fclose(f);
+  const std::string cmd = std::string("gzip -dc < ") + path + " 2>/dev/null";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[65536];
+  size_t n;
+  while (p != nullptr && (n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    out.append(buf, n);
+  }
+  *ok = p != nullptr && pclose(p) == 0;
+  unlink(path);
+  return out;
+}
+
+TEST(CollectorTest, GzipPageSplicesTheCachedStreamAndDecodesToTheSamePage) {
+  SelfMetrics self("0.1.0", "abc123");
+  self.ForServer("east").OnRequest("jobs", 200, 0.02, 1000);
+  SnapshotCollector c;
+  c.Publish(Snapshot(ManyJobs(300), "east"));
+  c.Publish(Snapshot(ManyJobs(5), "west"));
+  const std::vector<const prometheus::Collectable*> both = {
+      self.registry().get(), &c};
+  const std::string gz = ExpositionGzip(both);
+  ASSERT_GT(gz.size(), 18u);
+  EXPECT_EQ(gz.substr(0, 3), std::string("\x1f\x8b\x08", 3));
+  // Smaller than the text: the cached stream is compressed.
+  const std::string text = ExpositionText(both);
+  EXPECT_LT(gz.size(), text.size() / 3);
+  bool ok = false;
+  EXPECT_EQ(Gunzip(gz, &ok), text);
+  EXPECT_TRUE(ok) << "gzip -d rejected the stream (CRC or length)";
+  // The cached stream is what was spliced in, not a new compression.
+  const std::string& deflated = c.CachedPage()->deflated;
+  EXPECT_NE(gz.find(deflated), std::string::npos);
+
+  // Other layouts (the snapshots first, or alone, or nothing) compress the
+  // text whole and still decode to it.
+  for (const auto& list : std::vector<std::vector<const prometheus::Collectable*>>{
+           {&c, self.registry().get()}, {&c}, {self.registry().get()}, {}}) {
+    EXPECT_EQ(Gunzip(ExpositionGzip(list), &ok), ExpositionText(list));
+    EXPECT_TRUE(ok);
+  }
+  // Before any Publish: the empty page, still a valid gzip.
+  SnapshotCollector empty;
+  EXPECT_EQ(Gunzip(ExpositionGzip({self.registry().get(), &empty}), &ok),
+            ExpositionText({self.registry().get()}));
+  EXPECT_TRUE(ok);
+}
+
 TEST(SelfMetricsTest, RequestsAuthParseErrorsAndBuildInfo) {
   SelfMetrics self("0.1.0", "abc123");
   ServerSelfMetrics& east = self.ForServer("east");
