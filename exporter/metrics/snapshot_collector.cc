@@ -374,24 +374,27 @@ std::string Deflate(std::string_view in, int flush) {
                    Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::bad_alloc();
   }
-  // Pages never written stay out of the RSS (a large buffer is its own
-  // mapping); the result is shrunk to its size below.
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
+  // Not zero-filled: pages never written stay out of the RSS (a buffer
+  // this large is its own mapping), and the bound is ~the input's size.
+  size_t capacity = deflateBound(&z, in.size()) + 64;
+  std::unique_ptr<Bytef[]> buf(new Bytef[capacity]);
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = static_cast<uInt>(in.size());
   size_t written = 0;
   for (;;) {
-    z.next_out = reinterpret_cast<Bytef*>(out.data() + written);
-    z.avail_out = static_cast<uInt>(out.size() - written);
+    z.next_out = buf.get() + written;
+    z.avail_out = static_cast<uInt>(capacity - written);
     const int rc = deflate(&z, flush);
-    written = out.size() - z.avail_out;
+    written = capacity - z.avail_out;
     // Done: the final block written, or all input flushed with room left.
     if (rc == Z_STREAM_END || (flush != Z_FINISH && z.avail_out > 0)) break;
-    out.resize(out.size() * 2);
+    std::unique_ptr<Bytef[]> bigger(new Bytef[capacity * 2]);
+    std::copy(buf.get(), buf.get() + written, bigger.get());
+    buf = std::move(bigger);
+    capacity *= 2;
   }
-  out.resize(written);
+  std::string out(reinterpret_cast<const char*>(buf.get()), written);
   deflateEnd(&z);
-  out.shrink_to_fit();
   return out;
 }
 
