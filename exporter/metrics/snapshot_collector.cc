@@ -506,15 +506,12 @@ void SnapshotCollector::Publish(
     generation = ++generation_;
     copy.reserve(snapshots_.size());
     for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
-    // The previous page goes before the next one is rendered (freed now
-    // unless a scrape still sends it): the peak holds one page, not two.
-    // Scrapes wait for the new one meanwhile.
-    page_.reset();
   }
-  // Rendered outside the lock (CPU only: no network, no refresh) and
-  // compressed as it is rendered: only the deflate stream is kept (0.8 MB
-  // for the 6.3 MB page of 1,000 jobs). A gzip'd scrape splices it in as it
-  // is (ExpositionGzip); any other scrape inflates it (Text()).
+  // Rendered outside the lock (CPU only: no network, no refresh; scrapes
+  // meanwhile get the previous page) and compressed as it is rendered: only
+  // the deflate stream is kept (0.8 MB for the 6.3 MB page of 1,000 jobs).
+  // A gzip'd scrape splices it in as it is (ExpositionGzip); any other
+  // scrape inflates it (Text()).
   Deflater deflater;
   RenderText(copy, [&deflater](std::string_view piece) {
     deflater.Write(piece, Z_NO_FLUSH);
@@ -533,7 +530,6 @@ void SnapshotCollector::Publish(
       text_generation_ = generation;
     }
   }
-  text_ready_.notify_all();
 }
 
 std::shared_ptr<const ServerSnapshot> SnapshotCollector::Get(
@@ -545,10 +541,11 @@ std::shared_ptr<const ServerSnapshot> SnapshotCollector::Get(
 
 std::shared_ptr<const SnapshotCollector::Page> SnapshotCollector::CachedPage()
     const {
-  std::unique_lock<std::mutex> lock(mu_);
-  // Null only while a Publish renders (or before the first one).
-  text_ready_.wait(lock, [this] { return page_ || generation_ == 0; });
-  if (page_) return page_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (page_) return page_;
+  }
+  // Before the first Publish has rendered: an empty page.
   auto empty = std::make_shared<Page>();
   empty->deflated = Deflate("", Z_FINISH);
   return empty;

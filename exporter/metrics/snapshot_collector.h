@@ -1,7 +1,6 @@
 // Renders the latest ServerSnapshot of every server as metric families.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -17,16 +16,15 @@
 namespace vb365 {
 
 // Holds the latest immutable snapshot per server and its text exposition,
-// kept compressed. Publish() swaps the snapshot's pointer, drops the
-// previous page, then renders the text of every server's snapshot
-// (AppendSnapshotsText) on the publishing thread, outside the lock,
-// deflating it as it goes, and swaps that in: a scrape never renders and
-// never waits for a refresh (nor on the network): a gzip'd one splices the
-// stream in (ExpositionGzip), another inflates it (Text()); only while a
-// Publish renders (about 0.1 s of CPU at 1,000 jobs, once per refresh) it
-// waits for the new page. A job missing from the newest snapshot has no
-// series. Collect() still renders the families from the snapshots (tests,
-// generic registries). Thread-safe.
+// kept compressed. Publish() swaps the snapshot's pointer, then renders the
+// text of every server's snapshot (AppendSnapshotsText) on the publishing
+// thread, outside the lock, deflating it as it goes, and swaps that in: a
+// scrape never renders and never waits for a refresh, a render or the
+// network (during a render it gets the previous page): a gzip'd one splices
+// the stream in (ExpositionGzip), another inflates it (Text()). A job
+// missing from the newest snapshot has no series once its Publish returns.
+// Collect() still renders the families from the snapshots (tests, generic
+// registries). Thread-safe.
 class SnapshotCollector : public prometheus::Collectable {
  public:
   // Replaces the snapshot of snapshot->server and re-renders the text
@@ -36,7 +34,7 @@ class SnapshotCollector : public prometheus::Collectable {
   // The current snapshot of `server`, or nullptr.
   std::shared_ptr<const ServerSnapshot> Get(const std::string& server) const;
   // The text exposition of the published snapshots, inflated (never null;
-  // empty before the first Publish). Waits while a Publish renders.
+  // empty until the first Publish has rendered).
   std::shared_ptr<const std::string> Text() const;
 
   // Appends Text() to *out (inflated in place: no second copy).
@@ -44,8 +42,7 @@ class SnapshotCollector : public prometheus::Collectable {
 
   // The page as kept: its raw deflate stream (RFC 1951, final block
   // included, compressed on its own) with the CRC-32 and length of the
-  // text: what a gzip'd scrape splices in (ExpositionGzip). Never null;
-  // waits like Text().
+  // text: what a gzip'd scrape splices in (ExpositionGzip). Never null.
   struct Page {
     std::string deflated;
     uint32_t crc32 = 0;
@@ -61,9 +58,8 @@ class SnapshotCollector : public prometheus::Collectable {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const ServerSnapshot>> snapshots_;
   uint64_t generation_ = 0;  // Publish calls so far
-  std::shared_ptr<const Page> page_;  // null while rendering
+  std::shared_ptr<const Page> page_;  // null until the first render
   uint64_t text_generation_ = 0;  // the Publish that page_ shows
-  mutable std::condition_variable text_ready_;
 };
 
 // The families of metrics.md for these snapshots (in this order of servers):
