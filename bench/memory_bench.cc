@@ -41,19 +41,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "datagen.h"
 #include "harness.h"
 
 namespace {
 
-std::atomic<int> g_failures{0};
+using vb365::bench::Fail;
+
 constexpr int kJobs = 1000;
 constexpr int kSessionsPerJob = 1000;
-
-void Fail(benchmark::State& state, const std::string& why) {
-  g_failures.fetch_add(1);
-  state.SkipWithError(why.c_str());
-}
 
 // kB values of VmRSS and VmHWM (and of RssAnon, RssFile: heap and stacks
 // versus mapped files such as shared libraries); false when the process is
@@ -323,12 +320,5 @@ BENCHMARK(BM_ExporterRss)
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  if (g_failures.load() != 0) {
-    std::fprintf(stderr, "memory_bench: %d benchmark(s) failed\n",
-                 g_failures.load());
-    return 1;
-  }
-  return 0;
+  return vb365::bench::RunAndReport("memory_bench", "failed");
 }

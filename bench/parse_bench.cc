@@ -24,16 +24,17 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_util.h"
 #include "datagen.h"
 #include "model/types.h"
 #include "parse/parser.h"
 
 namespace {
 
+using vb365::bench::Fail;
+
 constexpr int kSessions = 10'000;
 constexpr uint64_t kSeed = 42;
-
-std::atomic<int> g_failures{0};
 
 // A body with the readable padding both parsers need after its last byte.
 struct Payload {
@@ -62,11 +63,6 @@ const Payload& GetPayload(int version) {
     p.by_status[static_cast<size_t>(vb365::ParseSessionStatus(status))] += n;
   }
   return cache.emplace(version, std::move(p)).first->second;
-}
-
-void Fail(benchmark::State& state, const std::string& why) {
-  g_failures.fetch_add(1);
-  state.SkipWithError(why.c_str());
 }
 
 // Compares what a parser produced with the generator's aggregates.
@@ -380,12 +376,5 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext(
       "simdjson_implementation",
       std::string(simdjson::get_active_implementation()->name()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  if (g_failures.load() != 0) {
-    std::fprintf(stderr, "parse_bench: %d benchmark(s) extracted wrong values\n",
-                 g_failures.load());
-    return 1;
-  }
-  return 0;
+  return vb365::bench::RunAndReport("parse_bench", "extracted wrong values");
 }

@@ -29,18 +29,14 @@
 #include "api/curl_transport.h"
 #include "app/api_observer.h"
 #include "app/refresher.h"
+#include "bench_util.h"
 #include "harness.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
 
 namespace {
 
-std::atomic<int> g_failures{0};
-
-void Fail(benchmark::State& state, const std::string& why) {
-  g_failures.fetch_add(1);
-  state.SkipWithError(why.c_str());
-}
+using vb365::bench::Fail;
 
 // The exporter's objects for one server, wired as exporter_main.cc does.
 struct Exporter {
@@ -218,12 +214,5 @@ BENCHMARK(BM_SteadyStateV8)
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  if (g_failures.load() != 0) {
-    std::fprintf(stderr, "refresh_bench: %d benchmark(s) failed\n",
-                 g_failures.load());
-    return 1;
-  }
-  return 0;
+  return vb365::bench::RunAndReport("refresh_bench", "failed");
 }

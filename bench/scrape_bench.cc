@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "app/http_server.h"
+#include "bench_util.h"
 #include "datagen.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
@@ -31,13 +32,9 @@
 
 namespace {
 
-constexpr int kSessionsPerJob = 10;
-std::atomic<int> g_failures{0};
+using vb365::bench::Fail;
 
-void Fail(benchmark::State& state, const std::string& why) {
-  g_failures.fetch_add(1);
-  state.SkipWithError(why.c_str());
-}
+constexpr int kSessionsPerJob = 10;
 
 // Parses `text` with the exporter's parser (padded copy).
 template <typename T, typename Fn>
@@ -283,12 +280,5 @@ BENCHMARK(BM_ScrapeHttpGet)
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  if (g_failures.load() != 0) {
-    std::fprintf(stderr, "scrape_bench: %d benchmark(s) failed their checks\n",
-                 g_failures.load());
-    return 1;
-  }
-  return 0;
+  return vb365::bench::RunAndReport("scrape_bench", "failed their checks");
 }
