@@ -21,6 +21,7 @@
 #include <string>
 #include <utility>
 
+#include "common/utf8.h"
 #include "model/swar.h"
 #include "model/timestamp_detail.h"
 
@@ -109,25 +110,6 @@ ALWAYS_INLINE bool Equal36(const char* a, const char* b) {
   std::memcpy(&x, a + 32, 4);
   std::memcpy(&y, b + 32, 4);
   return (diff | (x ^ y)) == 0;
-}
-
-// Appends the UTF-8 encoding of code point cp.
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool Hex4(const char* p, uint32_t* out) {
