@@ -19,8 +19,8 @@ build=${1:?usage: demo.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 case $build in /*) ;; *) build=$root/$build ;; esac
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
+# shellcheck source-path=SCRIPTDIR source=../lib/chain.sh
+. "$root/tests/lib/chain.sh"
 
 # The binaries: where CMake puts them, else wherever they are in the build tree.
 find_bin() {
@@ -39,7 +39,6 @@ done
 
 state=$root/.demo
 rm -rf "$state"
-mkdir -p "$state/certs"
 pids=()
 cleanup() {
   trap - EXIT INT TERM
@@ -53,48 +52,19 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 die() { echo "demo: $*" >&2; for log in "$state"/*.log; do [ -f "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }; done; exit 1; }
-port_free() {
-  "$py" -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
-}
-free_port() {
-  "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_for() {
-  local what=$1 seconds=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || die "timed out waiting for $what"
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process died while waiting for $what"; done
-    sleep 0.3
-  done
-}
 
 echo "Generating a throwaway CA and server certificate in $state/certs ..."
-"$root/tests/simulator/gen_certs.sh" "$state/certs"
-(umask 077; "$py" -c 'import secrets; print(secrets.token_hex(16))' > "$state/password")
+chain_secrets "$state"
 
-"$sim_bin" --listen 127.0.0.1:0 --ready-file "$state/simulator.port" \
-  --tls-cert "$state/certs/server.pem" --tls-key "$state/certs/server.key" \
+chain_start_simulator "$sim_bin" "$state" \
   --versions v3,v6,v7,v8 --jobs 36 --sessions-per-job 40 --seed 42 \
-  --username 'VB365\monitor' --password-file "$state/password" \
-  --session-interval 120 >"$state/simulator.log" 2>&1 &
-pids+=($!)
-wait_for "the simulator" 30 test -s "$state/simulator.port"
-sim_port=$(cat "$state/simulator.port")
+  --session-interval 120
 
-cat > "$state/vb365_exporter.yml" <<EOF
-# Written by tests/demo/demo.sh. See deploy/vb365_exporter.yml for every key.
-refresh_interval: 10s
-servers:
-  - name: demo
-    url: https://127.0.0.1:$sim_port
-    api_version: auto
-    username: 'VB365\\monitor'
-    password_file: $state/password
-    tls:
-      ca_file: $state/certs/ca.pem
-EOF
-sed -i 's/VB365\\\\monitor/VB365\\monitor/' "$state/vb365_exporter.yml"
+{ echo "# Written by tests/demo/demo.sh. See deploy/vb365_exporter.yml for every key."
+  echo "refresh_interval: 10s"
+  echo "servers:"
+  chain_server_yaml demo auto "$state"
+} > "$state/vb365_exporter.yml"
 exporter_port=9865
 port_free "$exporter_port" || exporter_port=$(free_port)
 "$exporter_bin" --config.file="$state/vb365_exporter.yml" \

@@ -30,8 +30,8 @@ sim_bin=${1:?usage: prometheus_e2e.sh SIMULATOR EXPORTER}
 exporter_bin=${2:?usage: prometheus_e2e.sh SIMULATOR EXPORTER}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
+# shellcheck source-path=SCRIPTDIR source=../lib/chain.sh
+. "$root/tests/lib/chain.sh"
 prometheus_bin=${PROMETHEUS:-prometheus}
 promtool_bin=${PROMTOOL:-promtool}
 
@@ -55,57 +55,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 die() { echo "prometheus_e2e: $*" >&2; exit 1; }
-# A free loopback port (bound then released; a lost race fails the start,
-# which is retried).
-free_port() {
-  "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds.
-wait_for() {
-  local what=$1 seconds=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || die "timed out after ${seconds}s waiting for $what"
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process died while waiting for $what"; done
-    sleep 0.2
-  done
-}
 
 # 1. Certificates and the password (in a file; never on a command line).
-mkdir "$tmp/certs"
-"$root/tests/simulator/gen_certs.sh" "$tmp/certs"
-(umask 077; "$py" -c 'import secrets; print(secrets.token_hex(16))' > "$tmp/password")
+chain_secrets "$tmp"
 
 # 2. Simulator.
-"$sim_bin" --listen 127.0.0.1:0 --ready-file "$tmp/sim.port" \
-  --tls-cert "$tmp/certs/server.pem" --tls-key "$tmp/certs/server.key" \
+chain_start_simulator "$sim_bin" "$tmp" \
   --versions v3,v8 --jobs 36 --sessions-per-job 12 --seed 5 \
-  --username 'VB365\monitor' --password-file "$tmp/password" \
-  --token-lifetime 600 --exit-after 600 --quiet >"$tmp/simulator.log" 2>&1 &
-pids+=($!)
-wait_for "the simulator's ready file" 30 test -s "$tmp/sim.port"
-sim_port=$(cat "$tmp/sim.port")
+  --token-lifetime 600 --exit-after 600 --quiet
 
 # 3. Exporter.
-cat > "$tmp/vb365_exporter.yml" <<EOF
-refresh_interval: 1s
-servers:
-  - name: east
-    url: https://127.0.0.1:$sim_port
-    api_version: v8
-    username: 'VB365\\monitor'
-    password_file: $tmp/password
-    tls:
-      ca_file: $tmp/certs/ca.pem
-  - name: legacy
-    url: https://127.0.0.1:$sim_port
-    api_version: v3
-    username: 'VB365\\monitor'
-    password_file: $tmp/password
-    tls:
-      ca_file: $tmp/certs/ca.pem
-EOF
-sed -i 's/VB365\\\\monitor/VB365\\monitor/' "$tmp/vb365_exporter.yml"
+{ echo "refresh_interval: 1s"
+  echo "servers:"
+  chain_server_yaml east v8 "$tmp"
+  chain_server_yaml legacy v3 "$tmp"
+} > "$tmp/vb365_exporter.yml"
 "$exporter_bin" --config.file="$tmp/vb365_exporter.yml" --config.check >"$tmp/config_check.log" 2>&1 \
   || die "exporter rejects the test config: $(cat "$tmp/config_check.log")"
 exporter_up() {
