@@ -225,13 +225,11 @@ std::string_view LastPathSegment(std::string_view href) {
 // Result of reading an optional value: null and absent mean the same.
 enum class Read { kValue, kNull, kBad };
 
-// [p, end) is a JSON literal or number, optionally followed by whitespace.
-__attribute__((noinline)) bool ValidScalar(const char* p, const char* end) {
-  while (end > p && IsWs(end[-1])) --end;
-  const std::string_view t(p, static_cast<size_t>(end - p));
-  if (t == "true" || t == "false" || t == "null") return true;
+// Past the JSON number (RFC 8259 grammar, any size) that starts at p, or
+// nullptr when [p, end) does not start with one.
+ALWAYS_INLINE const char* SkipNumber(const char* p, const char* end) {
   if (p < end && *p == '-') ++p;
-  if (p == end || !IsDigit(*p)) return false;
+  if (p == end || !IsDigit(*p)) return nullptr;
   if (*p == '0') {
     ++p;
   } else {
@@ -239,16 +237,24 @@ __attribute__((noinline)) bool ValidScalar(const char* p, const char* end) {
   }
   if (p < end && *p == '.') {
     ++p;
-    if (p == end || !IsDigit(*p)) return false;
+    if (p == end || !IsDigit(*p)) return nullptr;
     while (p < end && IsDigit(*p)) ++p;
   }
   if (p < end && (*p == 'e' || *p == 'E')) {
     ++p;
     if (p < end && (*p == '+' || *p == '-')) ++p;
-    if (p == end || !IsDigit(*p)) return false;
+    if (p == end || !IsDigit(*p)) return nullptr;
     while (p < end && IsDigit(*p)) ++p;
   }
-  return p == end;
+  return p;
+}
+
+// [p, end) is a JSON literal or number, optionally followed by whitespace.
+__attribute__((noinline)) bool ValidScalar(const char* p, const char* end) {
+  while (end > p && IsWs(end[-1])) --end;
+  const std::string_view t(p, static_cast<size_t>(end - p));
+  if (t == "true" || t == "false" || t == "null") return true;
+  return SkipNumber(p, end) == end;
 }
 
 // Stage 2 over stage 1's token offsets. Token i spans [idx[i], idx[i+1]);
@@ -633,24 +639,8 @@ class Walker {
   bool Number() const {
     const char* p = buf_ + idx_[p_];
     const char* end = buf_ + TokenEnd();
-    if (p < end && *p == '-') ++p;
-    if (p >= end || !IsDigit(*p)) return false;
-    if (*p == '0') {
-      ++p;
-    } else {
-      while (p < end && IsDigit(*p)) ++p;
-    }
-    if (p < end && *p == '.') {
-      ++p;
-      if (p == end || !IsDigit(*p)) return false;
-      while (p < end && IsDigit(*p)) ++p;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-      ++p;
-      if (p < end && (*p == '+' || *p == '-')) ++p;
-      if (p == end || !IsDigit(*p)) return false;
-      while (p < end && IsDigit(*p)) ++p;
-    }
+    p = SkipNumber(p, end);
+    if (p == nullptr) return false;
     while (p < end && IsWs(*p)) ++p;
     return p == end;
   }
