@@ -589,15 +589,23 @@ std::vector<MetricFamily> SnapshotCollector::Collect() const {
   return RenderSnapshots(Snapshots());
 }
 
-std::string SerializeText(
-    const std::vector<const prometheus::Collectable*>& collectables) {
+namespace {
+
+// The text exposition of `collectables` in order. A SnapshotCollector's part
+// is its cached page, or (fresh) rendered afresh by the code Publish runs.
+std::string CollectablesText(
+    const std::vector<const prometheus::Collectable*>& collectables,
+    bool fresh) {
   std::string out;
   StringStream stream(&out);
   for (const prometheus::Collectable* c : collectables) {
     if (c == nullptr) continue;
     if (const auto* snaps = dynamic_cast<const SnapshotCollector*>(c)) {
-      // Rendered afresh, by the code Publish runs (not the cached text).
-      AppendSnapshotsText(snaps->Snapshots(), &out);
+      if (fresh) {
+        AppendSnapshotsText(snaps->Snapshots(), &out);
+      } else {
+        snaps->AppendText(&out);
+      }
     } else {
       prometheus::TextSerializer().Serialize(stream, c->Collect());
       stream.flush();
@@ -606,20 +614,16 @@ std::string SerializeText(
   return out;
 }
 
+}  // namespace
+
+std::string SerializeText(
+    const std::vector<const prometheus::Collectable*>& collectables) {
+  return CollectablesText(collectables, /*fresh=*/true);
+}
+
 std::string ExpositionText(
     const std::vector<const prometheus::Collectable*>& collectables) {
-  std::string out;
-  StringStream stream(&out);
-  for (const prometheus::Collectable* c : collectables) {
-    if (c == nullptr) continue;
-    if (const auto* snaps = dynamic_cast<const SnapshotCollector*>(c)) {
-      snaps->AppendText(&out);
-    } else {
-      prometheus::TextSerializer().Serialize(stream, c->Collect());
-      stream.flush();
-    }
-  }
-  return out;
+  return CollectablesText(collectables, /*fresh=*/false);
 }
 
 std::string ExpositionGzip(
