@@ -20,6 +20,7 @@ using config_internal::Fail;
 using config_internal::Field;
 using config_internal::MapReader;
 using config_internal::Quote;
+using config_internal::ReadPemFile;
 
 namespace {
 
@@ -307,15 +308,8 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
   if (const auto tls_field = map.Get("tls")) {
     MapReader tls(*tls_field, {"ca_file", "insecure_skip_verify"});
     if (const auto f = tls.Get("ca_file")) {
-      const std::string path =
-          config_internal::ResolvePath(base_dir, AsString(*f));
-      if (path.empty()) Fail(*f, "must not be empty");
-      std::string contents, error;
-      if (!config_internal::ReadFile(path, &contents, &error)) Fail(*f, error);
-      if (contents.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-        Fail(*f, "file " + Quote(path) + " holds no PEM certificate");
-      }
-      server.tls.ca_file = path;
+      server.tls.ca_file = ReadPemFile(
+          *f, base_dir, "-----BEGIN CERTIFICATE-----", "certificate");
     }
     if (const auto f = tls.Get("insecure_skip_verify")) {
       server.tls.insecure_skip_verify = AsBool(*f);

@@ -19,6 +19,7 @@ using config_internal::Fail;
 using config_internal::Field;
 using config_internal::MapReader;
 using config_internal::Quote;
+using config_internal::ReadPemFile;
 
 namespace {
 
@@ -31,19 +32,6 @@ bool LooksLikeBcrypt(const std::string& hash) {
   static const std::regex kBcrypt(
       R"(\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53})");
   return std::regex_match(hash, kBcrypt);
-}
-
-std::string ReadPemFile(const Field& field, const std::string& base_dir,
-                        const char* marker, const char* what) {
-  const std::string path =
-      config_internal::ResolvePath(base_dir, AsString(field));
-  if (path.empty()) Fail(field, "must not be empty");
-  std::string contents, error;
-  if (!config_internal::ReadFile(path, &contents, &error)) Fail(field, error);
-  if (contents.find(marker) == std::string::npos) {
-    Fail(field, "file " + Quote(path) + " holds no PEM " + what);
-  }
-  return path;
 }
 
 WebConfig Decode(const std::string& yaml, const std::string& file,

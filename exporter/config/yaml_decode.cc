@@ -261,4 +261,16 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
+std::string ReadPemFile(const Field& field, const std::string& base_dir,
+                        const char* marker, const char* what) {
+  const std::string path = ResolvePath(base_dir, AsString(field));
+  if (path.empty()) Fail(field, "must not be empty");
+  std::string contents, error;
+  if (!ReadFile(path, &contents, &error)) Fail(field, error);
+  if (contents.find(marker) == std::string::npos) {
+    Fail(field, "file " + Quote(path) + " holds no PEM " + what);
+  }
+  return path;
+}
+
 }  // namespace vb365::config_internal

@@ -92,4 +92,10 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path);
 // Directory part of a file path ("" for a bare file name).
 std::string DirName(const std::string& path);
 
+// The path `field` names (resolved against base_dir) of a readable file that
+// holds `marker` (a PEM header); else throws a DecodeError naming the field
+// ("holds no PEM <what>"). The file's contents are not kept.
+std::string ReadPemFile(const Field& field, const std::string& base_dir,
+                        const char* marker, const char* what);
+
 }  // namespace vb365::config_internal
