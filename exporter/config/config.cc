@@ -15,7 +15,6 @@ using config_internal::AsDuration;
 using config_internal::AsInt;
 using config_internal::AsSequence;
 using config_internal::AsString;
-using config_internal::DecodeError;
 using config_internal::Fail;
 using config_internal::Field;
 using config_internal::MapReader;
@@ -378,16 +377,6 @@ Config Decode(const std::string& yaml, const std::string& file,
   return config;
 }
 
-Result<Config> LoadImpl(const std::string& yaml, const std::string& name,
-                        const std::string& base_dir) {
-  try {
-    return Decode(yaml, name, base_dir);
-  } catch (const DecodeError& e) {
-    return Error{
-        config_internal::FormatMessage(name, e.line, e.path, e.reason)};
-  }
-}
-
 }  // namespace
 
 std::optional<ApiVersion> ParseApiVersion(const std::string& text) {
@@ -459,16 +448,12 @@ std::optional<std::chrono::milliseconds> ParseDuration(
 
 Result<Config> LoadConfigString(const std::string& yaml,
                                 const std::string& name) {
-  return LoadImpl(yaml, name, "");
+  return config_internal::DecodeOrError<Config>(yaml, name, "", Decode);
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {
-  std::string contents, error;
-  if (!config_internal::ReadFile(path, &contents, &error)) {
-    return Error{path + ": " + error};
-  }
   // Relative password_file and ca_file paths are relative to the config file.
-  return LoadImpl(contents, path, config_internal::DirName(path));
+  return config_internal::DecodeFile<Config>(path, Decode);
 }
 
 }  // namespace vb365

@@ -14,7 +14,6 @@
 namespace vb365 {
 
 using config_internal::AsString;
-using config_internal::DecodeError;
 using config_internal::Fail;
 using config_internal::Field;
 using config_internal::MapReader;
@@ -93,16 +92,6 @@ WebConfig Decode(const std::string& yaml, const std::string& file,
   return config;
 }
 
-Result<WebConfig> LoadImpl(const std::string& yaml, const std::string& name,
-                           const std::string& base_dir) {
-  try {
-    return Decode(yaml, name, base_dir);
-  } catch (const DecodeError& e) {
-    return Error{
-        config_internal::FormatMessage(name, e.line, e.path, e.reason)};
-  }
-}
-
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -129,15 +118,11 @@ std::string Digest(std::string_view user, const std::string& hash,
 
 Result<WebConfig> LoadWebConfigString(const std::string& yaml,
                                       const std::string& name) {
-  return LoadImpl(yaml, name, "");
+  return config_internal::DecodeOrError<WebConfig>(yaml, name, "", Decode);
 }
 
 Result<WebConfig> LoadWebConfigFile(const std::string& path) {
-  std::string contents, error;
-  if (!config_internal::ReadFile(path, &contents, &error)) {
-    return Error{path + ": " + error};
-  }
-  return LoadImpl(contents, path, config_internal::DirName(path));
+  return config_internal::DecodeFile<WebConfig>(path, Decode);
 }
 
 bool VerifyBcryptPassword(std::string_view password, const std::string& hash) {

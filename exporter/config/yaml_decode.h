@@ -98,4 +98,25 @@ std::string DirName(const std::string& path);
 std::string ReadPemFile(const Field& field, const std::string& base_dir,
                         const char* marker, const char* what);
 
+// Runs a loader's decode(yaml, name, base_dir) and turns its DecodeError
+// into the Error "name:line: path: reason"; the body of every Load*String.
+template <typename T, typename DecodeFn>
+Result<T> DecodeOrError(const std::string& yaml, const std::string& name,
+                        const std::string& base_dir, DecodeFn decode) {
+  try {
+    return decode(yaml, name, base_dir);
+  } catch (const DecodeError& e) {
+    return Error{FormatMessage(name, e.line, e.path, e.reason)};
+  }
+}
+
+// Reads the file at `path` and decodes it as DecodeOrError does; relative
+// paths inside it are relative to the file's directory.
+template <typename T, typename DecodeFn>
+Result<T> DecodeFile(const std::string& path, DecodeFn decode) {
+  std::string contents, error;
+  if (!ReadFile(path, &contents, &error)) return Error{path + ": " + error};
+  return DecodeOrError<T>(contents, path, DirName(path), decode);
+}
+
 }  // namespace vb365::config_internal
