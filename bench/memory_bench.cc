@@ -22,10 +22,8 @@
 #include <httplib.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,20 +98,9 @@ class ExporterProcess {
     const std::string config_flag = "--config.file=" + config;
     const std::string listen_flag =
         "--web.listen-address=127.0.0.1:" + std::to_string(port);
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-      }
-      const char* argv[] = {VB365_EXPORTER_PATH, config_flag.c_str(),
-                            listen_flag.c_str(), "--log.level=warn", nullptr};
-      execv(argv[0], const_cast<char* const*>(argv));
-      _exit(127);
-    }
+    pid_ = vb365::sim::Spawn(
+        {VB365_EXPORTER_PATH, config_flag, listen_flag, "--log.level=warn"},
+        log);
   }
   ~ExporterProcess() {
     if (pid_ <= 0) return;

@@ -2,10 +2,8 @@
 // verified HTTPS on loopback, read through its /metrics page like Prometheus
 // does. Every wait polls with a deadline; nothing asserts timing.
 #include <crypt.h>
-#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,24 +186,7 @@ class ExporterProcess {
 
  private:
   void Spawn(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
-      if (getppid() != parent) _exit(127);
-      const int fd = open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-      }
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    pid_ = sim::Spawn(args, log_file_, SIGKILL);  // never outlive the test
   }
   bool Exited() {
     if (pid_ <= 0) return true;

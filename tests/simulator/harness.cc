@@ -35,9 +35,10 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-// fork + exec with the child bound to our life (PDEATHSIG), stdout and
-// stderr appended to `log` ("" = inherit).
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+}  // namespace
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log,
+            int death_signal) {
   std::vector<char*> argv;
   for (const std::string& a : args)
     argv.push_back(const_cast<char*>(a.c_str()));
@@ -46,7 +47,7 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    prctl(PR_SET_PDEATHSIG, death_signal);
     if (getppid() != parent) _exit(127);
     sigset_t none;
     sigemptyset(&none);
@@ -64,6 +65,8 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
   }
   return pid;
 }
+
+namespace {
 
 int WaitExit(pid_t pid) {
   int status = 0;

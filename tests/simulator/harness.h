@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <csignal>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -150,6 +151,14 @@ class SimulatorProcess {
   int port_ = 0;
   pid_t pid_ = -1;
 };
+
+// fork + exec of args (args[0] a path) with the child bound to our life (it
+// gets death_signal when this process dies) and an empty signal mask;
+// stdout and stderr appended to `log` ("" = inherit). Throws
+// std::runtime_error when fork fails. For tests and benchmarks that run the
+// simulator or the exporter as a process.
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log,
+            int death_signal = SIGTERM);
 
 // Where the binaries and scripts are (compile-time paths).
 std::string SimulatorBinaryPath();
