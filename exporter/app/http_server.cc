@@ -12,40 +12,11 @@
 
 #include "common/log.h"
 #include "config/flags.h"
+#include "config/web_config.h"
 #include "metrics/snapshot_collector.h"
 
 namespace vb365 {
 namespace {
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-bool Base64Decode(const std::string& in, std::string* out) {
-  out->clear();
-  int bits = 0;
-  uint32_t acc = 0;
-  size_t i = 0;
-  for (; i < in.size() && in[i] != '='; ++i) {
-    const int v = Base64Value(in[i]);
-    if (v < 0) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  for (; i < in.size(); ++i) {
-    if (in[i] != '=') return false;
-  }
-  return true;
-}
 
 std::string HtmlEscape(const std::string& s) {
   std::string out;
@@ -97,25 +68,6 @@ bool AcceptsGzip(const std::string& accept_encoding) {
   return false;
 }
 
-bool ParseBasicAuth(const std::string& header, std::string* user,
-                    std::string* password) {
-  constexpr char kPrefix[] = "Basic ";
-  if (header.size() < sizeof(kPrefix) - 1 ||
-      !std::equal(kPrefix, kPrefix + sizeof(kPrefix) - 1, header.begin(),
-                  [](char a, char b) { return a == b || (a ^ 0x20) == b; })) {
-    return false;
-  }
-  std::string decoded;
-  if (!Base64Decode(header.substr(sizeof(kPrefix) - 1), &decoded)) {
-    return false;
-  }
-  const size_t colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
-  *user = decoded.substr(0, colon);
-  *password = decoded.substr(colon + 1);
-  return true;
-}
-
 HttpServer::HttpServer(HttpServerOptions options,
                        std::vector<const prometheus::Collectable*> collectables)
     : options_(std::move(options)), collectables_(std::move(collectables)) {}
@@ -142,7 +94,7 @@ void HttpServer::Routes() {
     s.set_pre_routing_handler(
         [this](const httplib::Request& req, httplib::Response& res) {
           std::string user, password;
-          if (ParseBasicAuth(req.get_header_value("Authorization"), &user,
+          if (ParseBasicAuthHeader(req.get_header_value("Authorization"), &user,
                              &password) &&
               options_.basic_auth(user, password)) {
             return httplib::Server::HandlerResponse::Unhandled;

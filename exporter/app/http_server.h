@@ -77,8 +77,4 @@ inline constexpr const char kMetricsContentType[] =
 // True when an Accept-Encoding header value accepts gzip (not with q=0).
 bool AcceptsGzip(const std::string& accept_encoding);
 
-// Decodes "Basic <base64(user:password)>"; false when malformed.
-bool ParseBasicAuth(const std::string& header, std::string* user,
-                    std::string* password);
-
 }  // namespace vb365

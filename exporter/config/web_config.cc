@@ -162,7 +162,8 @@ bool BasicAuthenticator::Check(std::string_view user,
   return true;
 }
 
-bool BasicAuthenticator::CheckHeader(std::string_view authorization) {
+bool ParseBasicAuthHeader(std::string_view authorization, std::string* user,
+                          std::string* password) {
   constexpr std::string_view kPrefix = "Basic ";
   if (authorization.size() < kPrefix.size()) return false;
   for (size_t i = 0; i < kPrefix.size(); ++i) {
@@ -179,9 +180,17 @@ bool BasicAuthenticator::CheckHeader(std::string_view authorization) {
   if (!DecodeBase64(encoded, &decoded)) return false;
   const size_t colon = decoded.find(':');
   if (colon == std::string::npos) return false;
-  const bool ok = Check(std::string_view(decoded).substr(0, colon),
-                        std::string_view(decoded).substr(colon + 1));
+  user->assign(decoded, 0, colon);
+  password->assign(decoded, colon + 1);
   std::fill(decoded.begin(), decoded.end(), '\0');
+  return true;
+}
+
+bool BasicAuthenticator::CheckHeader(std::string_view authorization) {
+  std::string user, password;
+  if (!ParseBasicAuthHeader(authorization, &user, &password)) return false;
+  const bool ok = Check(user, password);
+  std::fill(password.begin(), password.end(), '\0');
   return ok;
 }
 

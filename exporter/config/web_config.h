@@ -62,6 +62,11 @@ class BasicAuthenticator {
   std::set<std::string> verified_;  // digests of user, hash and password
 };
 
+// Splits an "Authorization: Basic base64(user:password)" value (scheme
+// case-insensitive, RFC 7617). False when absent or malformed.
+bool ParseBasicAuthHeader(std::string_view authorization, std::string* user,
+                          std::string* password);
+
 // Standard base64 (RFC 4648, with padding) decode; false when malformed.
 bool DecodeBase64(std::string_view in, std::string* out);
 

@@ -140,16 +140,6 @@ TEST_F(HttpServerTest, BusyPortGivesAnErrorNotACrash) {
   EXPECT_NE(s.error().find("cannot listen"), std::string::npos);
 }
 
-TEST(ParseBasicAuthTest, DecodesUserAndPassword) {
-  std::string u, p;
-  ASSERT_TRUE(ParseBasicAuth("Basic cHJvbTpzM2NyZXQ6eA==", &u, &p));
-  EXPECT_EQ(u, "prom");
-  EXPECT_EQ(p, "s3cret:x");
-  EXPECT_FALSE(ParseBasicAuth("Bearer abc", &u, &p));
-  EXPECT_FALSE(ParseBasicAuth("Basic !!!", &u, &p));
-  EXPECT_FALSE(ParseBasicAuth("Basic bm9jb2xvbg==", &u, &p));  // "nocolon"
-  EXPECT_FALSE(ParseBasicAuth("", &u, &p));
-}
 
 }  // namespace
 }  // namespace vb365

@@ -199,6 +199,17 @@ TEST(BasicAuth, ParsesTheAuthorizationHeader) {
   EXPECT_FALSE(auth.CheckHeader(""));
 }
 
+TEST(BasicAuth, HeaderSplitsAtTheFirstColon) {
+  std::string u, p;
+  ASSERT_TRUE(ParseBasicAuthHeader("Basic cHJvbTpzM2NyZXQ6eA==", &u, &p));
+  EXPECT_EQ(u, "prom");
+  EXPECT_EQ(p, "s3cret:x");
+  EXPECT_FALSE(ParseBasicAuthHeader("Bearer abc", &u, &p));
+  EXPECT_FALSE(ParseBasicAuthHeader("Basic !!!", &u, &p));
+  EXPECT_FALSE(ParseBasicAuthHeader("Basic bm9jb2xvbg==", &u, &p));  // "nocolon"
+  EXPECT_FALSE(ParseBasicAuthHeader("", &u, &p));
+}
+
 TEST(Base64, DecodesWithAndWithoutPadding) {
   std::string out;
   ASSERT_TRUE(DecodeBase64("YWxpY2U6cHc=", &out));
