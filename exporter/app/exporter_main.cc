@@ -52,6 +52,13 @@ int RunExporter(int argc, const char* const* argv) {
   // after such frees, and then they come from the arenas, where long-lived
   // small objects (job state) pin the pages: RSS would stay near the peak.
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  // One malloc arena for every thread: glibc otherwise gives each refresh
+  // worker its own arena, and the small objects a worker leaves behind (job
+  // state, pooled connections) pin a few hundred kB of pages in each of them
+  // even after malloc_trim. Measured with 1,000 jobs (bench/memory_bench):
+  // steady RSS 20.2 -> 18.8 MB; refresh wall time unchanged (the workers
+  // wait on the network, and tcache serves most small allocations lock-free).
+  mallopt(M_ARENA_MAX, 1);
 #endif
   // Signals are taken by sigwait() below: block them before any thread
   // starts so every thread inherits the mask.

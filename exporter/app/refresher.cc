@@ -103,9 +103,9 @@ void Refresher::Run() {
     RefreshOnce();
 #if defined(__GLIBC__)
     // The workers' response bodies, parse indexes and the text render are
-    // freed by now, but glibc keeps freed memory in its arenas (one per
-    // worker thread): hand it back so the idle RSS is what the exporter
-    // holds (a few ms, once per refresh).
+    // freed by now, but glibc keeps freed memory in its arenas (the exporter
+    // limits them to one, see RunExporter): hand it back so the idle RSS is
+    // what the exporter holds (a few ms, once per refresh).
     malloc_trim(0);
 #endif
     std::unique_lock<std::mutex> lock(mu_);
