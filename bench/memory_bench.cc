@@ -11,17 +11,15 @@
 // /proc/PID/status every 50 ms. "steady" is VmRSS in the idle gap after the
 // third refresh (the largest idle sample of that gap); "peak" is VmHWM then.
 // "start" is the RSS 400 ms after exec, while the first API request is held
-// 700 ms by a one-shot latency fault. Afterwards one GET /metrics checks the exporter really holds 1,000 jobs,
-// and the RSS after that scrape is reported too (rendering 41,000 series is
-// part of an exporter's life). "largest response" is the largest body the
-// exporter can have read: GET /Jobs and the sessions of 50 sampled jobs
-// (every 20th; with 1,000 sessions each their sizes differ by about 1%),
-// fetched the way the exporter asks for them.
-#include <benchmark/benchmark.h>
-
-#include <httplib.h>
-
+// 700 ms by a one-shot latency fault. Afterwards one GET /metrics checks the
+// exporter really holds 1,000 jobs, and the RSS after that scrape is reported
+// too (rendering 41,000 series is part of an exporter's life). "largest
+// response" is the largest body the exporter can have read: GET /Jobs and the
+// sessions of 50 sampled jobs (every 20th; with 1,000 sessions each their sizes
+// differ by about 1%), fetched the way the exporter asks for them.
 #include <arpa/inet.h>
+#include <benchmark/benchmark.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -113,7 +111,9 @@ class ExporterProcess {
     waitpid(pid_, nullptr, 0);
   }
   pid_t pid() const { return pid_; }
-  bool alive() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  bool alive() const {
+    return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
+  }
 
  private:
   pid_t pid_ = -1;
@@ -144,11 +144,10 @@ int64_t LargestResponse(const vb365::sim::SimulatorProcess& sim, int version) {
       now_ticks - 7LL * 24 * 3600 * vb365::sim::kTicksPerSecond, 0);
   for (int i = 0; i < kJobs; i += 20) {
     const std::string id = sim.JobId(i);
-    const std::string path =
-        version >= 7 ? v + "/JobSessions?jobId=" + id +
-                           "&endTimeLowerBound=" + bound +
-                           "&limit=1000&offset=0"
-                     : v + "/Jobs/" + id + "/JobSessions";
+    const std::string path = version >= 7 ? v + "/JobSessions?jobId=" + id +
+                                                "&endTimeLowerBound=" + bound +
+                                                "&limit=1000&offset=0"
+                                          : v + "/Jobs/" + id + "/JobSessions";
     largest = std::max<int64_t>(largest, sim.Get(path, token).body.size());
   }
   return largest;
@@ -208,16 +207,18 @@ void BM_ExporterRss(benchmark::State& state) {
     for (;;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       int64_t rss = 0, hwm = 0, anon = 0, file = 0;
-      if (!exporter.alive() || !ReadRss(exporter.pid(), &rss, &hwm, &anon, &file)) {
+      if (!exporter.alive() ||
+          !ReadRss(exporter.pid(), &rss, &hwm, &anon, &file)) {
         error = "the exporter exited: " + ReadFile(log).substr(0, 400);
         break;
       }
-      if (std::chrono::steady_clock::now() - start > std::chrono::seconds(150)) {
+      if (std::chrono::steady_clock::now() - start >
+          std::chrono::seconds(150)) {
         error = "no three refreshes within 150 s (" +
                 std::to_string(last_sessions) + " session requests, " +
                 std::to_string(sim->Stat("requests.jobs")) + " job lists, " +
-                std::to_string(idle_periods) + " idle gaps); log: " +
-                ReadFile(log).substr(0, 300);
+                std::to_string(idle_periods) +
+                " idle gaps); log: " + ReadFile(log).substr(0, 300);
         break;
       }
       const int64_t sessions = sim->Stat("requests.job_sessions");
@@ -242,7 +243,8 @@ void BM_ExporterRss(benchmark::State& state) {
       }
       // Idle: all sessions read (>= one request per job per refresh) and
       // nothing new for 1.5 s.
-      if (!in_idle && sessions >= static_cast<int64_t>(kJobs) * (idle_periods + 1) &&
+      if (!in_idle &&
+          sessions >= static_cast<int64_t>(kJobs) * (idle_periods + 1) &&
           now - last_change > std::chrono::milliseconds(1500)) {
         in_idle = true;
         ++idle_periods;
@@ -273,7 +275,8 @@ void BM_ExporterRss(benchmark::State& state) {
     if (!res || res->status != 200) {
       return Fail(state, "GET /metrics failed");
     }
-    const std::string want = "vb365_jobs{server=\"bench\"} " + std::to_string(kJobs);
+    const std::string want =
+        "vb365_jobs{server=\"bench\"} " + std::to_string(kJobs);
     if (res->body.find(want) == std::string::npos ||
         res->body.find("vb365_up{server=\"bench\"} 1") == std::string::npos) {
       return Fail(state, "the exporter does not report 1000 jobs and up 1");

@@ -9,8 +9,6 @@
 // a wrong result fails the benchmark with SkipWithError, and main() then exits
 // non-zero.
 #include <benchmark/benchmark.h>
-
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
 
 #include <array>
@@ -20,6 +18,7 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -168,7 +167,8 @@ void BM_SimdjsonDom(benchmark::State& state) {
       if (!st["processedObjects"].get_int64().get(v)) objects += v;
     }
   }
-  if (count != p.expected.sessions || bytes != p.expected.transferred_data_bytes ||
+  if (count != p.expected.sessions ||
+      bytes != p.expected.transferred_data_bytes ||
       objects != p.expected.processed_objects || by_status != p.by_status) {
     return Fail(state, "simdjson DOM holds values other than the generator's");
   }
@@ -180,7 +180,8 @@ void BM_SimdjsonDom(benchmark::State& state) {
 double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  return static_cast<double>(ts.tv_sec) +
+         static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // The exporter's parser and the DOM parse alternately on the same bytes,
@@ -241,8 +242,8 @@ void BM_SimdjsonStage1(benchmark::State& state) {
   }
   simdjson::error_code error = simdjson::SUCCESS;
   for (auto _ : state) {
-    error = impl->stage1(reinterpret_cast<const uint8_t*>(p.data.get()),
-                         p.size, simdjson::stage1_mode::regular);
+    error = impl->stage1(reinterpret_cast<const uint8_t*>(p.data.get()), p.size,
+                         simdjson::stage1_mode::regular);
     if (error) break;
     benchmark::DoNotOptimize(impl->n_structural_indexes);
   }
@@ -302,8 +303,8 @@ bool NlohmannExtract(const nlohmann::json& doc,
           auto href = job->find("href");
           if (href != job->end() && href->is_string()) {
             const std::string& h = href->get_ref<const std::string&>();
-            s.job_id = vb365::ParseId(
-                std::string_view(h).substr(h.rfind('/') + 1));
+            s.job_id =
+                vb365::ParseId(std::string_view(h).substr(h.rfind('/') + 1));
           }
         }
       }
@@ -312,10 +313,10 @@ bool NlohmannExtract(const nlohmann::json& doc,
     s.end_time = TimeOrNone(e, "endTime");
     s.progress = IntOr0(e, "progress");
     auto status = e.find("status");
-    s.status = status != e.end() && status->is_string()
-                   ? vb365::ParseSessionStatus(
-                         status->get_ref<const std::string&>())
-                   : vb365::SessionStatus::kUnknown;
+    s.status =
+        status != e.end() && status->is_string()
+            ? vb365::ParseSessionStatus(status->get_ref<const std::string&>())
+            : vb365::SessionStatus::kUnknown;
     auto retry = e.find("retryCount");
     if (retry != e.end() && retry->is_number_integer()) {
       s.retry_count = retry->get<int32_t>();
@@ -323,8 +324,10 @@ bool NlohmannExtract(const nlohmann::json& doc,
     auto st = e.find("statistics");
     if (st != e.end() && st->is_object()) {
       s.has_statistics = true;
-      s.statistics.processing_rate_bytes_ps = IntOr0(*st, "processingRateBytesPS");
-      s.statistics.processing_rate_items_ps = IntOr0(*st, "processingRateItemsPS");
+      s.statistics.processing_rate_bytes_ps =
+          IntOr0(*st, "processingRateBytesPS");
+      s.statistics.processing_rate_items_ps =
+          IntOr0(*st, "processingRateItemsPS");
       s.statistics.read_rate_bytes_ps = IntOr0(*st, "readRateBytesPS");
       s.statistics.write_rate_bytes_ps = IntOr0(*st, "writeRateBytesPS");
       s.statistics.transferred_data_bytes = IntOr0(*st, "transferredDataBytes");

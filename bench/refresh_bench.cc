@@ -85,8 +85,8 @@ std::string TimedRefresh(Exporter& e, size_t jobs, double* seconds,
   *seconds = Seconds(std::chrono::steady_clock::now() - t0);
   if (!snap || !snap->up) return "refresh failed (server not up)";
   if (snap->jobs.size() != jobs) {
-    return "snapshot has " + std::to_string(snap->jobs.size()) + " jobs, want " +
-           std::to_string(jobs);
+    return "snapshot has " + std::to_string(snap->jobs.size()) +
+           " jobs, want " + std::to_string(jobs);
   }
   if (out) *out = std::move(snap);
   return "";
@@ -133,7 +133,8 @@ void BM_RefreshConcurrency(benchmark::State& state) {
     state.counters["first_ratio"] = first / ideal;
     state.counters["later_ratio"] = later / ideal;
     // What one session request cost, seen from a worker (ideal: 20 ms).
-    state.counters["later_ms_per_request"] = 1000.0 * later * concurrency / jobs;
+    state.counters["later_ms_per_request"] =
+        1000.0 * later * concurrency / jobs;
   }
 }
 BENCHMARK(BM_RefreshConcurrency)
@@ -169,7 +170,8 @@ void BM_SteadyStateV8(benchmark::State& state) {
     std::string err = TimedRefresh(exporter, kJobs, &first_s, nullptr);
     if (!err.empty()) return Fail(state, "first refresh: " + err);
     const int64_t first_bytes = sim->Stat("response_bytes.total");
-    const int64_t first_session_bytes = sim->Stat("response_bytes.job_sessions");
+    const int64_t first_session_bytes =
+        sim->Stat("response_bytes.job_sessions");
 
     // A handful of new sessions on different jobs.
     for (int i = 0; i < kNewSessions; ++i) {
@@ -187,19 +189,20 @@ void BM_SteadyStateV8(benchmark::State& state) {
       for (uint64_t n : j.sessions_total) counted += n;
     }
     if (counted != kNewSessions) {
-      return Fail(state, "the later refresh counted " + std::to_string(counted) +
-                             " new sessions, want " +
+      return Fail(state, "the later refresh counted " +
+                             std::to_string(counted) + " new sessions, want " +
                              std::to_string(kNewSessions));
     }
-    if (first_bytes <= 0) return Fail(state, "no bytes counted by the simulator");
+    if (first_bytes <= 0)
+      return Fail(state, "no bytes counted by the simulator");
     state.SetIterationTime(later_s);
     state.counters["first_bytes"] = static_cast<double>(first_bytes);
     state.counters["first_session_bytes"] =
         static_cast<double>(first_session_bytes);
     state.counters["later_bytes"] = static_cast<double>(later_bytes);
     state.counters["later_requests"] = static_cast<double>(later_requests);
-    state.counters["ratio_pct"] =
-        100.0 * static_cast<double>(later_bytes) / static_cast<double>(first_bytes);
+    state.counters["ratio_pct"] = 100.0 * static_cast<double>(later_bytes) /
+                                  static_cast<double>(first_bytes);
     state.counters["first_s"] = first_s;
     state.counters["later_s"] = later_s;
   }

@@ -9,7 +9,6 @@
 // nothing new), so every job has a last finished session with statistics and
 // about 41 series.
 #include <benchmark/benchmark.h>
-
 #include <httplib.h>
 #include <zlib.h>
 
@@ -162,7 +161,11 @@ void BM_ScrapeRender(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * jobs);
 }
 // Repetitions: the table compares medians (the machine is shared).
-BENCHMARK(BM_ScrapeRender)->ArgName("jobs")->Arg(10)->Arg(100)->Arg(1000)
+BENCHMARK(BM_ScrapeRender)
+    ->ArgName("jobs")
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
     ->Repetitions(5)
     ->Unit(benchmark::kMicrosecond);
 
@@ -204,7 +207,7 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
     return Fail(state, "HttpServer did not start: " + st.error());
   }
   httplib::Client client("127.0.0.1", server.port());
-  client.set_keep_alive(true);  // as Prometheus does
+  client.set_keep_alive(true);   // as Prometheus does
   client.set_decompress(false);  // check the raw bytes on the wire
   client.set_read_timeout(10, 0);
   httplib::Headers headers;
@@ -245,7 +248,8 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
     state.counters["wire_bytes"] = static_cast<double>(body.size());
   } else {
     if (!encoding.empty()) {
-      return Fail(state, "no Accept-Encoding, got Content-Encoding " + encoding);
+      return Fail(state,
+                  "no Accept-Encoding, got Content-Encoding " + encoding);
     }
     text = body;
     state.counters["wire_bytes"] = static_cast<double>(body.size());
@@ -258,7 +262,8 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
   state.counters["p90_ms"] = latencies_ms[latencies_ms.size() * 9 / 10];
   state.counters["text_bytes"] = static_cast<double>(text.size());
 }
-// Fixed iteration counts: enough GETs for a median whatever --benchmark_min_time.
+// Fixed iteration counts: enough GETs for a median whatever
+// --benchmark_min_time.
 BENCHMARK(BM_ScrapeHttpGet)
     ->ArgNames({"jobs", "gzip"})
     ->Args({10, 0})

@@ -115,9 +115,9 @@ Result<Client::Target> Client::Prepare() {
   target.version = *version;
   target.base_url = config_.url + VersionPath(*version);
   if (tokens_ == nullptr || tokens_version_ != *version) {
-    tokens_ = std::make_shared<TokenManager>(
-        target.base_url, *version, config_.username, config_.password,
-        transport_, observer_, clock_);
+    tokens_ = std::make_shared<TokenManager>(target.base_url, *version,
+                                             config_.username, config_.password,
+                                             transport_, observer_, clock_);
     tokens_version_ = *version;
   }
   target.tokens = tokens_;
@@ -154,10 +154,10 @@ Result<HttpResponse> Client::Get(const Target& target,
     return Error{"not found: GET " + path_query};
   }
   if (response.status < 200 || response.status > 299) {
-    std::string message = std::string(endpoint) + ": HTTP " +
-                          std::to_string(response.status);
-    std::string detail = http::ErrorBodyMessage(
-        response.body, 200, {config_.password.Reveal()});
+    std::string message =
+        std::string(endpoint) + ": HTTP " + std::to_string(response.status);
+    std::string detail =
+        http::ErrorBodyMessage(response.body, 200, {config_.password.Reveal()});
     if (!detail.empty()) message += ": " + detail;
     return Error{std::move(message)};
   }
@@ -183,9 +183,8 @@ Result<size_t> Client::ReadAll(const Target& target, std::string_view endpoint,
     if (!response.ok()) return Error{response.error()};
     bytes += response->body.size();
     size_t before = out->size();
-    Result<PageInfo> info =
-        parse(ThreadParser(), response->body.data(), response->body.size(),
-              out);
+    Result<PageInfo> info = parse(ThreadParser(), response->body.data(),
+                                  response->body.size(), out);
     ReleaseLargeParserMemory();
     if (!info.ok()) {
       if (observer_ != nullptr) observer_->OnParseError(endpoint);
@@ -268,8 +267,8 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
   } else {
     path = "/JobSessions?jobId=" + http::UrlEncode(job.id);
     if (lower_bound != kNoTime) {
-      path += "&endTimeLowerBound=" +
-              http::UrlEncode(FormatTimestamp(lower_bound));
+      path +=
+          "&endTimeLowerBound=" + http::UrlEncode(FormatTimestamp(lower_bound));
     }
     paged = true;
     filter_by_job = true;

@@ -36,7 +36,7 @@ struct SessionsFetch {
   // The whole history came back: v3/v4 always, v5/v6 (every page of the
   // per-job endpoint) and v7/v8 when no lower bound was given.
   bool complete_history = false;
-  size_t bytes = 0;               // response bytes read, all pages
+  size_t bytes = 0;  // response bytes read, all pages
 };
 
 // One client per configured server. Thread-safe: ListSessions is called from

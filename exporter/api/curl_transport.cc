@@ -84,8 +84,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   if (StartsWithNoCase(line, "HTTP/")) {
     t->retry_after = -1;  // a new response (after 100 Continue) starts
   } else if (StartsWithNoCase(line, "retry-after:")) {
-    t->retry_after =
-        http::ParseRetryAfter(line.substr(12), std::time(nullptr));
+    t->retry_after = http::ParseRetryAfter(line.substr(12), std::time(nullptr));
   } else if (StartsWithNoCase(line, "content-length:")) {
     // Reserve once instead of growing; with gzip this is the compressed size,
     // still a good first guess.

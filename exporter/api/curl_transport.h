@@ -46,7 +46,7 @@ class CurlTransport : public Transport {
 
  private:
   struct Share;
-  void* AcquireHandle();          // blocks while max_connections are busy
+  void* AcquireHandle();  // blocks while max_connections are busy
   void ReleaseHandle(void* handle);
 
   const CurlTransportOptions options_;

@@ -14,8 +14,7 @@ namespace {
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 int HexValue(char c) {
@@ -46,11 +45,21 @@ bool ReadString(std::string_view body, size_t* pos, std::string* out) {
     char e = body[i + 1];
     i += 2;
     switch (e) {
-      case 'n': out->push_back('\n'); break;
-      case 't': out->push_back('\t'); break;
-      case 'r': out->push_back('\r'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 'b':
+        out->push_back('\b');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
       case 'u': {
         if (i + 4 > body.size()) return false;
         uint32_t cp = 0;
@@ -82,7 +91,9 @@ bool ReadString(std::string_view body, size_t* pos, std::string* out) {
         AppendUtf8(cp, out);
         break;
       }
-      default: out->push_back(e); break;  // \" \\ \/
+      default:
+        out->push_back(e);
+        break;  // \" \\ \/
     }
   }
   return false;
@@ -100,16 +111,14 @@ bool FindStringField(std::string_view body, std::string_view key,
     size_t after = q;
     if (!ReadString(body, &after, &token)) return false;
     size_t j = after;
-    while (j < body.size() &&
-           (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' ||
-            body[j] == '\r')) {
+    while (j < body.size() && (body[j] == ' ' || body[j] == '\t' ||
+                               body[j] == '\n' || body[j] == '\r')) {
       ++j;
     }
     if (j < body.size() && body[j] == ':' && token == key) {
       ++j;
-      while (j < body.size() &&
-             (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' ||
-              body[j] == '\r')) {
+      while (j < body.size() && (body[j] == ' ' || body[j] == '\t' ||
+                                 body[j] == '\n' || body[j] == '\r')) {
         ++j;
       }
       if (j < body.size() && body[j] == '"') return ReadString(body, &j, out);
@@ -195,9 +204,8 @@ double ParseRetryAfter(std::string_view value, std::time_t now) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
     value.remove_prefix(1);
   }
-  while (!value.empty() &&
-         (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' ||
-          value.back() == '\n')) {
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' ||
+                            value.back() == '\r' || value.back() == '\n')) {
     value.remove_suffix(1);
   }
   if (value.empty()) return -1;

@@ -21,8 +21,9 @@ std::string UrlEncode(std::string_view text);
 // replaced with "<secret>" before control characters are replaced and the
 // result is cut to `max_len` bytes (an ellipsis marks the cut), so a cut never
 // leaves part of a secret behind and the result is safe to log.
-std::string ErrorBodyMessage(std::string_view body, size_t max_len = 200,
-                             std::initializer_list<std::string_view> secrets = {});
+std::string ErrorBodyMessage(
+    std::string_view body, size_t max_len = 200,
+    std::initializer_list<std::string_view> secrets = {});
 
 // Replaces every occurrence of `secret` in `text` with "<secret>". A server
 // that echoes a credential must not put it into our logs.

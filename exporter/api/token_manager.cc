@@ -65,8 +65,7 @@ Result<std::string> TokenManager::Token() {
 
   if (now < backoff_until_) {
     if (have_valid) return access_token_;
-    double left =
-        std::chrono::duration<double>(backoff_until_ - now).count();
+    double left = std::chrono::duration<double>(backoff_until_ - now).count();
     return Error{"token: not asking the server for another " +
                  std::to_string(static_cast<int>(std::ceil(left))) +
                  "s after: " + last_error_};
@@ -134,9 +133,9 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
     request.body = "grant_type=refresh_token&refresh_token=" +
                    http::UrlEncode(refresh_token_);
   } else {
-    request.body = "grant_type=password&username=" +
-                   http::UrlEncode(username_) +
-                   "&password=" + http::UrlEncode(password_.Reveal());
+    request.body =
+        "grant_type=password&username=" + http::UrlEncode(username_) +
+        "&password=" + http::UrlEncode(password_.Reveal());
   }
   if (WantsAntiforgeryFlag(version_)) {
     request.body += "&disable_antiforgery_token=true";
@@ -191,9 +190,8 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
     return fail(prefix + "malformed token response");
   }
 
-  int64_t lifetime = parsed->expires_in_seconds > 0
-                         ? parsed->expires_in_seconds
-                         : kDefaultLifetimeSeconds;
+  int64_t lifetime = parsed->expires_in_seconds > 0 ? parsed->expires_in_seconds
+                                                    : kDefaultLifetimeSeconds;
   auto life = seconds(lifetime);
   auto margin = std::min<steady_clock::duration>(life / 10, seconds(60));
   access_token_ = std::move(parsed->access_token);

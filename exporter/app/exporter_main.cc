@@ -138,16 +138,16 @@ int RunExporter(int argc, const char* const* argv) {
         CurlTransportOptions::FromServer(server));
     rt.observer =
         std::make_unique<MetricsApiObserver>(&self.ForServer(server.name));
-    rt.client = std::make_unique<Client>(server, rt.transport.get(),
-                                         rt.observer.get());
+    rt.client =
+        std::make_unique<Client>(server, rt.transport.get(), rt.observer.get());
     rt.source = std::make_unique<ClientJobSource>(rt.client.get());
     RefresherOptions options;
     options.interval = server.refresh_interval.count() > 0
                            ? server.refresh_interval
                            : config->refresh_interval;
-    rt.refresher = std::make_unique<Refresher>(
-        server, options, rt.source.get(), &collector,
-        &self.ForServer(server.name));
+    rt.refresher =
+        std::make_unique<Refresher>(server, options, rt.source.get(),
+                                    &collector, &self.ForServer(server.name));
     Log(LogLevel::kInfo, "server configured",
         {{"server", server.name},
          {"url", server.url},

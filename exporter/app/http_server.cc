@@ -1,7 +1,6 @@
 #include "app/http_server.h"
 
 #include <httplib.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -22,11 +21,20 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -95,7 +103,7 @@ void HttpServer::Routes() {
         [this](const httplib::Request& req, httplib::Response& res) {
           std::string user, password;
           if (ParseBasicAuthHeader(req.get_header_value("Authorization"), &user,
-                             &password) &&
+                                   &password) &&
               options_.basic_auth(user, password)) {
             return httplib::Server::HandlerResponse::Unhandled;
           }
@@ -113,8 +121,8 @@ void HttpServer::Routes() {
       // Prometheus asks for gzip: the snapshots' compressed stream was made
       // when they were published and is spliced in (ExpositionGzip). A
       // content provider, because httplib would compress a body again.
-      auto gz = std::make_shared<const std::string>(
-          ExpositionGzip(collectables_));
+      auto gz =
+          std::make_shared<const std::string>(ExpositionGzip(collectables_));
       res.set_header("Content-Encoding", "gzip");
       res.set_content_provider(
           gz->size(), kMetricsContentType,
@@ -138,7 +146,9 @@ void HttpServer::Routes() {
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         "<title>VB365 Exporter</title></head>\n<body><h1>VB365 Exporter</h1>\n"
         "<p>Prometheus exporter for Veeam Backup for Microsoft 365.</p>\n"
-        "<ul><li><a href=\"" + HtmlEscape(path) + "\">Metrics</a></li>\n"
+        "<ul><li><a href=\"" +
+        HtmlEscape(path) +
+        "\">Metrics</a></li>\n"
         "<li><a href=\"/-/healthy\">Health</a></li></ul>\n</body></html>\n";
     s.Get("/", [page](const httplib::Request&, httplib::Response& res) {
       res.set_content(page, "text/html; charset=utf-8");

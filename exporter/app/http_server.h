@@ -3,14 +3,14 @@
 // Exposer cannot do TLS with Debian's civetweb, see DEPENDENCIES.md).
 #pragma once
 
+#include <prometheus/collectable.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <prometheus/collectable.h>
 
 #include "common/result.h"
 

@@ -49,10 +49,9 @@ bool JobNameFilter::Keep(const std::string& name) const {
       })) {
     return false;
   }
-  return std::none_of(exclude_.begin(), exclude_.end(),
-                      [&](const std::regex& r) {
-                        return std::regex_match(name, r);
-                      });
+  return std::none_of(
+      exclude_.begin(), exclude_.end(),
+      [&](const std::regex& r) { return std::regex_match(name, r); });
 }
 
 Refresher::Refresher(ServerConfig config, RefresherOptions options,
@@ -76,9 +75,7 @@ Refresher::Refresher(ServerConfig config, RefresherOptions options,
   collector_->Publish(initial);
 }
 
-Refresher::~Refresher() {
-  Stop(std::chrono::hours(24));
-}
+Refresher::~Refresher() { Stop(std::chrono::hours(24)); }
 
 void Refresher::Start() {
   if (thread_.joinable()) return;
@@ -170,7 +167,8 @@ void Refresher::ReadSessions(ApiVersion version, const std::vector<Job>& jobs,
     }
   };
   const size_t workers = std::min<size_t>(
-      jobs.size(), static_cast<size_t>(std::max(1, config_.max_concurrent_requests)));
+      jobs.size(),
+      static_cast<size_t>(std::max(1, config_.max_concurrent_requests)));
   // Every worker is a thread of this refresh only: its thread-local parser
   // and its malloc arena's free memory go when the refresh ends, not
   // kept for the next one.
@@ -272,8 +270,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
   snap->refresh_duration_seconds =
       std::chrono::duration<double>(Steady::now() - start).count();
   if (failing_) {
-    Log(LogLevel::kInfo, "refresh succeeded again",
-        {{"server", config_.name}});
+    Log(LogLevel::kInfo, "refresh succeeded again", {{"server", config_.name}});
     failing_ = false;
   }
   last_ = snap;

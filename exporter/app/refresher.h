@@ -110,8 +110,8 @@ class Refresher {
   };
 
   void Run();
-  std::shared_ptr<const ServerSnapshot> Fail(const std::string& reason,
-                                             std::chrono::steady_clock::time_point start);
+  std::shared_ptr<const ServerSnapshot> Fail(
+      const std::string& reason, std::chrono::steady_clock::time_point start);
   Timestamp LowerBound(ApiVersion version, const JobState& state,
                        Timestamp now) const;
   void ReadSessions(ApiVersion version, const std::vector<Job>& jobs,

@@ -69,7 +69,8 @@ struct Config {
 // and never contains a secret's value.
 Result<Config> LoadConfigFile(const std::string& path);
 // Same from text already in memory; `name` stands for the file in messages.
-Result<Config> LoadConfigString(const std::string& yaml, const std::string& name);
+Result<Config> LoadConfigString(const std::string& yaml,
+                                const std::string& name);
 
 // "60s", "1m30s", "500ms", "7d", "2h" -> duration; nullopt when malformed.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);

@@ -18,9 +18,9 @@ std::string EndpointName(size_t i) {
 
 ServerSelfMetrics::ServerSelfMetrics(
     const std::string& server, Family<Counter>& requests,
-    Family<Histogram>& durations, Family<Counter>& bytes,
-    Family<Counter>& auth, Family<Counter>& auth_failures,
-    Family<Counter>& parse_errors, Family<Counter>& refresh_failures)
+    Family<Histogram>& durations, Family<Counter>& bytes, Family<Counter>& auth,
+    Family<Counter>& auth_failures, Family<Counter>& parse_errors,
+    Family<Counter>& refresh_failures)
     : server_(server), requests_(requests) {
   for (size_t i = 0; i < kOther; ++i) {
     const Labels labels = {{"server", server}, {"endpoint", EndpointName(i)}};
@@ -30,8 +30,8 @@ ServerSelfMetrics::ServerSelfMetrics(
   }
   // "other" (an endpoint name this build does not know) only if it occurs.
   const Labels other = {{"server", server}, {"endpoint", "other"}};
-  make_other_ = [other, &durations, &bytes, &parse_errors](
-                    ServerSelfMetrics* self) {
+  make_other_ = [other, &durations, &bytes,
+                 &parse_errors](ServerSelfMetrics* self) {
     self->durations_[kOther] =
         &durations.Add(other, SelfMetrics::DurationBuckets());
     self->bytes_[kOther] = &bytes.Add(other);

@@ -3,6 +3,12 @@
 // prometheus::Registry (a Collectable served next to the snapshots).
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <array>
 #include <functional>
 #include <map>
@@ -10,12 +16,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 namespace vb365 {
 

@@ -1,18 +1,17 @@
 #include "metrics/snapshot_collector.h"
 
+#include <prometheus/client_metric.h>
+#include <prometheus/text_serializer.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <functional>
 #include <new>
-#include <stdexcept>
 #include <ostream>
+#include <stdexcept>
 #include <streambuf>
 #include <string_view>
 #include <utility>
-
-#include <zlib.h>
-
-#include <prometheus/client_metric.h>
-#include <prometheus/text_serializer.h>
 
 namespace vb365 {
 
@@ -102,8 +101,8 @@ struct Families {
   Fam jobs{"vb365_jobs", "Number of jobs exported (after the job filters)",
            kGauge};
   // Per job.
-  Fam job_info{"vb365_job_info",
-               "Descriptive labels of a backup job; always 1", kGauge};
+  Fam job_info{"vb365_job_info", "Descriptive labels of a backup job; always 1",
+               kGauge};
   Fam job_enabled{"vb365_job_enabled", "1 when the job is enabled, else 0",
                   kGauge};
   Fam last_run{"vb365_job_last_run_timestamp_seconds",
@@ -156,7 +155,8 @@ struct Families {
                     "exactly one is 1)",
                     kGauge};
   Fam ls_retry{"vb365_job_last_session_retries",
-               "Retries of the last finished session (retryCount, API v6+)", kGauge};
+               "Retries of the last finished session (retryCount, API v6+)",
+               kGauge};
   Fam last_status{"vb365_job_last_status_timestamp_seconds",
                   "Unix end time of the latest session that finished with "
                   "this status; 0 when none was seen",
@@ -176,12 +176,35 @@ struct Families {
 
   // Every family, in output order.
   std::vector<Fam*> All() {
-    return {&up, &refresh_duration, &last_success, &server_info, &jobs,
-            &job_info, &job_enabled, &last_run, &next_run, &last_backup,
-            &running, &running_start, &running_progress, &ls_status, &ls_start,
-            &ls_end, &ls_duration, &ls_bytes, &ls_objects, &ls_rate_bytes,
-            &ls_rate_items, &ls_read, &ls_write, &ls_bottleneck, &ls_retry,
-            &last_status, &sessions_total, &bytes_total, &objects_total};
+    return {&up,
+            &refresh_duration,
+            &last_success,
+            &server_info,
+            &jobs,
+            &job_info,
+            &job_enabled,
+            &last_run,
+            &next_run,
+            &last_backup,
+            &running,
+            &running_start,
+            &running_progress,
+            &ls_status,
+            &ls_start,
+            &ls_end,
+            &ls_duration,
+            &ls_bytes,
+            &ls_objects,
+            &ls_rate_bytes,
+            &ls_rate_items,
+            &ls_read,
+            &ls_write,
+            &ls_bottleneck,
+            &ls_retry,
+            &last_status,
+            &sessions_total,
+            &bytes_total,
+            &objects_total};
   }
 
   std::vector<MetricFamily> Take() {
@@ -261,11 +284,9 @@ void RenderJob(const Labels& base, const JobSummary& s, Families* f) {
                            static_cast<double>(st.processing_rate_items_ps));
       f->ls_read.Add(base, static_cast<double>(st.read_rate_bytes_ps));
       f->ls_write.Add(base, static_cast<double>(st.write_rate_bytes_ps));
-      for (int b = 0; b < kBottleneckCount && f->ls_bottleneck.enabled();
-           ++b) {
+      for (int b = 0; b < kBottleneckCount && f->ls_bottleneck.enabled(); ++b) {
         const auto value = static_cast<Bottleneck>(b);
-        f->ls_bottleneck.Add(base, "bottleneck",
-                             BottleneckName(value),
+        f->ls_bottleneck.Add(base, "bottleneck", BottleneckName(value),
                              st.bottleneck == value ? 1 : 0);
       }
     }
@@ -274,8 +295,7 @@ void RenderJob(const Labels& base, const JobSummary& s, Families* f) {
     }
   }
 
-  for (size_t i = 0; i < kTrackedEndStatuses.size() &&
-                     f->last_status.enabled();
+  for (size_t i = 0; i < kTrackedEndStatuses.size() && f->last_status.enabled();
        ++i) {
     const Timestamp end = s.last_status_end[i];
     f->last_status.Add(base, "status",
@@ -422,9 +442,9 @@ std::string Deflate(std::string_view in, int flush) {
 }
 
 uint32_t Crc32(std::string_view in) {
-  return static_cast<uint32_t>(crc32(
-      crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(in.data()),
-      static_cast<uInt>(in.size())));
+  return static_cast<uint32_t>(crc32(crc32(0, nullptr, 0),
+                                     reinterpret_cast<const Bytef*>(in.data()),
+                                     static_cast<uInt>(in.size())));
 }
 
 void PutLe32(uint32_t v, std::string* out) {
@@ -558,7 +578,8 @@ void SnapshotCollector::AppendText(std::string* out) const {
   z_stream z{};
   bool ok = inflateInit2(&z, -15) == Z_OK;
   if (ok) {
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(page->deflated.data()));
+    z.next_in =
+        reinterpret_cast<Bytef*>(const_cast<char*>(page->deflated.data()));
     z.avail_in = static_cast<uInt>(page->deflated.size());
     z.next_out = reinterpret_cast<Bytef*>(out->data() + start);
     z.avail_out = static_cast<uInt>(page->size);
@@ -629,7 +650,8 @@ std::string ExpositionText(
 std::string ExpositionGzip(
     const std::vector<const prometheus::Collectable*>& collectables) {
   // The gzip header: deflate, no name, no mtime, unknown OS.
-  static constexpr char kHeader[] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  static constexpr char kHeader[] = {'\x1f', '\x8b', 8, 0, 0,
+                                     0,      0,      0, 0, '\xff'};
   std::string out(kHeader, sizeof(kHeader));
   const prometheus::Collectable* last =
       collectables.empty() ? nullptr : collectables.back();
@@ -660,8 +682,7 @@ std::string ExpositionGzip(
   out += Deflate(head, Z_SYNC_FLUSH);
   out += page->deflated;
   PutLe32(static_cast<uint32_t>(crc32_combine(
-              Crc32(head), page->crc32,
-              static_cast<z_off_t>(page->size))),
+              Crc32(head), page->crc32, static_cast<z_off_t>(page->size))),
           &out);
   PutLe32(static_cast<uint32_t>(head.size() + page->size), &out);
   return out;

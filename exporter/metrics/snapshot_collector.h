@@ -1,15 +1,15 @@
 // Renders the latest ServerSnapshot of every server as metric families.
 #pragma once
 
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
 
 #include "model/job_state.h"
 
@@ -57,9 +57,9 @@ class SnapshotCollector : public prometheus::Collectable {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const ServerSnapshot>> snapshots_;
-  uint64_t generation_ = 0;  // Publish calls so far
+  uint64_t generation_ = 0;           // Publish calls so far
   std::shared_ptr<const Page> page_;  // null until the first render
-  uint64_t text_generation_ = 0;  // the Publish that page_ shows
+  uint64_t text_generation_ = 0;      // the Publish that page_ shows
 };
 
 // The families of metrics.md for these snapshots (in this order of servers):

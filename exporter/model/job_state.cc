@@ -70,8 +70,8 @@ void JobTracker::Apply(const std::vector<JobSession>& sessions) {
   const bool baseline = applied_ == 0;
   ++applied_;
 
-  // Unfinished ids of this fetch (O(running)); a finished copy of the same id in
-  // the same fetch wins (a page boundary moved while paging).
+  // Unfinished ids of this fetch (O(running)); a finished copy of the same id
+  // in the same fetch wins (a page boundary moved while paging).
   std::unordered_set<Id, IdHash> active;
   const JobSession* best_running = nullptr;
   for (const JobSession& s : sessions) {
@@ -111,9 +111,9 @@ void JobTracker::Apply(const std::vector<JobSession>& sessions) {
       if (!baseline) Count(s);  // cannot be pending at the baseline
       counted_now.insert(s.id);
     } else if (!baseline && counted_now.count(s.id) == 0) {
-      const bool is_new = s.creation_time > old_watermark ||
-                          (s.creation_time == old_watermark &&
-                           at_watermark_.count(s.id) == 0);
+      const bool is_new =
+          s.creation_time > old_watermark ||
+          (s.creation_time == old_watermark && at_watermark_.count(s.id) == 0);
       if (is_new) {
         Count(s);
         counted_now.insert(s.id);

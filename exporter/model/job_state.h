@@ -33,8 +33,7 @@ struct JobSummary {
 
   // End time of the latest session that finished with each tracked status
   // (index as in kTrackedEndStatuses); kNoTime when none was seen.
-  std::array<Timestamp, 4> last_status_end{kNoTime, kNoTime, kNoTime,
-                                           kNoTime};
+  std::array<Timestamp, 4> last_status_end{kNoTime, kNoTime, kNoTime, kNoTime};
 
   // Sessions that finished while the exporter watched (the first refresh is
   // the baseline and counts nothing). Indexed by SessionStatus.
@@ -90,8 +89,8 @@ struct ServerSnapshot {
   bool up = false;     // last refresh logged in and listed the jobs
   double refresh_duration_seconds = 0;
   Timestamp last_success = kNoTime;
-  std::string product_version;  // from /ServiceInstance, may be ""
-  std::string api_version;      // "v3".."v8", "" before the first success
+  std::string product_version;   // from /ServiceInstance, may be ""
+  std::string api_version;       // "v3".."v8", "" before the first success
   std::vector<JobSummary> jobs;  // sorted by job name, then id
 };
 

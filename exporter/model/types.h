@@ -1,4 +1,5 @@
-// Plain values read from the VB365 REST API. No I/O, no Prometheus, no JSON here.
+// Plain values read from the VB365 REST API. No I/O, no Prometheus, no JSON
+// here.
 #pragma once
 
 #include <array>
@@ -136,7 +137,7 @@ struct PageInfo {
   bool is_page = false;
   int64_t offset = 0;
   int64_t limit = 0;
-  int64_t count = 0;    // elements in this response
+  int64_t count = 0;      // elements in this response
   bool has_next = false;  // a _links.next was present
 };
 

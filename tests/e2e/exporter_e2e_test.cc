@@ -2,12 +2,11 @@
 // verified HTTPS on loopback, read through its /metrics page like Prometheus
 // does. Every wait polls with a deadline; nothing asserts timing.
 #include <crypt.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -83,8 +82,7 @@ Samples ParseSamples(const std::string& text) {
 // The value of a per-job series: `name{server="sim",job_id="ID",...}` with
 // `extra` (e.g. status="Success") as its last label, or "" when absent.
 std::string JobValue(const Samples& m, const std::string& name,
-                     const std::string& job_id,
-                     const std::string& extra = "") {
+                     const std::string& job_id, const std::string& extra = "") {
   const std::string prefix =
       name + "{server=\"sim\",job_id=\"" + job_id + "\",job_name=\"";
   const std::string suffix = extra.empty() ? "\"}" : "\"," + extra + "}";
@@ -95,8 +93,7 @@ std::string JobValue(const Samples& m, const std::string& name,
     if (k.size() >= suffix.size() &&
         k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0) {
       // Without extra labels the job_name must be the last label.
-      if (extra.empty() &&
-          k.find("\",", prefix.size()) != std::string::npos) {
+      if (extra.empty() && k.find("\",", prefix.size()) != std::string::npos) {
         continue;
       }
       return it->second;
@@ -108,7 +105,7 @@ std::string JobValue(const Samples& m, const std::string& name,
 double Num(const std::string& v) { return v.empty() ? -1 : std::stod(v); }
 
 const std::vector<std::string> kStatuses = {
-    "Success", "Warning", "Failed", "Stopped",
+    "Success",       "Warning",      "Failed", "Stopped",
     "NotConfigured", "Disconnected", "Unknown"};
 
 // A running vb365_exporter: config and logs in a temporary directory,
@@ -123,26 +120,27 @@ class ExporterProcess {
     config_file_ = dir_ + "/vb365_exporter.yml";
     log_file_ = dir_ + "/exporter.log";
     WriteFile(config_file_, config_yaml);
-    std::vector<std::string> args = {VB365_EXPORTER_PATH,
-                                     "--config.file=" + config_file_,
-                                     "--web.listen-address=127.0.0.1:0",
-                                     "--log.level=debug"};
+    std::vector<std::string> args = {
+        VB365_EXPORTER_PATH, "--config.file=" + config_file_,
+        "--web.listen-address=127.0.0.1:0", "--log.level=debug"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     Spawn(args);
     // The bound port is in the "listening" log line.
-    const bool up = WaitFor([&] {
-      if (Exited()) return true;
-      const std::string log = Stderr();
-      const size_t p = log.find("msg=\"listening\"");
-      if (p == std::string::npos) return false;
-      const size_t a = log.find("address=127.0.0.1:", p);
-      const size_t eol = log.find('\n', p);
-      if (a == std::string::npos || eol == std::string::npos || a > eol) {
-        return false;
-      }
-      port_ = std::atoi(log.c_str() + a + sizeof("address=127.0.0.1:") - 1);
-      return port_ > 0;
-    }, 20);
+    const bool up = WaitFor(
+        [&] {
+          if (Exited()) return true;
+          const std::string log = Stderr();
+          const size_t p = log.find("msg=\"listening\"");
+          if (p == std::string::npos) return false;
+          const size_t a = log.find("address=127.0.0.1:", p);
+          const size_t eol = log.find('\n', p);
+          if (a == std::string::npos || eol == std::string::npos || a > eol) {
+            return false;
+          }
+          port_ = std::atoi(log.c_str() + a + sizeof("address=127.0.0.1:") - 1);
+          return port_ > 0;
+        },
+        20);
     if (!up || port_ <= 0) {
       Stop();
       throw std::runtime_error("exporter did not start:\n" + Stderr());
@@ -215,14 +213,25 @@ std::string ConfigFor(const SimulatorProcess& s, const std::string& version,
   return "refresh_interval: 1s\n"
          "servers:\n"
          "  - name: sim\n"
-         "    url: " + s.base_url() + "\n"
-         "    api_version: " + version + "\n"
-         "    username: '" + user + "'\n"
-         "    password_file: " + s.password_file() + "\n"
+         "    url: " +
+         s.base_url() +
+         "\n"
+         "    api_version: " +
+         version +
+         "\n"
+         "    username: '" +
+         user +
+         "'\n"
+         "    password_file: " +
+         s.password_file() +
+         "\n"
          "    tls:\n"
-         "      ca_file: " + s.ca_file() + "\n"
+         "      ca_file: " +
+         s.ca_file() +
+         "\n"
          "    timeout: 10s\n"
-         "    max_concurrent_requests: 4\n" + extra;
+         "    max_concurrent_requests: 4\n" +
+         extra;
 }
 
 SimulatorConfig SimConfig(const std::string& version, int jobs,
@@ -243,7 +252,8 @@ std::string Promtool(const std::string& dir, const std::string& text) {
   const std::string cmd =
       "promtool check metrics < '" + in + "' > '" + out + "' 2>&1";
   const int rc = std::system(cmd.c_str());
-  if (rc != 0) return "promtool failed (" + std::to_string(rc) + "):\n" + ReadFile(out);
+  if (rc != 0)
+    return "promtool failed (" + std::to_string(rc) + "):\n" + ReadFile(out);
   return "";
 }
 
@@ -277,8 +287,8 @@ uint64_t SessionsTotal(const Samples& m, const std::string& job,
 
 TEST(ExporterE2E, SeedOnV3ComesOutWithExactlyItsValuesAndPassesPromtool) {
   SimulatorConfig sc = SimConfig("v3", 3);
-  sc.fixture_sessions = {
-      {kSeedJobId, std::string(VB365_FIXTURES_DIR) + "/seed_v3_jobsessions.json"}};
+  sc.fixture_sessions = {{kSeedJobId, std::string(VB365_FIXTURES_DIR) +
+                                          "/seed_v3_jobsessions.json"}};
   SimulatorProcess s(sc);
   ExporterProcess e(ConfigFor(s, "auto"));  // probing must find v3
   Samples m;
@@ -292,12 +302,14 @@ TEST(ExporterE2E, SeedOnV3ComesOutWithExactlyItsValuesAndPassesPromtool) {
             "58.4494519");
   EXPECT_EQ(JobValue(m, "vb365_job_last_session_transferred_bytes", kSeedJobId),
             "98142970");
-  EXPECT_EQ(JobValue(m, "vb365_job_last_session_processing_rate_bytes_per_second",
-                     kSeedJobId),
-            "1683256");
-  EXPECT_EQ(JobValue(m, "vb365_job_last_session_processing_rate_items_per_second",
-                     kSeedJobId),
-            "20");
+  EXPECT_EQ(
+      JobValue(m, "vb365_job_last_session_processing_rate_bytes_per_second",
+               kSeedJobId),
+      "1683256");
+  EXPECT_EQ(
+      JobValue(m, "vb365_job_last_session_processing_rate_items_per_second",
+               kSeedJobId),
+      "20");
   EXPECT_EQ(JobValue(m, "vb365_job_last_session_read_rate_bytes_per_second",
                      kSeedJobId),
             "5383429");
@@ -306,12 +318,12 @@ TEST(ExporterE2E, SeedOnV3ComesOutWithExactlyItsValuesAndPassesPromtool) {
             "26015396");
   EXPECT_EQ(JobValue(m, "vb365_job_last_session_processed_objects", kSeedJobId),
             "1193");
-  EXPECT_EQ(JobValue(m, "vb365_job_last_session_start_timestamp_seconds",
-                     kSeedJobId),
-            "1549298962.852977");
-  EXPECT_EQ(JobValue(m, "vb365_job_last_session_end_timestamp_seconds",
-                     kSeedJobId),
-            "1549299021.302429");
+  EXPECT_EQ(
+      JobValue(m, "vb365_job_last_session_start_timestamp_seconds", kSeedJobId),
+      "1549298962.852977");
+  EXPECT_EQ(
+      JobValue(m, "vb365_job_last_session_end_timestamp_seconds", kSeedJobId),
+      "1549299021.302429");
   for (const std::string& st : kStatuses) {
     EXPECT_EQ(JobValue(m, "vb365_job_last_session_status", kSeedJobId,
                        "status=\"" + st + "\""),
@@ -341,7 +353,8 @@ TEST(ExporterE2E, SeedOnV3ComesOutWithExactlyItsValuesAndPassesPromtool) {
   EXPECT_EQ(e.Stderr().find(s.password()), std::string::npos);
   EXPECT_EQ(e.Scrape().find(s.password()), std::string::npos);
   EXPECT_EQ(e.Stop(), 0);
-  EXPECT_NE(e.Stderr().find("msg=\"stopped\""), std::string::npos) << e.Stderr();
+  EXPECT_NE(e.Stderr().find("msg=\"stopped\""), std::string::npos)
+      << e.Stderr();
 }
 
 TEST(ExporterE2E, V8PagesPast30JobsAndPassesPromtool) {
@@ -415,12 +428,12 @@ TEST_P(ExporterVersionE2E, RunningSessionShowsWithoutHidingTheLastFinished) {
     m = e.Metrics();
     return JobValue(m, "vb365_job_running", job) == "0";
   }));
-  EXPECT_EQ(JobValue(m, "vb365_job_last_session_status", job,
-                     "status=\"Failed\""),
-            "1");
-  EXPECT_EQ(JobValue(m, "vb365_job_running_session_start_timestamp_seconds",
-                     job),
-            "");
+  EXPECT_EQ(
+      JobValue(m, "vb365_job_last_session_status", job, "status=\"Failed\""),
+      "1");
+  EXPECT_EQ(
+      JobValue(m, "vb365_job_running_session_start_timestamp_seconds", job),
+      "");
   // Seen running, then finished: counted once.
   ASSERT_TRUE(WaitRefreshes(s, 2));
   EXPECT_EQ(SessionsTotal(e.Metrics(), job, "Failed"), 1u);
@@ -475,7 +488,8 @@ TEST_P(ExporterVersionE2E, CountersCountEachSessionOnceAcrossAnOutage) {
   EXPECT_EQ(SessionsTotal(m, a, "Failed"), 1u);
   EXPECT_EQ(SessionsTotal(m, b, "Warning"), 1u);
   EXPECT_EQ(SessionsTotal(m, b, "Success"), 0u);
-  for (const std::string& st : kStatuses) EXPECT_EQ(SessionsTotal(m, c, st), 0u);
+  for (const std::string& st : kStatuses)
+    EXPECT_EQ(SessionsTotal(m, c, st), 0u);
   EXPECT_EQ(JobValue(m, "vb365_job_transferred_bytes_total", a),
             std::to_string(bytes_a));
   EXPECT_GE(Num(m["vb365_refresh_failures_total{server=\"sim\"}"]), 1);
@@ -495,9 +509,8 @@ TEST_P(ExporterVersionE2E, ExpiredTokenLogsInOnceAndKeepsUp) {
   EXPECT_GT(s.Stat("unauthorized"), unauthorized);
   // One new token for every worker that saw the 401, and no more.
   EXPECT_EQ(s.Stat("logins") + s.Stat("refreshes"), before + 1);
-  EXPECT_TRUE(WaitFor([&] {
-    return e.Metrics()["vb365_up{server=\"sim\"}"] == "1";
-  }));
+  EXPECT_TRUE(
+      WaitFor([&] { return e.Metrics()["vb365_up{server=\"sim\"}"] == "1"; }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ExporterVersionE2E,
@@ -558,11 +571,17 @@ TEST(ExporterE2E, TlsAndBasicAuthFromTheWebConfig) {
   ASSERT_NE(salt, nullptr);
   const std::string hash = crypt("scrape-pw", salt);
   ASSERT_EQ(hash.rfind("$2b$", 0), 0u);
-  WriteFile(dir + "/web.yml", "tls_server_config:\n"
-                              "  cert_file: " + s.cert_file() + "\n"
-                              "  key_file: " + s.key_file() + "\n"
-                              "basic_auth_users:\n"
-                              "  prometheus: '" + hash + "'\n");
+  WriteFile(dir + "/web.yml",
+            "tls_server_config:\n"
+            "  cert_file: " +
+                s.cert_file() +
+                "\n"
+                "  key_file: " +
+                s.key_file() +
+                "\n"
+                "basic_auth_users:\n"
+                "  prometheus: '" +
+                hash + "'\n");
   ExporterProcess e(ConfigFor(s, "v8"),
                     {"--web.config.file=" + dir + "/web.yml"});
   httplib::SSLClient c("127.0.0.1", e.port());
@@ -592,11 +611,13 @@ TEST(ExporterE2E, ConfigCheckAcceptsGoodAndRejectsBadFiles) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;
   WriteFile(dir + "/pw", "secret\n");
-  WriteFile(dir + "/good.yml", "servers:\n  - name: a\n    url: https://127.0.0.1:1\n"
-                               "    username: u\n    password_file: pw\n");
-  WriteFile(dir + "/bad.yml", "servers:\n  - name: a\n    url: https://127.0.0.1:1\n"
-                              "    username: u\n    password_file: pw\n"
-                              "    colour: blue\n");
+  WriteFile(dir + "/good.yml",
+            "servers:\n  - name: a\n    url: https://127.0.0.1:1\n"
+            "    username: u\n    password_file: pw\n");
+  WriteFile(dir + "/bad.yml",
+            "servers:\n  - name: a\n    url: https://127.0.0.1:1\n"
+            "    username: u\n    password_file: pw\n"
+            "    colour: blue\n");
   auto run = [&](const std::string& file) {
     const std::string cmd = std::string(VB365_EXPORTER_PATH) +
                             " --config.check --config.file=" + dir + "/" +

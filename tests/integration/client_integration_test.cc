@@ -27,9 +27,7 @@ using sim::SimulatorConfig;
 using sim::SimulatorProcess;
 using testing::RecordingObserver;
 
-ApiVersion VersionOf(const std::string& name) {
-  return *ParseApiVersion(name);
-}
+ApiVersion VersionOf(const std::string& name) { return *ParseApiVersion(name); }
 
 ServerConfig ConfigFor(const SimulatorProcess& sim,
                        ApiVersion version = ApiVersion::kAuto) {
@@ -149,7 +147,8 @@ TEST_P(PerVersion, ADeletedJobIsNotFound) {
   Rig rig(ConfigFor(sim, VersionOf(GetParam())));
   sim::SimJob victim = sim.Jobs().at(1);
   sim.DeleteJob(victim.id);
-  Result<SessionsFetch> fetch = rig.client.ListSessions(JobFor(victim), kNoTime);
+  Result<SessionsFetch> fetch =
+      rig.client.ListSessions(JobFor(victim), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_EQ(fetch.error().rfind("not found", 0), 0u) << fetch.error();
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
@@ -157,11 +156,11 @@ TEST_P(PerVersion, ADeletedJobIsNotFound) {
   for (const Job& j : *jobs) EXPECT_NE(j.id, victim.id);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Versions, PerVersion, ::testing::Values("v3", "v6", "v7", "v8"),
-    [](const ::testing::TestParamInfo<std::string>& info) {
-      return info.param;
-    });
+INSTANTIATE_TEST_SUITE_P(Versions, PerVersion,
+                         ::testing::Values("v3", "v6", "v7", "v8"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 TEST(ClientIntegration, V8PagesThroughMoreJobsThanOnePageHolds) {
   SimulatorConfig config = Versions({"v8"});
@@ -433,8 +432,7 @@ TEST(ClientIntegration, AServerThatIsDownIsAnError) {
   Rig rig(config);
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("curl error"), std::string::npos)
-      << jobs.error();
+  EXPECT_NE(jobs.error().find("curl error"), std::string::npos) << jobs.error();
 }
 
 TEST(ClientIntegration, TheSeedPayloadParsesToItsValues) {

@@ -31,8 +31,7 @@ class LocalHttps {
     const char* dir = mkdtemp(tmpl);
     if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = dir;
-    std::string cmd =
-        "bash '" + sim::GenCertsScriptPath() + "' '" + dir_ + "'";
+    std::string cmd = "bash '" + sim::GenCertsScriptPath() + "' '" + dir_ + "'";
     if (std::system(cmd.c_str()) != 0) {
       throw std::runtime_error("gen_certs.sh failed");
     }
@@ -87,11 +86,11 @@ TEST(CurlTransportIntegration, AsksForCompressionAndHandsOverTheDecodedBody) {
   LocalHttps https;
   const std::string payload = BigJson();
   std::string accept_encoding;
-  https.server().Get("/data", [&](const httplib::Request& req,
-                                  httplib::Response& res) {
-    accept_encoding = req.get_header_value("Accept-Encoding");
-    res.set_content(payload, "application/json");
-  });
+  https.server().Get(
+      "/data", [&](const httplib::Request& req, httplib::Response& res) {
+        accept_encoding = req.get_header_value("Accept-Encoding");
+        res.set_content(payload, "application/json");
+      });
   https.Start();
   CurlTransport transport(https.Options());
   HttpRequest request;
@@ -107,15 +106,15 @@ TEST(CurlTransportIntegration, AsksForCompressionAndHandsOverTheDecodedBody) {
 TEST(CurlTransportIntegration, SendsThePostBodyAndHeadersAsGiven) {
   LocalHttps https;
   std::string body, content_type, authorization, expect, method;
-  https.server().Post("/v8/Token", [&](const httplib::Request& req,
-                                       httplib::Response& res) {
-    body = req.body;
-    method = req.method;
-    content_type = req.get_header_value("Content-Type");
-    authorization = req.get_header_value("Authorization");
-    expect = req.get_header_value("Expect");
-    res.set_content("{}", "application/json");
-  });
+  https.server().Post("/v8/Token",
+                      [&](const httplib::Request& req, httplib::Response& res) {
+                        body = req.body;
+                        method = req.method;
+                        content_type = req.get_header_value("Content-Type");
+                        authorization = req.get_header_value("Authorization");
+                        expect = req.get_header_value("Expect");
+                        res.set_content("{}", "application/json");
+                      });
   https.Start();
   CurlTransport transport(https.Options());
   HttpRequest request;
@@ -135,16 +134,16 @@ TEST(CurlTransportIntegration, SendsThePostBodyAndHeadersAsGiven) {
 
 TEST(CurlTransportIntegration, ReadsRetryAfterInSecondsAndAsADate) {
   LocalHttps https;
-  https.server().Get("/seconds", [](const httplib::Request&,
-                                    httplib::Response& res) {
-    res.status = 429;
-    res.set_header("Retry-After", "17");
-  });
-  https.server().Get("/date", [](const httplib::Request&,
-                                 httplib::Response& res) {
-    res.status = 503;
-    res.set_header("Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT");
-  });
+  https.server().Get("/seconds",
+                     [](const httplib::Request&, httplib::Response& res) {
+                       res.status = 429;
+                       res.set_header("Retry-After", "17");
+                     });
+  https.server().Get(
+      "/date", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 503;
+        res.set_header("Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT");
+      });
   https.server().Get("/none", [](const httplib::Request&,
                                  httplib::Response& res) { res.status = 429; });
   https.Start();
@@ -169,12 +168,12 @@ TEST(CurlTransportIntegration, ReusesTheConnectionForSequentialRequests) {
   LocalHttps https;
   std::mutex mu;
   std::vector<int> ports;
-  https.server().Get("/x", [&](const httplib::Request& req,
-                               httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    ports.push_back(req.remote_port);
-    res.set_content("[]", "application/json");
-  });
+  https.server().Get("/x",
+                     [&](const httplib::Request& req, httplib::Response& res) {
+                       std::lock_guard<std::mutex> lock(mu);
+                       ports.push_back(req.remote_port);
+                       res.set_content("[]", "application/json");
+                     });
   https.Start();
   CurlTransport transport(https.Options());
   HttpRequest request;
@@ -190,16 +189,16 @@ TEST(CurlTransportIntegration, ReusesTheConnectionForSequentialRequests) {
 TEST(CurlTransportIntegration, NeverRunsMoreThanMaxConnectionsAtOnce) {
   LocalHttps https;
   std::atomic<int> in_flight{0}, peak{0};
-  https.server().Get("/slow", [&](const httplib::Request&,
-                                  httplib::Response& res) {
-    int now = ++in_flight;
-    int seen = peak.load();
-    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    --in_flight;
-    res.set_content("[]", "application/json");
-  });
+  https.server().Get(
+      "/slow", [&](const httplib::Request&, httplib::Response& res) {
+        int now = ++in_flight;
+        int seen = peak.load();
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        --in_flight;
+        res.set_content("[]", "application/json");
+      });
   https.Start();
   CurlTransportOptions options = https.Options();
   options.max_connections = 2;
@@ -222,10 +221,10 @@ TEST(CurlTransportIntegration, NeverRunsMoreThanMaxConnectionsAtOnce) {
 TEST(CurlTransportIntegration, ABodyOverTheLimitFailsTheRequest) {
   LocalHttps https;
   const std::string payload = BigJson();
-  https.server().Get("/big", [&](const httplib::Request&,
-                                 httplib::Response& res) {
-    res.set_content(payload, "application/json");
-  });
+  https.server().Get("/big",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       res.set_content(payload, "application/json");
+                     });
   https.Start();
   CurlTransportOptions options = https.Options();
   options.max_body_bytes = 1000;

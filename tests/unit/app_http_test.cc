@@ -1,14 +1,13 @@
 // The exporter's HTTP server on 127.0.0.1:0: metrics content type and gzip,
 // landing page, health, basic auth. (TLS runs in the e2e tests, with the
 // simulator's throwaway certificate.)
-#include "app/http_server.h"
-
-#include <httplib.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <memory>
 #include <string>
 
+#include "app/http_server.h"
 #include "metrics/snapshot_collector.h"
 
 namespace vb365 {
@@ -139,7 +138,6 @@ TEST_F(HttpServerTest, BusyPortGivesAnErrorNotACrash) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().find("cannot listen"), std::string::npos);
 }
-
 
 }  // namespace
 }  // namespace vb365

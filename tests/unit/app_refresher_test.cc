@@ -1,7 +1,5 @@
 // The refresh logic against a fake JobSource: filters, lower bounds, failure
 // handling (up, kept values, refresh failures), dropped jobs, concurrency.
-#include "app/refresher.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/refresher.h"
 #include "common/log.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
@@ -79,8 +78,8 @@ Job MakeJob(const std::string& id, const std::string& name) {
   return j;
 }
 
-JobSession Finished(uint64_t n, Timestamp created, SessionStatus status =
-                                                       SessionStatus::kSuccess) {
+JobSession Finished(uint64_t n, Timestamp created,
+                    SessionStatus status = SessionStatus::kSuccess) {
   JobSession s;
   s.id = Id{9, n};
   s.creation_time = created;
@@ -104,11 +103,12 @@ class RefresherTest : public ::testing::Test {
   void TearDown() override { SetLogSinkForTesting(nullptr); }
 
   std::unique_ptr<Refresher> Make() {
-    return std::make_unique<Refresher>(config_, options_, &source_,
-                                       &collector_,
+    return std::make_unique<Refresher>(config_, options_, &source_, &collector_,
                                        &self_.ForServer(config_.name));
   }
-  std::string Text() { return SerializeText({&collector_, self_.registry().get()}); }
+  std::string Text() {
+    return SerializeText({&collector_, self_.registry().get()});
+  }
 
   std::string log_;
   ServerConfig config_;
@@ -184,8 +184,8 @@ TEST_F(RefresherTest, OverlapIsTwiceTheIntervalWhenThatIsLonger) {
 }
 
 TEST_F(RefresherTest, V3ToV6IgnoreTheLowerBound) {
-  for (ApiVersion v : {ApiVersion::kV3, ApiVersion::kV4, ApiVersion::kV5,
-                       ApiVersion::kV6}) {
+  for (ApiVersion v :
+       {ApiVersion::kV3, ApiVersion::kV4, ApiVersion::kV5, ApiVersion::kV6}) {
     source_.version = v;
     source_.bounds.clear();
     source_.jobs = {MakeJob("j1", "a")};
@@ -284,11 +284,11 @@ TEST_F(RefresherTest, CountersFromTheSecondRefreshOn) {
   r->RefreshOnce();
   r->RefreshOnce();
   auto snap = collector_.Get("east");
-  EXPECT_EQ(snap->jobs[0].sessions_total[static_cast<size_t>(
-                SessionStatus::kFailed)],
-            1u);
-  EXPECT_EQ(snap->jobs[0].sessions_total[static_cast<size_t>(
-                SessionStatus::kSuccess)],
+  EXPECT_EQ(
+      snap->jobs[0].sessions_total[static_cast<size_t>(SessionStatus::kFailed)],
+      1u);
+  EXPECT_EQ(snap->jobs[0]
+                .sessions_total[static_cast<size_t>(SessionStatus::kSuccess)],
             0u);
 }
 

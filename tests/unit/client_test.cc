@@ -38,9 +38,9 @@ Job MakeJob(int i) {
 }
 
 int CountPrefix(const std::vector<std::string>& paths, const std::string& p) {
-  return static_cast<int>(std::count_if(
-      paths.begin(), paths.end(),
-      [&](const std::string& s) { return s.rfind(p, 0) == 0; }));
+  return static_cast<int>(
+      std::count_if(paths.begin(), paths.end(),
+                    [&](const std::string& s) { return s.rfind(p, 0) == 0; }));
 }
 
 TEST(ClientVersionTest, ProbesNewestFirstWithoutATokenAndCachesTheAnswer) {
@@ -50,9 +50,8 @@ TEST(ClientVersionTest, ProbesNewestFirstWithoutATokenAndCachesTheAnswer) {
   Result<ApiVersion> v = client.Version();
   ASSERT_TRUE(v.ok()) << v.error();
   EXPECT_EQ(*v, ApiVersion::kV6);
-  std::vector<std::string> expected = {"/v8/ServiceInstance",
-                                       "/v7/ServiceInstance",
-                                       "/v6/ServiceInstance"};
+  std::vector<std::string> expected = {
+      "/v8/ServiceInstance", "/v7/ServiceInstance", "/v6/ServiceInstance"};
   EXPECT_EQ(server.paths(), expected);
   for (const auto& r : server.requests()) {
     EXPECT_EQ(testing::HeaderValue(r, "Authorization"), "");
@@ -215,8 +214,8 @@ TEST_P(ClientSessionsTest, UsesTheEndpointOfTheVersion) {
   server.versions = {c.version};
   server.jobs = 3;
   server.sessions_per_job = 4;
-  Client client(MakeConfig(server, static_cast<ApiVersion>(c.version)),
-                &server, nullptr);
+  Client client(MakeConfig(server, static_cast<ApiVersion>(c.version)), &server,
+                nullptr);
   Timestamp bound = *ParseTimestamp("2026-11-29T09:00:00Z");
   Result<SessionsFetch> fetch = client.ListSessions(MakeJob(1), bound);
   ASSERT_TRUE(fetch.ok()) << fetch.error();
@@ -235,10 +234,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         SessionsCase{3, "/v3/Jobs/" + kJob1 + "/JobSessions", true},
         SessionsCase{4, "/v4/Jobs/" + kJob1 + "/JobSessions", true},
-        SessionsCase{5, "/v5/Jobs/" + kJob1 + "/JobSessions?limit=1000&offset=0",
-                     true},
-        SessionsCase{6, "/v6/Jobs/" + kJob1 + "/JobSessions?limit=1000&offset=0",
-                     true},
+        SessionsCase{
+            5, "/v5/Jobs/" + kJob1 + "/JobSessions?limit=1000&offset=0", true},
+        SessionsCase{
+            6, "/v6/Jobs/" + kJob1 + "/JobSessions?limit=1000&offset=0", true},
         SessionsCase{7,
                      "/v7/JobSessions?jobId=" + kJob1 +
                          "&endTimeLowerBound=2026-11-29T09%3A00%3A00Z"
@@ -260,7 +259,8 @@ TEST(ClientSessionReadTest, NoLowerBoundReadsTheWholeHistory) {
             "/v8/JobSessions?jobId=" + JobId(0) + "&limit=1000&offset=0");
 }
 
-TEST(ClientSessionReadTest, SessionsOfOtherJobsAreDroppedWhenTheServerIgnoresJobId) {
+TEST(ClientSessionReadTest,
+     SessionsOfOtherJobsAreDroppedWhenTheServerIgnoresJobId) {
   for (int v : {7, 8}) {
     FakeVb365 server;
     server.versions = {v};
@@ -377,8 +377,8 @@ TEST(ClientErrorTest, LongServerMessagesAreCut) {
   FakeVb365 server;
   FakeTransport transport([&](const HttpRequest& r) {
     if (r.url.find("/Token") != std::string::npos) return server.Send(r);
-    return MakeResponse(503, R"({"message":")" + std::string(5000, 'x') +
-                                 R"("})");
+    return MakeResponse(503,
+                        R"({"message":")" + std::string(5000, 'x') + R"("})");
   });
   Client client(MakeConfig(server, ApiVersion::kV8), &transport, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
@@ -419,8 +419,8 @@ TEST(ClientErrorTest, ServerEchoedPasswordNeverReachesTheError) {
   FakeVb365 server;
   FakeTransport transport([&](const HttpRequest& r) {
     if (r.url.find("/Token") != std::string::npos) return server.Send(r);
-    return MakeResponse(500, R"({"message":"login )" + server.password +
-                                 R"( failed"})");
+    return MakeResponse(
+        500, R"({"message":"login )" + server.password + R"( failed"})");
   });
   Client client(MakeConfig(server, ApiVersion::kV8), &transport, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();

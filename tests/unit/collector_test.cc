@@ -1,7 +1,6 @@
 // The snapshot collector and the self metrics, checked on the text output of
 // prometheus-cpp's TextSerializer (what Prometheus actually reads).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -65,9 +64,8 @@ JobSummary Summarize(const Job& job, const std::vector<JobSession>& sessions) {
   return t.summary();
 }
 
-std::shared_ptr<const ServerSnapshot> Snapshot(std::vector<JobSummary> jobs,
-                                               const std::string& server =
-                                                   "east") {
+std::shared_ptr<const ServerSnapshot> Snapshot(
+    std::vector<JobSummary> jobs, const std::string& server = "east") {
   auto s = std::make_shared<ServerSnapshot>();
   s->server = server;
   s->up = true;
@@ -103,7 +101,8 @@ std::string JobLabels(const std::string& name = "Seed",
 
 TEST(CollectorTest, SeedSessionRendersWithExactlyItsValues) {
   SnapshotCollector c;
-  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  c.Publish(
+      Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
   auto m = Samples(Render(c));
   const std::string l = "{" + JobLabels() + "}";
   EXPECT_EQ(m["vb365_job_last_session_duration_seconds" + l], "58.4494519");
@@ -134,9 +133,9 @@ TEST(CollectorTest, SeedSessionRendersWithExactlyItsValues) {
   EXPECT_EQ(m["vb365_job_last_status_timestamp_seconds" + lb +
               ",status=\"Success\"}"],
             "1549299021.302429");
-  EXPECT_EQ(m["vb365_job_last_status_timestamp_seconds" + lb +
-              ",status=\"Failed\"}"],
-            "0");
+  EXPECT_EQ(
+      m["vb365_job_last_status_timestamp_seconds" + lb + ",status=\"Failed\"}"],
+      "0");
   // No lastBackup from the API (v3): the end of the latest Success session.
   EXPECT_EQ(m["vb365_job_last_backup_timestamp_seconds" + l],
             "1549299021.302429");
@@ -147,7 +146,8 @@ TEST(CollectorTest, SeedSessionRendersWithExactlyItsValues) {
 
 TEST(CollectorTest, PerServerSeriesAndInfo) {
   SnapshotCollector c;
-  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  c.Publish(
+      Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
   auto m = Samples(Render(c));
   EXPECT_EQ(m["vb365_up{server=\"east\"}"], "1");
   EXPECT_EQ(m["vb365_refresh_duration_seconds{server=\"east\"}"], "0.25");
@@ -179,7 +179,8 @@ TEST(CollectorTest, ServerBeforeFirstSuccessHasNoSuccessTimeNorInfo) {
 
 TEST(CollectorTest, HelpSaysValuesComeFromTheBackgroundRefresh) {
   SnapshotCollector c;
-  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  c.Publish(
+      Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
   const std::string text = Render(c);
   std::istringstream in(text);
   std::string line;
@@ -231,17 +232,18 @@ TEST(CollectorTest, StateSetsHaveExactlyOneOneForEveryStatusAndBottleneck) {
       EXPECT_EQ(m[want], "1");
       EXPECT_EQ(CountOnes(m, "vb365_job_last_session_bottleneck{", &series), 1);
       EXPECT_EQ(series, 5);
-      EXPECT_EQ(m["vb365_job_last_session_bottleneck{" + JobLabels() +
-                  ",bottleneck=\"" +
-                  std::string(BottleneckName(static_cast<Bottleneck>(b))) +
-                  "\"}"],
-                "1");
+      EXPECT_EQ(
+          m["vb365_job_last_session_bottleneck{" + JobLabels() +
+            ",bottleneck=\"" +
+            std::string(BottleneckName(static_cast<Bottleneck>(b))) + "\"}"],
+          "1");
     }
   }
 }
 
 TEST(CollectorTest, JobNameWithQuotesBackslashesNewlinesAndUnicodeIsEscaped) {
-  const std::string name = "Daily \"VIP\" C:\\mail\nsecond line \xC3\x9C\xE6\x97\xA5";
+  const std::string name =
+      "Daily \"VIP\" C:\\mail\nsecond line \xC3\x9C\xE6\x97\xA5";
   SnapshotCollector c;
   c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, name), {SeedSession()})}));
   const std::string text = Render(c);
@@ -284,7 +286,8 @@ TEST(CollectorTest, RunningJobShowsRunningSeriesAndKeepsTheLastFinished) {
 
 TEST(CollectorTest, FinishedJobHasNoRunningSessionSeries) {
   SnapshotCollector c;
-  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  c.Publish(
+      Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
   const std::string text = Render(c);
   EXPECT_EQ(text.find("vb365_job_running_session_start_timestamp_seconds{"),
             std::string::npos);
@@ -352,9 +355,9 @@ TEST(CollectorTest, CountersStartAtZeroForEveryStatusAndCount) {
   t.Apply({SeedSession()});
   c.Publish(Snapshot({t.summary()}));
   m = Samples(Render(c));
-  EXPECT_EQ(m["vb365_job_sessions_total{" + JobLabels() +
-              ",status=\"Success\"}"],
-            "1");
+  EXPECT_EQ(
+      m["vb365_job_sessions_total{" + JobLabels() + ",status=\"Success\"}"],
+      "1");
   EXPECT_EQ(m["vb365_job_transferred_bytes_total{" + JobLabels() + "}"],
             "98142970");
   EXPECT_EQ(m["vb365_job_processed_objects_total{" + JobLabels() + "}"],
@@ -368,7 +371,8 @@ TEST(CollectorTest, DeletedJobDisappearsWithTheNextSnapshot) {
   c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()}),
                       Summarize(MakeJob("job-2", "Other"), {})}));
   EXPECT_NE(Render(c).find("job_id=\"job-2\""), std::string::npos);
-  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  c.Publish(
+      Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
   const std::string text = Render(c);
   EXPECT_EQ(text.find("job_id=\"job-2\""), std::string::npos);
   EXPECT_NE(text.find(kSeedJobId), std::string::npos);
@@ -415,8 +419,8 @@ std::vector<JobSummary> ManyJobs(int n) {
     s.retry_count = i % 4;
     std::vector<JobSession> sessions = {s};
     if (i % 5 == 0) sessions.push_back(running);
-    jobs.push_back(Summarize(job, i % 7 == 3 ? std::vector<JobSession>{}
-                                             : sessions));
+    jobs.push_back(
+        Summarize(job, i % 7 == 3 ? std::vector<JobSession>{} : sessions));
   }
   return jobs;
 }
@@ -490,14 +494,16 @@ TEST(CollectorTest, CachedTextOfTwoServersIsTheFreshRenderWithEachFamilyOnce) {
   EXPECT_EQ(Promtool(cached), "");
 }
 
-TEST(CollectorTest, PublishReplacesTheCachedTextAndKeepsTheOldOneForItsReaders) {
+TEST(CollectorTest,
+     PublishReplacesTheCachedTextAndKeepsTheOldOneForItsReaders) {
   SnapshotCollector c;
   EXPECT_EQ(*c.Text(), "");
   c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()}),
                       Summarize(MakeJob("job-2", "Other"), {})}));
   std::shared_ptr<const std::string> before = c.Text();
   EXPECT_NE(before->find("job_id=\"job-2\""), std::string::npos);
-  c.Publish(Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
+  c.Publish(
+      Snapshot({Summarize(MakeJob(kSeedJobId, "Seed"), {SeedSession()})}));
   EXPECT_EQ(c.Text()->find("job_id=\"job-2\""), std::string::npos);
   EXPECT_NE(c.Text()->find(kSeedJobId), std::string::npos);
   // A scrape still holding the old text sees it whole.
@@ -585,7 +591,8 @@ TEST(CollectorTest, GzipPageSplicesTheCachedStreamAndDecodesToTheSamePage) {
 
   // Other layouts (the snapshots first, or alone, or nothing) compress the
   // text whole and still decode to it.
-  for (const auto& list : std::vector<std::vector<const prometheus::Collectable*>>{
+  for (const auto& list :
+       std::vector<std::vector<const prometheus::Collectable*>>{
            {&c, self.registry().get()}, {&c}, {self.registry().get()}, {}}) {
     EXPECT_EQ(Gunzip(ExpositionGzip(list), &ok), ExpositionText(list));
     EXPECT_TRUE(ok);

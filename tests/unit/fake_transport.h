@@ -58,8 +58,8 @@ inline std::string PathOf(const std::string& url) {
   size_t start = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   if (start == std::string::npos) return "/";
   size_t q = url.find('?', start);
-  return url.substr(start, q == std::string::npos ? std::string::npos
-                                                  : q - start);
+  return url.substr(start,
+                    q == std::string::npos ? std::string::npos : q - start);
 }
 
 inline std::string HeaderValue(const HttpRequest& r, const std::string& name) {
@@ -165,14 +165,14 @@ class FakeVb365 : public Transport {
   int jobs = 3;
   int sessions_per_job = 2;
   int max_limit = 10000;
-  bool ignore_job_id = false;      // v7/v8: answer all jobs' sessions
+  bool ignore_job_id = false;  // v7/v8: answer all jobs' sessions
   bool send_next_links = true;
-  int token_429_left = 0;          // answer /Token with 429 this many times
-  double retry_after = -1;         // Retry-After on those 429s
-  bool reject_refresh = false;     // refresh grant -> 400 invalid_grant
-  bool always_401 = false;         // every data request -> 401
+  int token_429_left = 0;       // answer /Token with 429 this many times
+  double retry_after = -1;      // Retry-After on those 429s
+  bool reject_refresh = false;  // refresh grant -> 400 invalid_grant
+  bool always_401 = false;      // every data request -> 401
   std::set<std::string> deleted_jobs;
-  std::map<std::string, int> fail_path;        // path -> status
+  std::map<std::string, int> fail_path;         // path -> status
   std::map<std::string, std::string> body_for;  // path -> raw body (200)
   std::function<void()> on_token;               // called inside /Token
 
@@ -230,7 +230,8 @@ class FakeVb365 : public Transport {
       return MakeResponse(200, it->second);
     }
     if (rest == "/ServiceInstance") {
-      return MakeResponse(200, R"({"version":"8.1.0.305","installationId":"x"})");
+      return MakeResponse(200,
+                          R"({"version":"8.1.0.305","installationId":"x"})");
     }
     if (rest == "/Jobs") return Jobs(request, v);
     if (rest.rfind("/Jobs/", 0) == 0 && v <= 6) {
@@ -316,16 +317,16 @@ class FakeVb365 : public Transport {
     int64_t offset = os.empty() ? 0 : std::atoll(os.c_str());
     if (limit > max_limit) limit = max_limit;
     std::string body = "{\"offset\":" + std::to_string(offset) +
-                       ",\"limit\":" + std::to_string(limit) +
-                       ",\"results\":[";
+                       ",\"limit\":" + std::to_string(limit) + ",\"results\":[";
     int64_t end = std::min<int64_t>(offset + limit, items.size());
     for (int64_t i = offset; i < end; ++i) {
       body += (i > offset ? "," : "") + items[i];
     }
     body += "],\"_links\":{\"self\":{\"href\":\"" + path + "\"}";
     if (send_next_links && end < static_cast<int64_t>(items.size())) {
-      body += ",\"next\":{\"href\":\"" + path + "?offset=" +
-              std::to_string(end) + "&limit=" + std::to_string(limit) + "\"}";
+      body += ",\"next\":{\"href\":\"" + path +
+              "?offset=" + std::to_string(end) +
+              "&limit=" + std::to_string(limit) + "\"}";
     }
     return MakeResponse(200, body + "}}");
   }

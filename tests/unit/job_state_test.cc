@@ -75,7 +75,8 @@ TEST(JobTrackerTest, FirstApplyIsBaselineAndCountsNothing) {
 TEST(JobTrackerTest, NewFinishedSessionsAreCountedWithBytesAndObjects) {
   JobTracker t(TestJob());
   t.Apply({Finished(1, 0, 5)});
-  t.Apply({Finished(1, 0, 5), Finished(2, 60, 5, SessionStatus::kSuccess, 300, 3),
+  t.Apply({Finished(1, 0, 5),
+           Finished(2, 60, 5, SessionStatus::kSuccess, 300, 3),
            Finished(3, 120, 5, SessionStatus::kFailed, 40, 4)});
   const JobSummary& s = t.summary();
   EXPECT_EQ(Total(s, SessionStatus::kSuccess), 1u);
@@ -119,8 +120,10 @@ TEST(JobTrackerTest, SessionSeenRunningThenFinishedCountsOnce) {
   EXPECT_EQ(AllTotals(t.summary()), 0u);
   t.Apply({Finished(1, 0, 5), Running(2, 60, 8)});
   EXPECT_EQ(AllTotals(t.summary()), 0u);
-  t.Apply({Finished(1, 0, 5), Finished(2, 60, 5, SessionStatus::kFailed, 10, 2)});
-  t.Apply({Finished(1, 0, 5), Finished(2, 60, 5, SessionStatus::kFailed, 10, 2)});
+  t.Apply(
+      {Finished(1, 0, 5), Finished(2, 60, 5, SessionStatus::kFailed, 10, 2)});
+  t.Apply(
+      {Finished(1, 0, 5), Finished(2, 60, 5, SessionStatus::kFailed, 10, 2)});
   EXPECT_EQ(Total(t.summary(), SessionStatus::kFailed), 1u);
   EXPECT_EQ(AllTotals(t.summary()), 1u);
   EXPECT_EQ(t.summary().transferred_bytes_total, 10u);
@@ -166,7 +169,8 @@ TEST(JobTrackerTest, IncrementalWindowsWithOverlapCountEachOnce) {
 TEST(JobTrackerTest, OrderAndDuplicatesWithinAFetchDoNotMatter) {
   std::vector<JobSession> base = {Finished(1, 0, 5), Finished(2, 30, 5)};
   std::vector<JobSession> next = {
-      Finished(1, 0, 5), Finished(2, 30, 5),
+      Finished(1, 0, 5),
+      Finished(2, 30, 5),
       Finished(3, 60, 5, SessionStatus::kWarning, 1, 1),
       Finished(3, 60, 5, SessionStatus::kWarning, 1, 1),
       Finished(4, 90, 5, SessionStatus::kSuccess, 2, 2),
@@ -340,9 +344,9 @@ TEST(JobTrackerTest, RandomWindowsCountEverySessionExactlyOnce) {
     };
     std::vector<Plan> plan;
     for (int i = 0; i < 60; ++i) {
-      plan.push_back({i * 10, 1 + static_cast<int>(rng() % 25),
-                      rng() % 2 ? SessionStatus::kSuccess
-                                : SessionStatus::kFailed});
+      plan.push_back(
+          {i * 10, 1 + static_cast<int>(rng() % 25),
+           rng() % 2 ? SessionStatus::kSuccess : SessionStatus::kFailed});
     }
     JobTracker t(TestJob());
     std::vector<bool> finished_at_baseline(plan.size(), false);
@@ -370,8 +374,7 @@ TEST(JobTrackerTest, RandomWindowsCountEverySessionExactlyOnce) {
       t.Apply(fetch_at(now));
       if (!baseline_done) {
         for (size_t i = 0; i < plan.size(); ++i) {
-          finished_at_baseline[i] =
-              plan[i].created + plan[i].duration <= now;
+          finished_at_baseline[i] = plan[i].created + plan[i].duration <= now;
         }
         baseline_done = true;
       }

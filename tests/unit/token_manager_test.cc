@@ -64,7 +64,8 @@ TEST_F(TokenManagerTest, CachesTheTokenAcrossManyCalls) {
   EXPECT_EQ(observer_.auths[0], std::make_pair(std::string("password"), true));
 }
 
-TEST_F(TokenManagerTest, RefreshesWithTheRefreshGrantWhenATenthOfTheLifetimeIsLeft) {
+TEST_F(TokenManagerTest,
+       RefreshesWithTheRefreshGrantWhenATenthOfTheLifetimeIsLeft) {
   server_.token_lifetime = 100;  // refresh 10 s before expiry
   auto tokens = Make();
   std::string first = *tokens->Token();
@@ -135,7 +136,8 @@ TEST_F(TokenManagerTest, InvalidateForcesAPasswordLoginOnlyForTheCurrentToken) {
   EXPECT_EQ(server_.refreshes(), 0);  // a rejected token: start from scratch
 }
 
-TEST_F(TokenManagerTest, ThrottledLoginWaitsForRetryAfterWithoutCallingTheServer) {
+TEST_F(TokenManagerTest,
+       ThrottledLoginWaitsForRetryAfterWithoutCallingTheServer) {
   server_.token_429_left = 1;
   server_.retry_after = 30;
   auto tokens = Make();
@@ -163,7 +165,7 @@ TEST_F(TokenManagerTest, ThrottledLoginWithoutRetryAfterBacksOffExponentially) {
   clock_.Advance(milliseconds(4900));
   EXPECT_FALSE(tokens->Token().ok());
   EXPECT_EQ(server_.token_requests(), 1);
-  clock_.Advance(milliseconds(200));  // 5.1 s
+  clock_.Advance(milliseconds(200));   // 5.1 s
   EXPECT_FALSE(tokens->Token().ok());  // second 429: back-off 10 s
   EXPECT_EQ(server_.token_requests(), 2);
   clock_.Advance(milliseconds(9900));
@@ -212,9 +214,7 @@ TEST_F(TokenManagerTest, BadCredentialsGiveTheServersReasonAndBackOff) {
 }
 
 TEST_F(TokenManagerTest, ConcurrentCallersShareOneLogin) {
-  server_.on_token = [] {
-    std::this_thread::sleep_for(milliseconds(100));
-  };
+  server_.on_token = [] { std::this_thread::sleep_for(milliseconds(100)); };
   auto tokens = std::make_unique<TokenManager>(
       "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
       Secret(server_.password), &server_, &observer_);
@@ -239,14 +239,15 @@ struct FormCase {
 
 class TokenFormTest : public ::testing::TestWithParam<FormCase> {};
 
-TEST_P(TokenFormTest, PostsAFormWithTheBackslashEncodedAndAntiforgeryPerVersion) {
+TEST_P(TokenFormTest,
+       PostsAFormWithTheBackslashEncodedAndAntiforgeryPerVersion) {
   FakeTransport transport([](const HttpRequest&) {
     return MakeResponse(
         200, R"({"access_token":"a","refresh_token":"r","expires_in":3600})");
   });
   ApiVersion v = GetParam().version;
-  std::string base = "https://vb365.test:4443/v" +
-                     std::to_string(static_cast<int>(v));
+  std::string base =
+      "https://vb365.test:4443/v" + std::to_string(static_cast<int>(v));
   TokenManager tokens(base, v, "EXAMPLE\\monitor", Secret("p@ss w0rd&=%"),
                       &transport, nullptr);
   ASSERT_TRUE(tokens.Token().ok());
@@ -264,19 +265,19 @@ TEST_P(TokenFormTest, PostsAFormWithTheBackslashEncodedAndAntiforgeryPerVersion)
   EXPECT_EQ(testing::HeaderValue(r, "Authorization"), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Versions, TokenFormTest,
-    ::testing::Values(FormCase{ApiVersion::kV3, false},
-                      FormCase{ApiVersion::kV6, false},
-                      FormCase{ApiVersion::kV7, true},
-                      FormCase{ApiVersion::kV8, true}));
+INSTANTIATE_TEST_SUITE_P(Versions, TokenFormTest,
+                         ::testing::Values(FormCase{ApiVersion::kV3, false},
+                                           FormCase{ApiVersion::kV6, false},
+                                           FormCase{ApiVersion::kV7, true},
+                                           FormCase{ApiVersion::kV8, true}));
 
 TEST(TokenSecretsTest, NoSecretInErrorsEvenWhenTheServerEchoesIt) {
   const std::string password = "S3cr3t-Pa55word-xyz";
   FakeTransport transport([&](const HttpRequest& r) {
     // A hostile or careless server that quotes the request back.
-    return MakeResponse(400, R"({"error":"invalid_request","error_description":"bad body )" +
-                                 r.body + " " + password + R"("})");
+    return MakeResponse(
+        400, R"({"error":"invalid_request","error_description":"bad body )" +
+                 r.body + " " + password + R"("})");
   });
   TokenManager tokens("https://vb365.test/v8", ApiVersion::kV8, "user",
                       Secret(password), &transport, nullptr);
@@ -288,7 +289,8 @@ TEST(TokenSecretsTest, NoSecretInErrorsEvenWhenTheServerEchoesIt) {
 
 TEST(TokenSecretsTest, MalformedTokenResponseDoesNotQuoteTheBody) {
   FakeTransport transport([&](const HttpRequest&) {
-    return MakeResponse(200, R"({"access_token":"leaky-token-value", "expires_in": )");
+    return MakeResponse(
+        200, R"({"access_token":"leaky-token-value", "expires_in": )");
   });
   RecordingObserver observer;
   TokenManager tokens("https://vb365.test/v8", ApiVersion::kV8, "user",
@@ -326,8 +328,10 @@ TEST(HttpUtilTest, ErrorBodyMessageReadsOAuthAndMessageBodies) {
   EXPECT_EQ(http::ErrorBodyMessage(
                 R"({"error":"invalid_grant","error_description":"bad \"x\""})"),
             "invalid_grant: bad \"x\"");
-  EXPECT_EQ(http::ErrorBodyMessage(R"({"message":"Job not found","errorCode":"ResourceNotFound"})"),
-            "Job not found");
+  EXPECT_EQ(
+      http::ErrorBodyMessage(
+          R"({"message":"Job not found","errorCode":"ResourceNotFound"})"),
+      "Job not found");
   EXPECT_EQ(http::ErrorBodyMessage(""), "");
   EXPECT_EQ(http::ErrorBodyMessage("<html>oops</html>"), "");
   EXPECT_EQ(http::ErrorBodyMessage(R"({"message":"line1\nline2"})"),

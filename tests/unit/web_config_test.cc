@@ -206,7 +206,8 @@ TEST(BasicAuth, HeaderSplitsAtTheFirstColon) {
   EXPECT_EQ(p, "s3cret:x");
   EXPECT_FALSE(ParseBasicAuthHeader("Bearer abc", &u, &p));
   EXPECT_FALSE(ParseBasicAuthHeader("Basic !!!", &u, &p));
-  EXPECT_FALSE(ParseBasicAuthHeader("Basic bm9jb2xvbg==", &u, &p));  // "nocolon"
+  EXPECT_FALSE(
+      ParseBasicAuthHeader("Basic bm9jb2xvbg==", &u, &p));  // "nocolon"
   EXPECT_FALSE(ParseBasicAuthHeader("", &u, &p));
 }
 
