@@ -1,15 +1,13 @@
 # The real vb365_exporter binary against the real simulator (harness.h),
 # scraped over HTTP(S) and linted with promtool. Built once both exist.
-if(TARGET vb365_exporter AND TARGET vb365_sim_harness)
-  include(GoogleTest)
-  find_package(nlohmann_json REQUIRED)
-  add_executable(exporter_e2e_test ${CMAKE_CURRENT_LIST_DIR}/exporter_e2e_test.cc)
-  target_link_libraries(exporter_e2e_test PRIVATE vb365_sim_harness vb365_httplib
-    nlohmann_json::nlohmann_json crypt GTest::gtest GTest::gtest_main Threads::Threads)
-  target_compile_definitions(exporter_e2e_test PRIVATE
-    VB365_EXPORTER_PATH="$<TARGET_FILE:vb365_exporter>"
-    VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
-  add_dependencies(exporter_e2e_test vb365_exporter)
-  gtest_discover_tests(exporter_e2e_test TEST_PREFIX "e2e." DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT 300)
-endif()
+include(GoogleTest)
+find_package(nlohmann_json REQUIRED)
+add_executable(exporter_e2e_test ${CMAKE_CURRENT_LIST_DIR}/exporter_e2e_test.cc)
+target_link_libraries(exporter_e2e_test PRIVATE vb365_sim_harness vb365_httplib
+  nlohmann_json::nlohmann_json crypt GTest::gtest GTest::gtest_main Threads::Threads)
+target_compile_definitions(exporter_e2e_test PRIVATE
+  VB365_EXPORTER_PATH="$<TARGET_FILE:vb365_exporter>"
+  VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
+add_dependencies(exporter_e2e_test vb365_exporter)
+gtest_discover_tests(exporter_e2e_test TEST_PREFIX "e2e." DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 300)

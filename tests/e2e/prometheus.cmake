@@ -7,52 +7,45 @@ set(VB365_DEPLOY_DIR ${PROJECT_SOURCE_DIR}/deploy)
 set(VB365_DEPLOY_TESTS ${PROJECT_SOURCE_DIR}/tests/deploy)
 find_program(VB365_PROMTOOL promtool)
 find_program(VB365_PROMETHEUS prometheus)
+# No silent skips: without them the deploy and end-to-end tests would vanish.
+if(NOT VB365_PROMTOOL OR NOT VB365_PROMETHEUS)
+  message(FATAL_ERROR "promtool and prometheus are needed for the tests "
+                      "(Debian package prometheus; `make deps` installs it)")
+endif()
 # Debian's python3 with python3-yaml (not a pyenv or venv interpreter).
 find_program(VB365_DEB_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(NOT VB365_DEB_PYTHON3)
   find_program(VB365_DEB_PYTHON3 python3)
 endif()
 
-if(TARGET vb365_exporter)
-  set(vb365_exporter_file $<TARGET_FILE:vb365_exporter>)
-else()
-  set(vb365_exporter_file "")
-endif()
+set(vb365_exporter_file $<TARGET_FILE:vb365_exporter>)
 
-if(NOT VB365_PROMTOOL)
-  message(WARNING "promtool not found (Debian package prometheus): deploy rule tests not registered")
-else()
-  add_test(NAME deploy_promtool_check_rules
-           COMMAND ${VB365_PROMTOOL} check rules vb365_rules.yml vb365_overrides.example.yml
-           WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
-  add_test(NAME deploy_promtool_test_rules
-           COMMAND ${VB365_PROMTOOL} test rules vb365_rules_test.yml
-           WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
-  add_test(NAME deploy_promtool_check_config
-           COMMAND ${VB365_PROMTOOL} check config prometheus.yml
-           WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
-  set_tests_properties(deploy_promtool_check_rules deploy_promtool_test_rules
-                       deploy_promtool_check_config PROPERTIES TIMEOUT 300 LABELS deploy)
-  add_test(NAME deploy_rule_tests_catch_mutations
-           COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/rules_mutation_test.py
-                   ${VB365_DEPLOY_DIR}/prometheus ${VB365_PROMTOOL})
-  set_tests_properties(deploy_rule_tests_catch_mutations PROPERTIES TIMEOUT 1200 LABELS deploy)
-  add_test(NAME deploy_grafana_dashboard_static
-           COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_dashboard.py
-                   ${VB365_DEPLOY_DIR}/grafana/vb365-overview.json ${VB365_PROMTOOL})
-  set_tests_properties(deploy_grafana_dashboard_static PROPERTIES TIMEOUT 120 LABELS deploy)
-endif()
+add_test(NAME deploy_promtool_check_rules
+         COMMAND ${VB365_PROMTOOL} check rules vb365_rules.yml vb365_overrides.example.yml
+         WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
+add_test(NAME deploy_promtool_test_rules
+         COMMAND ${VB365_PROMTOOL} test rules vb365_rules_test.yml
+         WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
+add_test(NAME deploy_promtool_check_config
+         COMMAND ${VB365_PROMTOOL} check config prometheus.yml
+         WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
+set_tests_properties(deploy_promtool_check_rules deploy_promtool_test_rules
+                     deploy_promtool_check_config PROPERTIES TIMEOUT 300 LABELS deploy)
+add_test(NAME deploy_rule_tests_catch_mutations
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/rules_mutation_test.py
+                 ${VB365_DEPLOY_DIR}/prometheus ${VB365_PROMTOOL})
+set_tests_properties(deploy_rule_tests_catch_mutations PROPERTIES TIMEOUT 1200 LABELS deploy)
+add_test(NAME deploy_grafana_dashboard_static
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_dashboard.py
+                 ${VB365_DEPLOY_DIR}/grafana/vb365-overview.json ${VB365_PROMTOOL})
+set_tests_properties(deploy_grafana_dashboard_static PROPERTIES TIMEOUT 120 LABELS deploy)
 
 add_test(NAME deploy_prometheusrule_is_generated
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_DIR}/kubernetes/gen_prometheusrule.py --check)
 add_test(NAME deploy_manifests_parse_and_match
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_manifests.py ${VB365_DEPLOY_DIR})
-if(TARGET vb365_exporter)
-  # Also: every library the built exporter links is installed by the image.
-  set(vb365_binary_arg --binary=$<TARGET_FILE:vb365_exporter>)
-else()
-  set(vb365_binary_arg "")
-endif()
+# Also: every library the built exporter links is installed by the image.
+set(vb365_binary_arg --binary=$<TARGET_FILE:vb365_exporter>)
 add_test(NAME deploy_dockerfile_static
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_dockerfile.py
                  ${VB365_DEPLOY_DIR}/docker/Dockerfile ${vb365_binary_arg})
@@ -65,18 +58,14 @@ set_tests_properties(deploy_prometheusrule_is_generated deploy_manifests_parse_a
                      PROPERTIES TIMEOUT 120 LABELS deploy)
 set_tests_properties(deploy_systemd_unit PROPERTIES SKIP_RETURN_CODE 77)
 
-if(TARGET vb365_exporter)
-  add_test(NAME deploy_example_configs_accepted
-           COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_example_configs.py
-                   $<TARGET_FILE:vb365_exporter> ${PROJECT_SOURCE_DIR})
-  set_tests_properties(deploy_example_configs_accepted PROPERTIES TIMEOUT 120 LABELS deploy)
-endif()
+add_test(NAME deploy_example_configs_accepted
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_example_configs.py
+                 $<TARGET_FILE:vb365_exporter> ${PROJECT_SOURCE_DIR})
+set_tests_properties(deploy_example_configs_accepted PROPERTIES TIMEOUT 120 LABELS deploy)
 
 # End to end: simulator -> exporter (verified HTTPS) -> Prometheus with the
 # shipped rules; alerts and every dashboard expression through the HTTP API.
-if(TARGET vb365_exporter AND TARGET vb365_simulator AND VB365_PROMETHEUS AND VB365_PROMTOOL)
-  add_test(NAME e2e_prometheus
-           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/prometheus_e2e.sh
-                   $<TARGET_FILE:vb365_simulator> $<TARGET_FILE:vb365_exporter>)
-  set_tests_properties(e2e_prometheus PROPERTIES TIMEOUT 300 LABELS "e2e;deploy")
-endif()
+add_test(NAME e2e_prometheus
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/prometheus_e2e.sh
+                 $<TARGET_FILE:vb365_simulator> $<TARGET_FILE:vb365_exporter>)
+set_tests_properties(e2e_prometheus PROPERTIES TIMEOUT 300 LABELS "e2e;deploy")

@@ -1,24 +1,17 @@
-# Tests of the app helper's modules: JobTracker (model), the collector and
-# self metrics (metrics), the refresher and HTTP server (app). Each block only
-# builds once the targets it needs exist (other modules land independently).
-if(TARGET vb365_model AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/job_state_test.cc)
-  add_executable(job_state_test ${CMAKE_CURRENT_LIST_DIR}/job_state_test.cc)
-  target_link_libraries(job_state_test PRIVATE vb365_model GTest::gtest_main)
-  gtest_discover_tests(job_state_test)
-endif()
+# Tests of JobTracker (model), the collector and self metrics (metrics), the
+# refresher and HTTP server (app).
+add_executable(job_state_test ${CMAKE_CURRENT_LIST_DIR}/job_state_test.cc)
+target_link_libraries(job_state_test PRIVATE vb365_model GTest::gtest_main)
+gtest_discover_tests(job_state_test)
 
-if(TARGET vb365_metrics AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/collector_test.cc)
-  add_executable(collector_test ${CMAKE_CURRENT_LIST_DIR}/collector_test.cc)
-  target_link_libraries(collector_test PRIVATE vb365_metrics GTest::gtest_main)
-  gtest_discover_tests(collector_test)
-endif()
+add_executable(collector_test ${CMAKE_CURRENT_LIST_DIR}/collector_test.cc)
+target_link_libraries(collector_test PRIVATE vb365_metrics GTest::gtest_main)
+gtest_discover_tests(collector_test)
 
-if(TARGET vb365_app)
-  file(GLOB app_unit_tests ${CMAKE_CURRENT_LIST_DIR}/app_*_test.cc)
-  foreach(src ${app_unit_tests})
-    get_filename_component(name ${src} NAME_WE)
-    add_executable(${name} ${src})
-    target_link_libraries(${name} PRIVATE vb365_app vb365_httplib GTest::gtest_main)
-    gtest_discover_tests(${name})
-  endforeach()
-endif()
+file(GLOB app_unit_tests ${CMAKE_CURRENT_LIST_DIR}/app_*_test.cc)
+foreach(src ${app_unit_tests})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE vb365_app vb365_httplib GTest::gtest_main)
+  gtest_discover_tests(${name})
+endforeach()

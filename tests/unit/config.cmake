@@ -1,10 +1,8 @@
 # Unit tests of the config module (config, flags, web config) and the logger.
 foreach(t config_test flags_test log_test web_config_test)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.cc)
-    add_executable(${t} ${t}.cc)
-    target_link_libraries(${t} PRIVATE vb365_config vb365_common GTest::gtest_main crypt)
-    target_compile_definitions(${t} PRIVATE
-      VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
-    gtest_discover_tests(${t})
-  endif()
+  add_executable(${t} ${t}.cc)
+  target_link_libraries(${t} PRIVATE vb365_config vb365_common GTest::gtest_main crypt)
+  target_compile_definitions(${t} PRIVATE
+    VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
+  gtest_discover_tests(${t})
 endforeach()

@@ -1,4 +1,4 @@
-#include "config/yaml_decode.h"
+#include "yaml_decode.h"
 
 #include <sys/stat.h>
 

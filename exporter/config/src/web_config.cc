@@ -9,7 +9,7 @@
 #include <memory>
 #include <regex>
 
-#include "config/yaml_decode.h"
+#include "yaml_decode.h"
 
 namespace vb365 {
 

@@ -6,7 +6,7 @@
 
 #include "api/client.h"
 #include "api/http_util.h"
-#include "api/thread_parser.h"
+#include "thread_parser.h"
 #include "common/log.h"
 
 namespace vb365 {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "api/http_util.h"
-#include "api/thread_parser.h"
+#include "thread_parser.h"
 #include "common/log.h"
 #include "parse/parser.h"
 

@@ -16,7 +16,7 @@
 #include "api/client.h"
 #include "api/curl_transport.h"
 #include "app/api_observer.h"
-#include "app/build_info.h"
+#include "build_info.h"
 #include "app/http_server.h"
 #include "app/refresher.h"
 #include "common/log.h"

@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "config/yaml_decode.h"
+#include "yaml_decode.h"
 
 namespace vb365 {
 

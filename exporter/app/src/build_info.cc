@@ -1,4 +1,4 @@
-#include "app/build_info.h"
+#include "build_info.h"
 
 #ifndef VB365_VERSION
 #define VB365_VERSION "unknown"
