@@ -10,9 +10,9 @@ DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml 
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
-  prometheus clang libclang-rt-14-dev
+  prometheus clang libclang-rt-14-dev jsonnet
 
-.PHONY: all deps configure build test demo bench fuzz sanitize format clean
+.PHONY: all deps configure build test demo bench fuzz sanitize format clean mixin
 
 all: build
 
@@ -38,6 +38,11 @@ test: build
 
 demo: build
 	tests/demo/demo.sh $(BUILD)
+
+# Regenerates deploy/prometheus/vb365_rules.yml, deploy/grafana/vb365-overview.json
+# and deploy/kubernetes/prometheusrule.yaml from the mixin (deploy/mixin/).
+mixin:
+	/usr/bin/python3 deploy/mixin/generate.py
 
 bench: build
 	bench/run.sh $(BUILD)

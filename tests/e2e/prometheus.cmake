@@ -1,6 +1,7 @@
-# Tests of deploy/: the Prometheus rules and config (promtool), the Grafana
-# dashboard, the Kubernetes manifests, the Dockerfile and the systemd unit,
-# and the end-to-end test with a real Prometheus (e2e_prometheus).
+# Tests of deploy/: the mixin and the files generated from it, the Prometheus
+# rules and config (promtool), the Grafana dashboard, the Kubernetes manifests,
+# the Dockerfile and the systemd unit, and the end-to-end test with a real
+# Prometheus (e2e_prometheus).
 # All deploy checks live here because tests/CMakeLists.txt adds only the
 # simulator, unit, integration, e2e and fuzz directories.
 set(VB365_DEPLOY_DIR ${PROJECT_SOURCE_DIR}/deploy)
@@ -11,6 +12,11 @@ find_program(VB365_PROMETHEUS prometheus)
 if(NOT VB365_PROMTOOL OR NOT VB365_PROMETHEUS)
   message(FATAL_ERROR "promtool and prometheus are needed for the tests "
                       "(Debian package prometheus; `make deps` installs it)")
+endif()
+find_program(VB365_JSONNET jsonnet)
+if(NOT VB365_JSONNET)
+  message(FATAL_ERROR "jsonnet is needed for the mixin tests "
+                      "(Debian package jsonnet; `make deps` installs it)")
 endif()
 # Debian's python3 with python3-yaml (not a pyenv or venv interpreter).
 find_program(VB365_DEB_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
@@ -40,8 +46,12 @@ add_test(NAME deploy_grafana_dashboard_static
                  ${VB365_DEPLOY_DIR}/grafana/vb365-overview.json ${VB365_PROMTOOL})
 set_tests_properties(deploy_grafana_dashboard_static PROPERTIES TIMEOUT 120 LABELS deploy)
 
-add_test(NAME deploy_prometheusrule_is_generated
-         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_DIR}/kubernetes/gen_prometheusrule.py --check)
+# The rule file, the dashboard and the PrometheusRule are generated from the
+# mixin (deploy/mixin/, `make mixin`): the checked-in files must equal the
+# mixin's output byte for byte, so a hand edit or a forgotten regeneration fails.
+add_test(NAME deploy_mixin_generated_files_in_sync
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_DIR}/mixin/generate.py --check
+                 --jsonnet ${VB365_JSONNET})
 add_test(NAME deploy_manifests_parse_and_match
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_manifests.py ${VB365_DEPLOY_DIR})
 # Also: every library the built exporter links is installed by the image.
@@ -53,7 +63,7 @@ add_test(NAME deploy_systemd_unit
          COMMAND ${VB365_DEPLOY_TESTS}/check_systemd.sh
                  ${VB365_DEPLOY_DIR}/systemd/vb365_exporter.service
                  ${VB365_DEPLOY_DIR}/vb365_exporter.yml ${vb365_exporter_file})
-set_tests_properties(deploy_prometheusrule_is_generated deploy_manifests_parse_and_match
+set_tests_properties(deploy_mixin_generated_files_in_sync deploy_manifests_parse_and_match
                      deploy_dockerfile_static deploy_systemd_unit
                      PROPERTIES TIMEOUT 120 LABELS deploy)
 set_tests_properties(deploy_systemd_unit PROPERTIES SKIP_RETURN_CODE 77)
