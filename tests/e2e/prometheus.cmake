@@ -52,6 +52,11 @@ set_tests_properties(deploy_grafana_dashboard_static PROPERTIES TIMEOUT 120 LABE
 add_test(NAME deploy_mixin_generated_files_in_sync
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_DIR}/mixin/generate.py --check
                  --jsonnet ${VB365_JSONNET})
+# Every kind of _config override (selector, threshold, for:, severity)
+# reaches the rules, alerts and dashboard, and nothing else changes.
+add_test(NAME deploy_mixin_config_overrides_apply
+         COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_mixin_overrides.py
+                 ${VB365_DEPLOY_DIR}/mixin ${VB365_JSONNET})
 add_test(NAME deploy_manifests_parse_and_match
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_manifests.py ${VB365_DEPLOY_DIR})
 # Also: every library the built exporter links is installed by the image.
@@ -63,8 +68,8 @@ add_test(NAME deploy_systemd_unit
          COMMAND ${VB365_DEPLOY_TESTS}/check_systemd.sh
                  ${VB365_DEPLOY_DIR}/systemd/vb365_exporter.service
                  ${VB365_DEPLOY_DIR}/vb365_exporter.yml ${vb365_exporter_file})
-set_tests_properties(deploy_mixin_generated_files_in_sync deploy_manifests_parse_and_match
-                     deploy_dockerfile_static deploy_systemd_unit
+set_tests_properties(deploy_mixin_generated_files_in_sync deploy_mixin_config_overrides_apply
+                     deploy_manifests_parse_and_match deploy_dockerfile_static deploy_systemd_unit
                      PROPERTIES TIMEOUT 120 LABELS deploy)
 set_tests_properties(deploy_systemd_unit PROPERTIES SKIP_RETURN_CODE 77)
 
