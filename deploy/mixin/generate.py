@@ -11,6 +11,7 @@ Usage (Debian's jsonnet and python3-yaml; `make mixin` runs the first):
 
   generate.py                  # rewrite the three files
   generate.py --check          # exit 1 if a checked-in file differs from the mixin's output
+                               # (or a mixin source is not jsonnetfmt-formatted)
   generate.py --out-dir DIR    # write them under DIR instead (same relative paths)
 """
 import argparse
@@ -144,6 +145,24 @@ def render(jsonnet):
     return out
 
 
+def check_format(jsonnetfmt):
+    """Returns the number of mixin sources that jsonnetfmt would change."""
+    if not os.path.exists(jsonnetfmt):
+        jsonnetfmt = shutil.which("jsonnetfmt")
+    if not jsonnetfmt:
+        print("jsonnetfmt not found (Debian package jsonnet)", file=sys.stderr)
+        return 1
+    bad = 0
+    for root, _, names in os.walk(HERE):
+        for name in sorted(names):
+            if name.endswith((".jsonnet", ".libsonnet")):
+                path = os.path.join(root, name)
+                if subprocess.run([jsonnetfmt, "--test", path]).returncode != 0:
+                    print(f"{path}: not formatted; run jsonnetfmt -i {path}", file=sys.stderr)
+                    bad += 1
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true",
@@ -158,6 +177,8 @@ def main():
         print(e, file=sys.stderr)
         return 1
     bad = 0
+    if args.check:
+        bad += check_format(os.path.join(os.path.dirname(args.jsonnet), "jsonnetfmt"))
     for rel, text in files.items():
         path = os.path.join(args.out_dir, rel)
         if args.check:

@@ -33,7 +33,7 @@ local datasource = { type: 'prometheus', uid: '${datasource}' };
   valueMappings(entries):: [{
     type: 'value',
     options: {
-      [entries[i][0]]: entries[i][1] + { index: i }
+      [entries[i][0]]: entries[i][1] { index: i }
       for i in std.range(0, std.length(entries) - 1)
     },
   }],
