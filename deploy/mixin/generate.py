@@ -71,8 +71,8 @@ KEY_ORDER = ["apiVersion", "kind", "metadata", "spec", "name", "interval", "reco
              "expr", "for", "labels", "annotations", "summary", "description"]
 
 
-# A space inside a Prometheus template ({{ $value | humanize }}) while YAML
-# folds a description: a private-use character, so no line breaks there.
+# While a description is folded, the spaces inside its Prometheus templates
+# ({{ $value | humanize }}) are a private-use character, so no line breaks there.
 _TEMPLATE = re.compile(r"{{.*?}}")
 _NBSP = "\ue000"
 
@@ -116,8 +116,8 @@ _Dumper.add_representer(_Folded, _folded_representer)
 
 
 def to_yaml(data):
-    assert _NBSP not in json.dumps(data, ensure_ascii=False)
-    _Dumper.best_width = 80
+    if _NBSP in json.dumps(data, ensure_ascii=False):
+        raise RuntimeError("the mixin's output contains U+E000, used by the YAML folding")
     text = yaml.dump(_ordered(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=80, indent=2)
     return text.replace(_NBSP, " ")
