@@ -10,7 +10,7 @@ DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml 
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
-  prometheus clang libclang-rt-14-dev jsonnet
+  prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet
 
 .PHONY: all deps configure build test demo bench fuzz sanitize format clean mixin
 
