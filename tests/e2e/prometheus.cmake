@@ -79,8 +79,12 @@ add_test(NAME deploy_example_configs_accepted
 set_tests_properties(deploy_example_configs_accepted PROPERTIES TIMEOUT 120 LABELS deploy)
 
 # End to end: simulator -> exporter (verified HTTPS) -> Prometheus with the
-# shipped rules; alerts and every dashboard expression through the HTTP API.
+# shipped rules -> Alertmanager with the shipped routing -> a webhook; alerts,
+# notifications and every dashboard expression through the HTTP APIs.
+# VB365_ALERTMANAGER and VB365_AMTOOL come from alertmanager.cmake (included
+# before this file; it fails the configure when they are missing).
 add_test(NAME e2e_prometheus
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/prometheus_e2e.sh
                  $<TARGET_FILE:vb365_simulator> $<TARGET_FILE:vb365_exporter>)
-set_tests_properties(e2e_prometheus PROPERTIES TIMEOUT 300 LABELS "e2e;deploy")
+set_tests_properties(e2e_prometheus PROPERTIES TIMEOUT 400 LABELS "e2e;deploy"
+                     ENVIRONMENT "ALERTMANAGER=${VB365_ALERTMANAGER};AMTOOL=${VB365_AMTOOL}")

@@ -1,6 +1,8 @@
 #!/bin/bash
 # End-to-end: simulator -> exporter (verified HTTPS) -> a real Prometheus with
-# the shipped scrape config and rules; assertions through Prometheus's HTTP API.
+# the shipped scrape config and rules -> a real Alertmanager with the shipped
+# routing -> a webhook receiver; assertions through Prometheus's and
+# Alertmanager's HTTP APIs and on the notifications received.
 #
 #   prometheus_e2e.sh SIMULATOR_BINARY EXPORTER_BINARY
 #
@@ -17,11 +19,21 @@
 #    1s, because the shipped windows (1 minute to 12 hours) cannot elapse in a
 #    test of seconds. Expressions, labels and annotations are the shipped ones;
 #    the `for:` semantics are pinned by deploy/prometheus/vb365_rules_test.yml.
+#    Prometheus sends its alerts to (6).
 # 5. prometheus_e2e_check.py polls (deadline) until: every rule evaluates with
 #    health ok, VB365JobFailed fires for exactly the jobs whose last session
 #    failed (the failing job among them, the healthy one not), Warning and
 #    Disabled fire for their jobs, no server/exporter alert fires, and every
 #    PromQL expression of deploy/grafana/vb365-overview.json returns data.
+# 6. A real Alertmanager (Debian prometheus-alertmanager) with the shipped
+#    routing deploy/alertmanager/alertmanager.yml, derived by
+#    alertmanager_e2e_config.py: only the webhook URLs point at a local
+#    listener (tests/lib/webhook_receiver.py, one path per receiver) and
+#    group_wait/group_interval are 1s. alertmanager_e2e_check.py: the failing
+#    job's alert reaches the critical receiver with its labels and summary,
+#    grouped per server; after the simulator's control endpoint gives the job a
+#    Success session the resolved notification arrives; with the simulator's
+#    API down, VB365ServerDown inhibits that server's job alerts.
 # Everything binds 127.0.0.1 and is killed on exit (trap); the simulator also
 # stops by itself after 10 minutes (--exit-after).
 set -euo pipefail
@@ -100,9 +112,17 @@ else
   cat "$tmp/lint.txt" >&2
 fi
 
+# 6 (started before Prometheus, which sends to it). The webhook receiver and
+# Alertmanager with the shipped routing (webhook URLs and group timings swapped).
+chain_start_webhook "$tmp"
+"$py" "$here/alertmanager_e2e_config.py" "$root/deploy/alertmanager/alertmanager.yml" \
+  "$tmp/alertmanager.yml" "http://127.0.0.1:$webhook_port" --group-wait 1s --group-interval 1s
+"${AMTOOL:-amtool}" check-config "$tmp/alertmanager.yml" >/dev/null || die "derived alertmanager.yml is invalid"
+chain_start_alertmanager "$tmp" "$tmp/alertmanager.yml"
+
 # 4. Prometheus with the shipped rules (alert windows cut to 1s, see above).
 "$py" "$here/prometheus_e2e_config.py" "$root/deploy/prometheus" "$tmp/prom" \
-  "127.0.0.1:$exporter_port" 1s --max-for 1s
+  "127.0.0.1:$exporter_port" 1s --max-for 1s --alertmanager "127.0.0.1:$am_port"
 "$promtool_bin" check config "$tmp/prom/prometheus.yml" >/dev/null || die "derived prometheus.yml is invalid"
 for attempt in 1 2 3; do
   prom_port=$(free_port)
@@ -119,5 +139,8 @@ wait_for "prometheus to be ready" 60 curl -fsS "http://127.0.0.1:$prom_port/-/re
 # 5. Assertions (poll until they hold or 120 s pass).
 "$py" "$here/prometheus_e2e_check.py" "http://127.0.0.1:$prom_port" \
   "$root/deploy/grafana/vb365-overview.json" east,legacy 120
+# 6. Alertmanager: delivered, grouped per server, resolved, inhibited (120 s per step).
+"$py" "$here/alertmanager_e2e_check.py" "$tmp/notifications.jsonl" "http://127.0.0.1:$am_port" \
+  "https://127.0.0.1:$sim_port" "$tmp/certs/ca.pem" east,legacy 120
 [ "$lint_failed" = 0 ] || die "alerts and dashboard OK, but promtool check metrics failed (above)"
 echo "e2e_prometheus: PASS"

@@ -9,8 +9,12 @@ With --max-for, every alert's `for:` longer than that is cut to it: the
 shipped windows (minutes to 12 hours) cannot elapse in a test that lasts
 seconds, while their semantics are pinned by vb365_rules_test.yml (promtool).
 The expressions, labels and annotations stay exactly as shipped.
+With --alertmanager HOST:PORT, Prometheus sends its alerts there (an
+`alerting:` section; the shipped prometheus.yml has none, see
+deploy/README.md).
 
 Usage: prometheus_e2e_config.py SHIPPED_DIR OUT_DIR TARGET INTERVAL [--max-for 1s]
+         [--alertmanager HOST:PORT]
 """
 import argparse
 import os
@@ -41,6 +45,7 @@ def main():
     ap.add_argument("target", help="host:port of the exporter")
     ap.add_argument("interval", help="scrape and evaluation interval, e.g. 1s")
     ap.add_argument("--max-for", help="cut every alert's for: to at most this")
+    ap.add_argument("--alertmanager", help="host:port of an Alertmanager to send alerts to")
     args = ap.parse_args()
 
     with open(os.path.join(args.shipped_dir, "prometheus.yml"), encoding="utf-8") as f:
@@ -57,6 +62,9 @@ def main():
     job = jobs[0]
     job.update(scrape_interval=args.interval, scrape_timeout=args.interval)
     job["static_configs"] = [{"targets": [args.target]}]
+
+    if args.alertmanager:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [args.alertmanager]}]}]}
 
     # Groups with their own (slower) interval follow the test's interval.
     for group in rules["groups"]:
@@ -76,7 +84,8 @@ def main():
     with open(os.path.join(args.out_dir, "vb365_rules.yml"), "w", encoding="utf-8") as f:
         yaml.safe_dump(rules, f, sort_keys=False, allow_unicode=True)
     print(f"prometheus config in {args.out_dir} (target {args.target}, every {args.interval}"
-          + (f", {cut} alert windows cut to {args.max_for})" if args.max_for else ")"))
+          + (f", {cut} alert windows cut to {args.max_for}" if args.max_for else "")
+          + (f", alerts to {args.alertmanager})" if args.alertmanager else ")"))
     return 0
 
 

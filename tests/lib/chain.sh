@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced (not run) by tests/demo/demo.sh and tests/e2e/prometheus_e2e.sh: the
 # steps both take to start the chain simulator -> vb365_exporter ->
-# Prometheus, everything on 127.0.0.1.
+# Prometheus -> Alertmanager -> a webhook receiver, everything on 127.0.0.1.
 #
 # The caller defines die MESSAGE (prints and exits non-zero) and the array
 # `pids` (the processes started; wait_for gives up when one of them dies, and
@@ -71,4 +71,44 @@ chain_server_yaml() {
     tls:
       ca_file: $3/certs/ca.pem
 EOF
+}
+
+# The Alertmanager binary: $ALERTMANAGER, else Debian's prometheus-alertmanager.
+chain_alertmanager_bin() {
+  if [ -n "${ALERTMANAGER:-}" ]; then echo "$ALERTMANAGER"; return; fi
+  command -v prometheus-alertmanager || command -v alertmanager ||
+    die "prometheus-alertmanager is missing (Debian package prometheus-alertmanager; make deps)"
+}
+
+# chain_start_webhook DIR [EXIT_AFTER]: the webhook receiver
+# (tests/lib/webhook_receiver.py) on a free loopback port; every notification
+# it gets is a line of DIR/notifications.jsonl. It stops by itself after
+# EXIT_AFTER seconds (default 900; 0: never). Sets `webhook_port`.
+chain_start_webhook() {
+  local dir=$1 exit_after=${2:-900}
+  "$py" "$chain_root/tests/lib/webhook_receiver.py" "$dir/webhook.port" \
+    "$dir/notifications.jsonl" --exit-after "$exit_after" >"$dir/webhook.log" 2>&1 &
+  pids+=($!)
+  wait_for "the webhook receiver's ready file" 30 test -s "$dir/webhook.port"
+  webhook_port=$(cat "$dir/webhook.port")
+}
+
+# chain_start_alertmanager DIR CONFIG [PORT]: a real Alertmanager with CONFIG
+# on 127.0.0.1:PORT (when PORT is given and free, else a free port), state in
+# DIR/alertmanager-data, clustering off (it would listen on 0.0.0.0:9094),
+# logging to DIR/alertmanager.log. Waits until it is ready; sets `am_port`.
+chain_start_alertmanager() {
+  local dir=$1 config=$2 want=${3:-} bin attempt pid
+  bin=$(chain_alertmanager_bin)
+  for attempt in 1 2 3; do
+    if [ -n "$want" ] && [ "$attempt" = 1 ] && port_free "$want"; then am_port=$want; else am_port=$(free_port); fi
+    "$bin" --config.file="$config" --storage.path="$dir/alertmanager-data" \
+      --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= \
+      --log.level=warn >"$dir/alertmanager.log" 2>&1 &
+    pid=$!
+    sleep 0.5
+    if kill -0 "$pid" 2>/dev/null; then pids+=("$pid"); break; fi
+    [ "$attempt" -lt 3 ] || die "alertmanager does not start: $(tail -n 5 "$dir/alertmanager.log")"
+  done
+  wait_for "alertmanager to be ready" 60 curl -fsS "http://127.0.0.1:$am_port/-/ready"
 }
