@@ -1,21 +1,36 @@
 #!/bin/bash
 # `make demo`: the whole chain on this machine, on 127.0.0.1 only.
 #
-#   tests/demo/demo.sh BUILD_DIR
+#   tests/demo/demo.sh BUILD_DIR           # runs until Ctrl-C
+#   tests/demo/demo.sh --check BUILD_DIR   # starts, checks, stops (ctest demo_check)
 #
 # - a throwaway CA and server certificate (tests/simulator/gen_certs.sh);
 # - the VB365 simulator with a few dozen jobs (job 1 always fails, job 2 ends
 #   with warnings, job 3 runs, job 4 is disabled, some others fail now and
 #   then) and time moving (a new session per job every 2 minutes);
 # - vb365_exporter reading it over verified HTTPS (API v8, as server "demo");
+# - Alertmanager (Debian prometheus-alertmanager) with the shipped routing
+#   (deploy/alertmanager/alertmanager.yml, timings unchanged) on
+#   127.0.0.1:9093 (or a free port), its webhook receivers pointed at a local
+#   listener (tests/lib/webhook_receiver.py) that writes every notification
+#   to STATE/notifications.jsonl. Debian's Alertmanager has no web UI: the
+#   alert shows in its API (/api/v2/alerts) and in `amtool alert query`;
 # - Prometheus with the shipped scrape config and rules (deploy/prometheus/),
-#   scraping and evaluating every 5 seconds, on 127.0.0.1:9090 (or a free
-#   port when 9090 is taken). The failing job's VB365JobFailed alert fires
-#   about a minute after the start (its `for:` is 1m) at /alerts.
+#   scraping and evaluating every 5 seconds, sending alerts to Alertmanager,
+#   on 127.0.0.1:9090 (or a free port). The failing job's VB365JobFailed fires
+#   about a minute after the start (its `for:` is 1m) at /classic/alerts
+#   (Debian's Prometheus has only the classic UI: /alerts answers 404).
+# After start-up the demo fetches every URL it printed and requires status 200
+# and a marker of the page it promises (check_urls), else it stops with an
+# error. --check then waits (at most 4 minutes) until the failing job's alert
+# is in Alertmanager, checks the alert URLs again for it, and stops; it takes
+# free ports only and a temporary state directory.
 # State lives in .demo/ (gitignored); Ctrl-C stops everything.
 set -euo pipefail
 
-build=${1:?usage: demo.sh BUILD_DIR}
+check_mode=0
+if [ "${1:-}" = --check ]; then check_mode=1; shift; fi
+build=${1:?usage: demo.sh [--check] BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 case $build in /*) ;; *) build=$root/$build ;; esac
@@ -33,67 +48,171 @@ find_bin() {
 }
 sim_bin=$(find_bin vb365_simulator tests/simulator/vb365_simulator)
 exporter_bin=$(find_bin vb365_exporter exporter/app/vb365_exporter)
-for tool in prometheus curl openssl; do
+for tool in prometheus curl openssl amtool; do
   command -v "$tool" >/dev/null || { echo "demo: $tool is missing (make deps)" >&2; exit 1; }
 done
 
-state=$root/.demo
-rm -rf "$state"
+if [ "$check_mode" = 1 ]; then
+  state=$(mktemp -d "${TMPDIR:-/tmp}/vb365_demo_check.XXXXXX")
+  safety=(--exit-after 600)   # everything the check starts stops by itself too
+  webhook_exit=600
+else
+  state=$root/.demo
+  rm -rf "$state"
+  safety=()
+  webhook_exit=0
+fi
 pids=()
 cleanup() {
+  local rc=$?
   trap - EXIT INT TERM
   echo
   echo "Stopping the demo..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  echo "Stopped. Logs are in $state/."
+  if [ "$check_mode" = 1 ]; then
+    rm -rf "$state"
+    echo "Stopped."
+  else
+    echo "Stopped. Logs are in $state/."
+  fi
+  exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 0' INT TERM
+trap 'exit 130' INT TERM
+[ "$check_mode" = 1 ] || trap 'exit 0' INT TERM
 
 die() { echo "demo: $*" >&2; for log in "$state"/*.log; do [ -f "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }; done; exit 1; }
+
+# The port the demo prefers (and a user knows) when it is free; --check takes
+# free ones only, so that it runs beside a demo or other tests.
+prefer() { if [ "$check_mode" = 0 ] && port_free "$1"; then echo "$1"; else free_port; fi; }
 
 echo "Generating a throwaway CA and server certificate in $state/certs ..."
 chain_secrets "$state"
 
 chain_start_simulator "$sim_bin" "$state" \
   --versions v3,v6,v7,v8 --jobs 36 --sessions-per-job 40 --seed 42 \
-  --session-interval 120
+  --session-interval 120 "${safety[@]}"
 
 { echo "# Written by tests/demo/demo.sh. See deploy/vb365_exporter.yml for every key."
   echo "refresh_interval: 10s"
   echo "servers:"
   chain_server_yaml demo auto "$state"
 } > "$state/vb365_exporter.yml"
-exporter_port=9865
-port_free "$exporter_port" || exporter_port=$(free_port)
+exporter_port=$(prefer 9865)
 "$exporter_bin" --config.file="$state/vb365_exporter.yml" \
   --web.listen-address="127.0.0.1:$exporter_port" >"$state/exporter.log" 2>&1 &
 pids+=($!)
 wait_for "the exporter's first refresh" 60 \
   sh -c "curl -fsS http://127.0.0.1:$exporter_port/metrics | grep -q '^vb365_up{server=\"demo\"} 1'"
 
-prom_port=9090
-port_free "$prom_port" || prom_port=$(free_port)
+# Alertmanager before Prometheus (which sends to it): the shipped routing and
+# timings; only the webhook URLs go to the local listener.
+chain_start_webhook "$state" "$webhook_exit"
+"$py" "$root/tests/e2e/alertmanager_e2e_config.py" "$root/deploy/alertmanager/alertmanager.yml" \
+  "$state/alertmanager.yml" "http://127.0.0.1:$webhook_port" >/dev/null
+amtool check-config "$state/alertmanager.yml" >/dev/null || die "derived alertmanager.yml is invalid"
+am_want=9093
+[ "$check_mode" = 0 ] || am_want=
+chain_start_alertmanager "$state" "$state/alertmanager.yml" $am_want
+am=http://127.0.0.1:$am_port
+
+prom_port=$(prefer 9090)
 "$py" "$root/tests/e2e/prometheus_e2e_config.py" "$root/deploy/prometheus" "$state/prometheus" \
-  "127.0.0.1:$exporter_port" 5s >/dev/null
+  "127.0.0.1:$exporter_port" 5s --alertmanager "127.0.0.1:$am_port" >/dev/null
 "$(command -v prometheus)" --config.file="$state/prometheus/prometheus.yml" \
   --storage.tsdb.path="$state/prometheus/data" --web.listen-address="127.0.0.1:$prom_port" \
   --log.level=warn >"$state/prometheus.log" 2>&1 &
 pids+=($!)
 wait_for "Prometheus" 60 curl -fsS "http://127.0.0.1:$prom_port/-/ready"
 
-cat <<EOF
+banner=$(cat <<EOF
 
 vb365 demo is running (everything on 127.0.0.1):
 
-  Simulator (VB365 REST API)   https://127.0.0.1:$sim_port/v8/Jobs   (CA: $state/certs/ca.pem)
-  Exporter metrics             http://127.0.0.1:$exporter_port/metrics
-  Prometheus                   http://127.0.0.1:$prom_port/
-  Prometheus alerts            http://127.0.0.1:$prom_port/alerts
-                               (the failing job's VB365JobFailed fires after about a minute)
-  Grafana dashboard            deploy/grafana/vb365-overview.json (import it into a Grafana
-                               with a Prometheus data source at http://127.0.0.1:$prom_port)
+  Simulator jobs (control API)  https://127.0.0.1:$sim_port/_sim/jobs   (CA: $state/certs/ca.pem)
+                                the VB365 REST API is under /v3/ to /v8/ on the same port
+                                (bearer token; see docs/simulator.md)
+  Exporter metrics              http://127.0.0.1:$exporter_port/metrics
+  Prometheus                    http://127.0.0.1:$prom_port/classic/graph
+  Prometheus alerts             http://127.0.0.1:$prom_port/classic/alerts
+                                (the failing job's VB365JobFailed fires after about a minute)
+  Alertmanager                  $am/
+                                (Debian's package has no web UI; that page says so)
+  Alertmanager alerts (JSON)    $am/api/v2/alerts
+                                or: amtool alert query --alertmanager.url=$am/
+                                (VB365JobFailed arrives when it fires; the webhook receiver
+                                gets it 30 s later, in $state/notifications.jsonl)
+  Grafana dashboard             deploy/grafana/vb365-overview.json (import it into a Grafana
+                                whose Prometheus data source has the address 127.0.0.1:$prom_port)
+EOF
+)
+echo "$banner"
+
+# Every URL printed above, and a marker of the page it promises.
+declare -A marker=(
+  ["https://127.0.0.1:$sim_port/_sim/jobs"]='"last_finished_status"'
+  ["http://127.0.0.1:$exporter_port/metrics"]='vb365_up{server="demo"} 1'
+  ["http://127.0.0.1:$prom_port/classic/graph"]='<title>Prometheus Time Series Collection and Processing Server</title>'
+  ["http://127.0.0.1:$prom_port/classic/alerts"]='VB365JobFailed'
+  ["$am/"]='<title>Alertmanager</title>'
+  ["$am/api/v2/alerts"]='['
+)
+# check_urls: fetches every http(s) URL in the banner (redirects not
+# followed); each must answer 200 with its marker in the body. A printed URL
+# without a marker fails too: no line of the banner goes unchecked.
+check_urls() {
+  local url code failed=0
+  while read -r url; do
+    if [ -z "${marker[$url]+set}" ]; then
+      echo "  FAIL  $url: printed, but the demo has no check for it" >&2; failed=1; continue
+    fi
+    code=$(curl -sS --max-time 10 --cacert "$state/certs/ca.pem" -o "$state/page.out" \
+      -w '%{http_code}' "$url" 2>"$state/curl.err") || code="error $(cat "$state/curl.err")"
+    if [ "$code" != 200 ]; then
+      echo "  FAIL  $url: $code, want 200" >&2; failed=1
+    elif ! grep -qF -- "${marker[$url]}" "$state/page.out"; then
+      echo "  FAIL  $url: 200, but the page lacks ${marker[$url]}" >&2; failed=1
+    else
+      echo "  ok    $url: 200, has ${marker[$url]}"
+    fi
+  done < <(grep -oE 'https?://[^ )]+' <<<"$banner" | sort -u)
+  return "$failed"
+}
+echo
+echo "Checking every URL above:"
+check_urls || die "a URL the demo printed does not answer as promised (above)"
+
+# The failing job's alert in Alertmanager (its API, which amtool reads too).
+failing_job='SharePoint "Projects" Sites'
+alert_in_alertmanager() {
+  curl -fsS --max-time 10 "$am/api/v2/alerts?filter=alertname%3D%22VB365JobFailed%22" |
+    "$py" -c 'import json, sys
+sys.exit(0 if any(a["labels"].get("job_name") == sys.argv[1] for a in json.load(sys.stdin)) else 1)' \
+      "$failing_job"
+}
+show_alert() {
+  echo
+  echo "VB365JobFailed is in Alertmanager (amtool alert query --alertmanager.url=$am/ alertname=VB365JobFailed):"
+  amtool alert query --alertmanager.url="$am/" alertname=VB365JobFailed | sed 's/^/  /' || true
+}
+
+if [ "$check_mode" = 1 ]; then
+  echo
+  echo "Waiting for the failing job's alert in Alertmanager (about a minute; at most 4)..."
+  wait_for "VB365JobFailed of $failing_job in Alertmanager" 240 alert_in_alertmanager
+  show_alert
+  marker["$am/api/v2/alerts"]='"alertname":"VB365JobFailed"'
+  marker["http://127.0.0.1:$prom_port/classic/alerts"]='SharePoint &#34;Projects&#34; Sites'
+  echo
+  echo "Checking the URLs again, with the alert firing:"
+  check_urls || die "the alert is in Alertmanager, but a URL the demo printed does not show it (above)"
+  echo "demo_check: PASS"
+  exit 0
+fi
+
+cat <<EOF
 
 A few lines of /metrics:
 EOF
@@ -105,7 +224,14 @@ curl -fsS "http://127.0.0.1:$exporter_port/metrics" -o "$state/metrics.txt" || t
 } | sed 's/^/  /' || true
 echo
 echo "Press Ctrl-C to stop."
+shown=0 notified=0
 while true; do
   for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process of the demo exited"; done
+  if [ "$shown" = 0 ] && alert_in_alertmanager 2>/dev/null; then shown=1; show_alert; fi
+  if [ "$notified" = 0 ] && grep -qF '"VB365JobFailed"' "$state/notifications.jsonl" 2>/dev/null; then
+    notified=1
+    echo
+    echo "The webhook receiver got the VB365JobFailed notification ($state/notifications.jsonl)."
+  fi
   sleep 2
 done
