@@ -90,6 +90,7 @@ chain_start_webhook() {
     "$dir/notifications.jsonl" --exit-after "$exit_after" >"$dir/webhook.log" 2>&1 &
   pids+=($!)
   wait_for "the webhook receiver's ready file" 30 test -s "$dir/webhook.port"
+  # shellcheck disable=SC2034  # read by the caller
   webhook_port=$(cat "$dir/webhook.port")
 }
 
