@@ -9,9 +9,9 @@ With --max-for, every alert's `for:` longer than that is cut to it: the
 shipped windows (minutes to 12 hours) cannot elapse in a test that lasts
 seconds, while their semantics are pinned by vb365_rules_test.yml (promtool).
 The expressions, labels and annotations stay exactly as shipped.
-With --alertmanager HOST:PORT, Prometheus sends its alerts there (an
-`alerting:` section; the shipped prometheus.yml has none, see
-deploy/README.md).
+With --alertmanager HOST:PORT, Prometheus sends its alerts there (the shipped
+`alerting:` section with its target replaced); without it the section is
+dropped, so a test never sends alerts to an Alertmanager it did not start.
 
 Usage: prometheus_e2e_config.py SHIPPED_DIR OUT_DIR TARGET INTERVAL [--max-for 1s]
          [--alertmanager HOST:PORT]
@@ -63,8 +63,12 @@ def main():
     job.update(scrape_interval=args.interval, scrape_timeout=args.interval)
     job["static_configs"] = [{"targets": [args.target]}]
 
+    if "alerting" not in config:
+        raise SystemExit("expected an alerting: section in the shipped prometheus.yml")
     if args.alertmanager:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [args.alertmanager]}]}]}
+    else:
+        del config["alerting"]
 
     # Groups with their own (slower) interval follow the test's interval.
     for group in rules["groups"]:
