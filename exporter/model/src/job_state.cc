@@ -54,6 +54,43 @@ void JobTracker::Count(const JobSession& s) {
   }
 }
 
+void JobTracker::UpdateLastFinished(const JobSession& s) {
+  if (!summary_.has_last_finished || LaterThan(s, summary_.last_finished)) {
+    summary_.last_finished = s;
+    summary_.has_last_finished = true;
+  }
+  const int tracked = TrackedIndex(s.status);
+  if (tracked >= 0) {
+    Timestamp& end = summary_.last_status_end[static_cast<size_t>(tracked)];
+    if (end == kNoTime || s.end_time > end) end = s.end_time;
+  }
+}
+
+// Per fetch: the watermark before it, the new one, and the finished ids seen
+// at each. Ids at old_watermark are merged only after the fetch, so that the
+// "not seen at the watermark" test uses the state before the fetch.
+struct JobTracker::WatermarkUpdate {
+  Timestamp old_watermark;
+  Timestamp new_watermark;
+  std::vector<Id> at_old_watermark;
+  std::vector<Id> at_new_watermark;
+  // Ids counted in this fetch because they were new: guards duplicates
+  // within one fetch. Holds only new sessions, so it stays small.
+  std::unordered_set<Id, IdHash> counted_now;
+
+  void See(const JobSession& s) {
+    if (s.creation_time > new_watermark) {
+      new_watermark = s.creation_time;
+      at_new_watermark.clear();
+    }
+    if (s.creation_time == new_watermark && new_watermark != old_watermark) {
+      at_new_watermark.push_back(s.id);
+    } else if (s.creation_time == old_watermark) {
+      at_old_watermark.push_back(s.id);
+    }
+  }
+};
+
 // Counting rule for a finished session, against the state before this fetch:
 //  - its id is pending (seen running before): count it, forget the id;
 //  - else created after the watermark (the newest creationTime of a finished
@@ -66,82 +103,39 @@ void JobTracker::Count(const JobSession& s) {
 // creationTime older than a finished session already seen, and was never
 // seen running, is taken as already counted. The API lists sessions as soon
 // as they are created, so this needs a read window that skipped it.
-void JobTracker::Apply(const std::vector<JobSession>& sessions) {
-  const bool baseline = applied_ == 0;
-  ++applied_;
-
-  // Unfinished ids of this fetch (O(running)); a finished copy of the same id
-  // in the same fetch wins (a page boundary moved while paging).
-  std::unordered_set<Id, IdHash> active;
-  const JobSession* best_running = nullptr;
-  for (const JobSession& s : sessions) {
-    if (s.finished()) continue;
-    active.insert(s.id);
-  }
-
-  const Timestamp old_watermark = watermark_;
-  Timestamp new_watermark = watermark_;
-  // Ids counted in this fetch because they were new: guards duplicates
-  // within one fetch. Holds only new sessions, so it stays small.
-  std::unordered_set<Id, IdHash> counted_now;
-  // Finished ids at old_watermark seen in this fetch (merged afterwards so
-  // the "not seen at the watermark" test uses the state before the fetch).
-  std::vector<Id> at_old_watermark;
-  std::vector<Id> at_new_watermark;
-
-  for (const JobSession& s : sessions) {
-    if (!s.finished()) continue;
-    active.erase(s.id);
-
-    // Last finished session and the per-status end times: idempotent maxima.
-    if (!summary_.has_last_finished || LaterThan(s, summary_.last_finished)) {
-      summary_.last_finished = s;
-      summary_.has_last_finished = true;
-    }
-    const int tracked = TrackedIndex(s.status);
-    if (tracked >= 0) {
-      Timestamp& end = summary_.last_status_end[static_cast<size_t>(tracked)];
-      if (end == kNoTime || s.end_time > end) end = s.end_time;
-    }
-
-    // Counters.
-    auto pending = pending_.find(s.id);
-    if (pending != pending_.end()) {
-      pending_.erase(pending);
-      if (!baseline) Count(s);  // cannot be pending at the baseline
-      counted_now.insert(s.id);
-    } else if (!baseline && counted_now.count(s.id) == 0) {
-      const bool is_new =
-          s.creation_time > old_watermark ||
-          (s.creation_time == old_watermark && at_watermark_.count(s.id) == 0);
-      if (is_new) {
-        Count(s);
-        counted_now.insert(s.id);
-      }
-    }
-
-    // Watermark bookkeeping.
-    if (s.creation_time > new_watermark) {
-      new_watermark = s.creation_time;
-      at_new_watermark.clear();
-    }
-    if (s.creation_time == new_watermark && new_watermark != old_watermark) {
-      at_new_watermark.push_back(s.id);
-    } else if (s.creation_time == old_watermark) {
-      at_old_watermark.push_back(s.id);
+void JobTracker::CountIfNew(const JobSession& s, bool baseline,
+                            WatermarkUpdate& update) {
+  auto pending = pending_.find(s.id);
+  if (pending != pending_.end()) {
+    pending_.erase(pending);
+    if (!baseline) Count(s);  // cannot be pending at the baseline
+    update.counted_now.insert(s.id);
+  } else if (!baseline && update.counted_now.count(s.id) == 0) {
+    const bool is_new = s.creation_time > update.old_watermark ||
+                        (s.creation_time == update.old_watermark &&
+                         at_watermark_.count(s.id) == 0);
+    if (is_new) {
+      Count(s);
+      update.counted_now.insert(s.id);
     }
   }
+}
 
-  if (new_watermark != old_watermark) {
-    watermark_ = new_watermark;
+void JobTracker::AdvanceWatermark(const WatermarkUpdate& update) {
+  if (update.new_watermark != update.old_watermark) {
+    watermark_ = update.new_watermark;
     at_watermark_.clear();
-    at_watermark_.insert(at_new_watermark.begin(), at_new_watermark.end());
+    at_watermark_.insert(update.at_new_watermark.begin(),
+                         update.at_new_watermark.end());
   } else {
-    at_watermark_.insert(at_old_watermark.begin(), at_old_watermark.end());
+    at_watermark_.insert(update.at_old_watermark.begin(),
+                         update.at_old_watermark.end());
   }
+}
 
-  // Pending ids: everything active now; an id missing from the fetch ages
-  // out after kPendingMissLimit fetches in a row.
+void JobTracker::UpdatePending(const std::unordered_set<Id, IdHash>& active) {
+  // Everything active now is pending; an id missing from the fetch ages out
+  // after kPendingMissLimit fetches in a row.
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (active.count(it->first) == 0 && ++it->second >= kPendingMissLimit) {
       it = pending_.erase(it);
@@ -150,10 +144,13 @@ void JobTracker::Apply(const std::vector<JobSession>& sessions) {
     }
   }
   for (const Id& id : active) pending_[id] = 0;
+}
 
-  // Running state comes from this fetch only, and from the status: a
-  // session with an unknown status and no end time is pending (counted when
-  // it finishes) but not running.
+void JobTracker::UpdateRunning(const std::vector<JobSession>& sessions,
+                               const std::unordered_set<Id, IdHash>& active) {
+  // From the status too: a session with an unknown status and no end time
+  // is pending (counted when it finishes) but not running.
+  const JobSession* best_running = nullptr;
   for (const JobSession& s : sessions) {
     if (!IsActive(s.status) || active.count(s.id) == 0) continue;
     if (best_running == nullptr || BetterRunning(s, *best_running)) {
@@ -165,6 +162,30 @@ void JobTracker::Apply(const std::vector<JobSession>& sessions) {
       best_running != nullptr ? best_running->creation_time : kNoTime;
   summary_.running_progress =
       best_running != nullptr ? best_running->progress : 0;
+}
+
+void JobTracker::Apply(const std::vector<JobSession>& sessions) {
+  const bool baseline = applied_ == 0;
+  ++applied_;
+
+  // Unfinished ids of this fetch (O(running)); a finished copy of the same id
+  // in the same fetch wins (a page boundary moved while paging).
+  std::unordered_set<Id, IdHash> active;
+  for (const JobSession& s : sessions) {
+    if (!s.finished()) active.insert(s.id);
+  }
+
+  WatermarkUpdate update{watermark_, watermark_, {}, {}, {}};
+  for (const JobSession& s : sessions) {
+    if (!s.finished()) continue;
+    active.erase(s.id);
+    UpdateLastFinished(s);
+    CountIfNew(s, baseline, update);
+    update.See(s);
+  }
+  AdvanceWatermark(update);
+  UpdatePending(active);
+  UpdateRunning(sessions, active);
 }
 
 }  // namespace vb365

@@ -51,20 +51,18 @@ class JobTracker {
  public:
   explicit JobTracker(Job job);
 
-  // Applies one fetch (any order, duplicates allowed). The first call is the
-  // baseline. `complete` says the fetch holds the whole history (v3/v4) or
-  // everything since the bound; either way the result is the same for
-  // sessions already seen.
+  // Applies one fetch of the job's sessions, in any order, duplicates
+  // allowed: the whole history (v3 to v6) or the sessions since a lower
+  // bound (v7/v8); a session already seen gives the same result either way.
+  // The first call is the baseline.
   void Apply(const std::vector<JobSession>& sessions);
   // Jobs are re-listed every refresh: take the new job fields.
   void UpdateJob(Job job);
   // Apply() calls so far.
   uint64_t applied() const { return applied_; }
   const JobSummary& summary() const { return summary_; }
-  // Introspection for tests and debugging: the newest creationTime seen, and
-  // how many ids the tracker holds (at the watermark + pending). The latter
-  // stays O(running sessions), never O(history).
-  Timestamp watermark() const { return watermark_; }
+  // How many ids the tracker holds (at the watermark + pending): stays
+  // O(running sessions), never O(history).
   size_t tracked_ids() const { return at_watermark_.size() + pending_.size(); }
 
   // A pending id missing from this many fetches in a row is forgotten (the
@@ -72,8 +70,22 @@ class JobTracker {
   static constexpr int kPendingMissLimit = 3;
 
  private:
+  // What one Apply() learns about the watermark (see job_state.cc).
+  struct WatermarkUpdate;
+
   // Counts one finished session into the counters.
   void Count(const JobSession& s);
+  // The last finished session and the per-status end times (maxima).
+  void UpdateLastFinished(const JobSession& s);
+  // Counts a finished session unless it was counted (or was the baseline).
+  void CountIfNew(const JobSession& s, bool baseline, WatermarkUpdate& update);
+  // Takes the watermark and its ids from this fetch.
+  void AdvanceWatermark(const WatermarkUpdate& update);
+  // Pending ids become this fetch's unfinished ones; a missing one ages out.
+  void UpdatePending(const std::unordered_set<Id, IdHash>& active);
+  // The running series, from this fetch only.
+  void UpdateRunning(const std::vector<JobSession>& sessions,
+                     const std::unordered_set<Id, IdHash>& active);
 
   JobSummary summary_;
   uint64_t applied_ = 0;
