@@ -129,8 +129,6 @@ TEST_P(PerVersion, ReadsEachJobsSessions) {
     ASSERT_TRUE(fetch.ok()) << fetch.error();
     EXPECT_EQ(static_cast<int64_t>(fetch->sessions.size()), j.sessions)
         << j.name;
-    EXPECT_TRUE(fetch->complete_history);
-    EXPECT_GT(fetch->bytes, 0u);
     std::set<Id> ids;
     for (const JobSession& s : fetch->sessions) {
       EXPECT_EQ(s.job_id, ParseId(j.id));
@@ -194,7 +192,6 @@ TEST(ClientIntegration, V8SessionPagesAndTheLowerBound) {
   Timestamp past = *ParseTimestamp("2000-01-01T00:00:00Z");
   Result<SessionsFetch> since = rig.client.ListSessions(JobFor(job), past);
   ASSERT_TRUE(since.ok()) << since.error();
-  EXPECT_FALSE(since->complete_history);
   size_t finished = 0;
   for (const JobSession& s : all->sessions) finished += s.finished();
   EXPECT_GE(since->sessions.size(), finished);

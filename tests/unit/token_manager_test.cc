@@ -38,6 +38,7 @@ class TokenManagerTest : public ::testing::Test {
  protected:
   std::unique_ptr<TokenManager> Make(ApiVersion v = ApiVersion::kV8) {
     return std::make_unique<TokenManager>(
+        "east",
         "https://vb365.test:4443/v" + std::to_string(static_cast<int>(v)), v,
         server_.username, Secret(server_.password), &server_, &observer_,
         clock_.AsClock());
@@ -195,7 +196,7 @@ TEST_F(TokenManagerTest, ThrottledRefreshKeepsUsingTheStillValidToken) {
 TEST_F(TokenManagerTest, BadCredentialsGiveTheServersReasonAndBackOff) {
   server_.password = "the-right-one";
   auto tokens = std::make_unique<TokenManager>(
-      "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
+      "east", "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
       Secret("Wr0ng-Secret"), &server_, &observer_, clock_.AsClock());
   Result<std::string> token = tokens->Token();
   ASSERT_FALSE(token.ok());
@@ -216,7 +217,7 @@ TEST_F(TokenManagerTest, BadCredentialsGiveTheServersReasonAndBackOff) {
 TEST_F(TokenManagerTest, ConcurrentCallersShareOneLogin) {
   server_.on_token = [] { std::this_thread::sleep_for(milliseconds(100)); };
   auto tokens = std::make_unique<TokenManager>(
-      "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
+      "east", "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
       Secret(server_.password), &server_, &observer_);
   std::vector<std::thread> threads;
   std::vector<std::string> got(8);
@@ -248,8 +249,8 @@ TEST_P(TokenFormTest,
   ApiVersion v = GetParam().version;
   std::string base =
       "https://vb365.test:4443/v" + std::to_string(static_cast<int>(v));
-  TokenManager tokens(base, v, "EXAMPLE\\monitor", Secret("p@ss w0rd&=%"),
-                      &transport, nullptr);
+  TokenManager tokens("east", base, v, "EXAMPLE\\monitor",
+                      Secret("p@ss w0rd&=%"), &transport, nullptr);
   ASSERT_TRUE(tokens.Token().ok());
   ASSERT_EQ(transport.count(), 1u);
   HttpRequest r = transport.requests()[0];
@@ -279,7 +280,7 @@ TEST(TokenSecretsTest, NoSecretInErrorsEvenWhenTheServerEchoesIt) {
         400, R"({"error":"invalid_request","error_description":"bad body )" +
                  r.body + " " + password + R"("})");
   });
-  TokenManager tokens("https://vb365.test/v8", ApiVersion::kV8, "user",
+  TokenManager tokens("east", "https://vb365.test/v8", ApiVersion::kV8, "user",
                       Secret(password), &transport, nullptr);
   Result<std::string> token = tokens.Token();
   ASSERT_FALSE(token.ok());
@@ -293,7 +294,7 @@ TEST(TokenSecretsTest, MalformedTokenResponseDoesNotQuoteTheBody) {
         200, R"({"access_token":"leaky-token-value", "expires_in": )");
   });
   RecordingObserver observer;
-  TokenManager tokens("https://vb365.test/v8", ApiVersion::kV8, "user",
+  TokenManager tokens("east", "https://vb365.test/v8", ApiVersion::kV8, "user",
                       Secret("pw"), &transport, &observer);
   Result<std::string> token = tokens.Token();
   ASSERT_FALSE(token.ok());
@@ -308,7 +309,7 @@ TEST(TokenTransportTest, TransportErrorIsReportedWithCodeZero) {
     return r;
   });
   RecordingObserver observer;
-  TokenManager tokens("https://vb365.test/v8", ApiVersion::kV8, "user",
+  TokenManager tokens("east", "https://vb365.test/v8", ApiVersion::kV8, "user",
                       Secret("pw"), &transport, &observer);
   Result<std::string> token = tokens.Token();
   ASSERT_FALSE(token.ok());

@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "api/http_util.h"
-#include "thread_parser.h"
 #include "common/log.h"
 #include "parse/parser.h"
+#include "thread_parser.h"
 
 namespace vb365 {
 
@@ -115,9 +115,9 @@ Result<Client::Target> Client::Prepare() {
   target.version = *version;
   target.base_url = config_.url + VersionPath(*version);
   if (tokens_ == nullptr || tokens_version_ != *version) {
-    tokens_ = std::make_shared<TokenManager>(target.base_url, *version,
-                                             config_.username, config_.password,
-                                             transport_, observer_, clock_);
+    tokens_ = std::make_shared<TokenManager>(
+        config_.name, target.base_url, *version, config_.username,
+        config_.password, transport_, observer_, clock_);
     tokens_version_ = *version;
   }
   target.tokens = tokens_;
@@ -166,11 +166,9 @@ Result<HttpResponse> Client::Get(const Target& target,
 }
 
 template <typename T, typename ParseFn, typename FilterFn>
-Result<size_t> Client::ReadAll(const Target& target, std::string_view endpoint,
-                               const std::string& path, bool send_paging,
-                               ParseFn parse, FilterFn keep,
-                               std::vector<T>* out) {
-  size_t bytes = 0;
+Status Client::ReadAll(const Target& target, std::string_view endpoint,
+                       const std::string& path, bool send_paging, ParseFn parse,
+                       FilterFn keep, std::vector<T>* out) {
   int64_t offset = 0;
   int64_t limit = kPageLimit;
   for (int pages = 0; pages < kMaxPages; ++pages) {
@@ -181,7 +179,6 @@ Result<size_t> Client::ReadAll(const Target& target, std::string_view endpoint,
     }
     Result<HttpResponse> response = Get(target, endpoint, path_query);
     if (!response.ok()) return Error{response.error()};
-    bytes += response->body.size();
     size_t before = out->size();
     Result<PageInfo> info = parse(ThreadParser(), response->body.data(),
                                   response->body.size(), out);
@@ -194,15 +191,15 @@ Result<size_t> Client::ReadAll(const Target& target, std::string_view endpoint,
     out->erase(std::remove_if(out->begin() + before, out->end(),
                               [&](const T& item) { return !keep(item); }),
                out->end());
-    if (!info->is_page) return bytes;  // a plain array is the whole set
+    if (!info->is_page) return Ok{};  // a plain array is the whole set
     // Stop at an empty page, or when the page is shorter than the limit the
     // server reports and there is no next link. A server that caps the
     // limit below what we asked reports its own limit, so full pages
     // continue; a next link always continues.
     int64_t count = info->count;
-    if (count <= 0) return bytes;
+    if (count <= 0) return Ok{};
     bool full = info->limit > 0 && count >= info->limit;
-    if (!full && !info->has_next) return bytes;
+    if (!full && !info->has_next) return Ok{};
     if (!send_paging) {
       // The server pages without being asked (older versions): ask for the
       // rest in large pages.
@@ -236,7 +233,7 @@ Result<std::vector<Job>> Client::ListJobs() {
   if (!target.ok()) return Error{target.error()};
   std::vector<Job> jobs;
   bool paged = target->version >= ApiVersion::kV8;
-  Result<size_t> read = ReadAll(
+  Status read = ReadAll(
       *target, "jobs", "/Jobs", paged,
       [](Parser& p, const char* data, size_t size, std::vector<Job>* out) {
         return p.ParseJobs(data, size, out);
@@ -259,11 +256,9 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
   bool filter_by_job = false;
   if (v <= ApiVersion::kV4) {
     path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
-    fetch.complete_history = true;
   } else if (v <= ApiVersion::kV6) {
     path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
     paged = true;
-    fetch.complete_history = true;
   } else {
     path = "/JobSessions?jobId=" + http::UrlEncode(job.id);
     if (lower_bound != kNoTime) {
@@ -272,9 +267,8 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
     }
     paged = true;
     filter_by_job = true;
-    fetch.complete_history = lower_bound == kNoTime;
   }
-  Result<size_t> read = ReadAll(
+  Status read = ReadAll(
       *target, "job_sessions", path, paged,
       [](Parser& p, const char* data, size_t size,
          std::vector<JobSession>* out) {
@@ -286,7 +280,6 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
       },
       &fetch.sessions);
   if (!read.ok()) return Error{read.error()};
-  fetch.bytes = *read;
   return fetch;
 }
 

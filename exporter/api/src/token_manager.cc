@@ -6,8 +6,8 @@
 
 #include "api/client.h"
 #include "api/http_util.h"
-#include "thread_parser.h"
 #include "common/log.h"
+#include "thread_parser.h"
 
 namespace vb365 {
 namespace {
@@ -35,27 +35,18 @@ steady_clock::duration Seconds(double s) {
 
 }  // namespace
 
-TokenManager::TokenManager(std::string base_url, ApiVersion version,
-                           std::string username, Secret password,
-                           Transport* transport, ApiObserver* observer,
-                           Clock clock)
-    : base_url_(std::move(base_url)),
+TokenManager::TokenManager(std::string server, std::string base_url,
+                           ApiVersion version, std::string username,
+                           Secret password, Transport* transport,
+                           ApiObserver* observer, Clock clock)
+    : server_(std::move(server)),
+      base_url_(std::move(base_url)),
       version_(version),
       username_(std::move(username)),
       password_(std::move(password)),
       transport_(transport),
       observer_(observer),
       clock_(std::move(clock)) {}
-
-int TokenManager::logins() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return logins_;
-}
-
-int TokenManager::refreshes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return refreshes_;
-}
 
 Result<std::string> TokenManager::Token() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -83,7 +74,7 @@ Result<std::string> TokenManager::Token() {
       return Error{refresh_error};
     }
     Log(LogLevel::kInfo, "token refresh failed, logging in again",
-        {{"url", base_url_}, {"error", refresh_error}});
+        {{"server", server_}, {"error", refresh_error}});
   }
 
   Result<std::string> login = RequestToken(/*refresh=*/false, now);
@@ -91,7 +82,7 @@ Result<std::string> TokenManager::Token() {
   if (have_valid) {
     refresh_at_ = std::min(expires_at_, now + kRetryAfterFailedRefresh);
     Log(LogLevel::kWarn, "token renewal failed, using the current token",
-        {{"url", base_url_}, {"error", login.error()}});
+        {{"server", server_}, {"error", login.error()}});
     return access_token_;
   }
   return login;
@@ -116,9 +107,9 @@ void TokenManager::StartBackoff(double retry_after_seconds,
   wait = std::min(wait, kMaxBackoffSeconds);
   backoff_until_ = now + Seconds(wait);
   Log(LogLevel::kWarn, "token endpoint: backing off",
-      {{"url", base_url_},
+      {{"server", server_},
        {"seconds", std::to_string(static_cast<int>(std::ceil(wait)))},
-       {"reason", last_error_}});
+       {"error", last_error_}});
 }
 
 Result<std::string> TokenManager::RequestToken(bool refresh,
@@ -140,12 +131,6 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
   if (WantsAntiforgeryFlag(version_)) {
     request.body += "&disable_antiforgery_token=true";
   }
-  if (refresh) {
-    ++refreshes_;
-  } else {
-    ++logins_;
-  }
-
   HttpResponse response = transport_->Send(request);
   if (observer_ != nullptr) {
     observer_->OnRequest("token", response.status, response.elapsed_seconds,
@@ -203,7 +188,7 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
   last_error_.clear();
   if (observer_ != nullptr) observer_->OnAuth(grant, true);
   Log(LogLevel::kDebug, "token obtained",
-      {{"url", base_url_},
+      {{"server", server_},
        {"grant", grant},
        {"expires_in", std::to_string(lifetime)}});
   return access_token_;

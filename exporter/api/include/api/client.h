@@ -33,10 +33,6 @@ class ApiObserver {
 // What one read of a job's sessions returned.
 struct SessionsFetch {
   std::vector<JobSession> sessions;
-  // The whole history came back: v3/v4 always, v5/v6 (every page of the
-  // per-job endpoint) and v7/v8 when no lower bound was given.
-  bool complete_history = false;
-  size_t bytes = 0;  // response bytes read, all pages
 };
 
 // One client per configured server. Thread-safe: ListSessions is called from
@@ -69,7 +65,6 @@ class Client {
   // next call probes again. The cached token, and any 429 back-off, are
   // kept as long as the probe finds the same version again.
   void ResetVersion();
-  const ServerConfig& config() const { return config_; }
 
  private:
   struct Target {
@@ -83,12 +78,12 @@ class Client {
   // on 401. Non-2xx and transport failures become Errors.
   Result<HttpResponse> Get(const Target& target, std::string_view endpoint,
                            const std::string& path_query);
-  // Reads every page of a collection into *out; returns the bytes read.
-  // `parse` appends one page's elements to *out.
+  // Reads every page of a collection into *out. `parse` appends one page's
+  // elements to *out.
   template <typename T, typename ParseFn, typename FilterFn>
-  Result<size_t> ReadAll(const Target& target, std::string_view endpoint,
-                         const std::string& path, bool send_paging,
-                         ParseFn parse, FilterFn keep, std::vector<T>* out);
+  Status ReadAll(const Target& target, std::string_view endpoint,
+                 const std::string& path, bool send_paging, ParseFn parse,
+                 FilterFn keep, std::vector<T>* out);
   void Observe(std::string_view endpoint, const HttpResponse& response);
 
   const ServerConfig config_;

@@ -21,10 +21,12 @@ class TokenManager {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  // base_url ends with /vN (no trailing slash). v7 and v8 get
-  // disable_antiforgery_token=true in the form. observer may be null.
-  TokenManager(std::string base_url, ApiVersion version, std::string username,
-               Secret password, Transport* transport, ApiObserver* observer,
+  // server: the configured name, for logs. base_url ends with /vN (no
+  // trailing slash). v7 and v8 get disable_antiforgery_token=true in the
+  // form. observer may be null.
+  TokenManager(std::string server, std::string base_url, ApiVersion version,
+               std::string username, Secret password, Transport* transport,
+               ApiObserver* observer,
                Clock clock = &std::chrono::steady_clock::now);
 
   // A token valid now: the cached one, a refreshed one when less than a
@@ -42,11 +44,6 @@ class TokenManager {
   // still the current one) so the next Token() logs in with the password.
   void Invalidate(const std::string& token);
 
-  // Password logins and refresh-grant requests sent so far (for tests and
-  // debugging; the observer is the metrics path).
-  int logins() const;
-  int refreshes() const;
-
  private:
   // Both called with mu_ held. On success store the new token pair.
   Result<std::string> RequestToken(bool refresh,
@@ -54,6 +51,7 @@ class TokenManager {
   void StartBackoff(double retry_after_seconds,
                     std::chrono::steady_clock::time_point now);
 
+  const std::string server_;
   const std::string base_url_;
   const ApiVersion version_;
   const std::string username_;
@@ -70,8 +68,6 @@ class TokenManager {
   std::chrono::steady_clock::time_point backoff_until_{};
   int backoff_failures_ = 0;  // consecutive 429s / rejected passwords
   std::string last_error_;    // why the back-off started
-  int logins_ = 0;
-  int refreshes_ = 0;
 };
 
 }  // namespace vb365
