@@ -28,8 +28,10 @@
 #include "api/client.h"
 #include "api/curl_transport.h"
 #include "app/api_observer.h"
-#include "app/refresher.h"
+#include "app/collection_adapters.h"
 #include "bench_util.h"
+#include "collection/job_source.h"
+#include "collection/refresher.h"
 #include "harness.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
@@ -58,18 +60,21 @@ struct Exporter {
     source = std::make_unique<vb365::ClientJobSource>(client.get());
     vb365::RefresherOptions options;
     options.now = &vb365::SystemNow;
-    refresher = std::make_unique<vb365::Refresher>(
-        config, options, source.get(), &collector,
+    refresh_observer = std::make_unique<vb365::MetricsRefreshObserver>(
         &self.ForServer(config.name));
+    refresher = std::make_unique<vb365::Refresher>(
+        config, options, source.get(), &sink, refresh_observer.get());
   }
 
   vb365::ServerConfig config;
   vb365::SelfMetrics self;
   vb365::SnapshotCollector collector;
+  vb365::CollectorSink sink{&collector};
   std::unique_ptr<vb365::CurlTransport> transport;
   std::unique_ptr<vb365::MetricsApiObserver> observer;
   std::unique_ptr<vb365::Client> client;
   std::unique_ptr<vb365::ClientJobSource> source;
+  std::unique_ptr<vb365::MetricsRefreshObserver> refresh_observer;
   std::unique_ptr<vb365::Refresher> refresher;
 };
 

@@ -39,7 +39,7 @@ def main():
          lambda t: append(f"{t}/exporter/metrics/src/self_metrics.cc", '#include "yaml_decode.h"\n'),
          "not a private header of metrics"),
         ("a header that is not public",
-         lambda t: append(f"{t}/exporter/app/src/refresher.cc", '#include "config/yaml_decode.h"\n'),
+         lambda t: append(f"{t}/exporter/collection/src/refresher.cc", '#include "config/yaml_decode.h"\n'),
          "not a public header"),
         ("a private header in a public one",
          lambda t: append(f"{t}/exporter/config/include/config/config.h", '#include "yaml_decode.h"\n'),

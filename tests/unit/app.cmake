@@ -1,5 +1,5 @@
 # Tests of JobTracker (model), the collector and self metrics (metrics), the
-# refresher and HTTP server (app).
+# HTTP server (app).
 add_executable(job_state_test ${CMAKE_CURRENT_LIST_DIR}/job_state_test.cc)
 target_link_libraries(job_state_test PRIVATE vb365_model GTest::gtest_main)
 gtest_discover_tests(job_state_test)

@@ -19,6 +19,13 @@ using std::chrono::seconds;
 
 const std::string kFixtures = VB365_FIXTURES_DIR "/config";
 
+// The source text of each compiled jobs.include/exclude regex.
+std::vector<std::string> Texts(const std::vector<JobNameRegex>& regexes) {
+  std::vector<std::string> out;
+  for (const JobNameRegex& r : regexes) out.push_back(r.text());
+  return out;
+}
+
 // A private temporary directory, removed with its files at the end.
 class TempDir {
  public:
@@ -310,9 +317,9 @@ TEST(ConfigFull, EveryKeyOfTheFullExampleIsRead) {
   EXPECT_EQ(east.timeout, milliseconds(45'000));
   EXPECT_EQ(east.max_concurrent_requests, 4);
   EXPECT_EQ(east.session_history, seconds(14 * 24 * 3600));
-  EXPECT_EQ(east.jobs.include,
+  EXPECT_EQ(Texts(east.jobs.include),
             (std::vector<std::string>{"^Prod-.*", "Exchange"}));
-  EXPECT_EQ(east.jobs.exclude, (std::vector<std::string>{".*-test$"}));
+  EXPECT_EQ(Texts(east.jobs.exclude), (std::vector<std::string>{".*-test$"}));
   EXPECT_EQ(east.refresh_interval, milliseconds(300'000));
 
   const ServerConfig& west = c.servers[1];

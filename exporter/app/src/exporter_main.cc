@@ -10,15 +10,18 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/client.h"
 #include "api/curl_transport.h"
 #include "app/api_observer.h"
-#include "build_info.h"
+#include "app/collection_adapters.h"
 #include "app/http_server.h"
-#include "app/refresher.h"
+#include "build_info.h"
+#include "collection/job_source.h"
+#include "collection/refresher.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "config/flags.h"
@@ -29,12 +32,16 @@
 namespace vb365 {
 namespace {
 
+// Set when the program ends before it serves: the process exit code.
+using EarlyExit = std::optional<int>;
+
 // Everything that runs for one configured server.
 struct ServerRuntime {
   std::unique_ptr<CurlTransport> transport;
-  std::unique_ptr<MetricsApiObserver> observer;
+  std::unique_ptr<MetricsApiObserver> api_observer;
   std::unique_ptr<Client> client;
   std::unique_ptr<ClientJobSource> source;
+  std::unique_ptr<MetricsRefreshObserver> refresh_observer;
   std::unique_ptr<Refresher> refresher;
 };
 
@@ -42,9 +49,7 @@ std::string MillisText(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + "ms";
 }
 
-}  // namespace
-
-int RunExporter(int argc, const char* const* argv) {
+void TuneMalloc() {
 #if defined(__GLIBC__)
   // Response bodies, parse indexes and the metrics text (hundreds of kB to
   // MB, freed after each request or refresh) get their own mappings, given
@@ -60,14 +65,21 @@ int RunExporter(int argc, const char* const* argv) {
   // wait on the network, and tcache serves most small allocations lock-free).
   mallopt(M_ARENA_MAX, 1);
 #endif
-  // Signals are taken by sigwait() below: block them before any thread
-  // starts so every thread inherits the mask.
+}
+
+// SIGINT and SIGTERM are taken by sigwait() in WaitForStopSignal: blocked
+// before any thread starts, so every thread inherits the mask.
+sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
+// A bad flag, --help and --version end the program here.
+EarlyExit ParseCommandLine(int argc, const char* const* argv, Flags* flags) {
   const std::string program = argc > 0 ? argv[0] : "vb365_exporter";
   Result<Flags> parsed = ParseFlags(argc, argv);
   if (!parsed.ok()) {
@@ -75,47 +87,47 @@ int RunExporter(int argc, const char* const* argv) {
               << "Try --help.\n";
     return 1;
   }
-  const Flags& flags = *parsed;
-  if (flags.help) {
+  *flags = std::move(*parsed);
+  if (flags->help) {
     std::cout << HelpText(program);
     return 0;
   }
-  if (flags.version) {
+  if (flags->version) {
     std::cout << "vb365_exporter, version " << ExporterVersion()
               << " (revision: " << ExporterRevision() << ")\n";
     return 0;
   }
+  return std::nullopt;
+}
+
+void SetUpLogging(const Flags& flags) {
   SetLogLevel(flags.log_level);
   SetLogFormat(flags.log_format);
+}
 
-  Result<Config> config = LoadConfigFile(flags.config_file);
-  if (!config.ok()) {
-    Log(LogLevel::kError, "invalid config", {{"err", config.error()}});
+// The config file (job-name regexes included: --config.check catches a bad
+// one) and the web config. An invalid one, and --config.check, end the
+// program here.
+EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
+  Result<Config> loaded = LoadConfigFile(flags.config_file);
+  if (!loaded.ok()) {
+    Log(LogLevel::kError, "invalid config", {{"error", loaded.error()}});
     return 1;
   }
+  *config = std::move(*loaded);
   for (const std::string& w : config->warnings) {
     Log(LogLevel::kWarn, "config warning", {{"warning", w}});
   }
-  WebConfig web;
   if (!flags.web_config_file.empty()) {
-    Result<WebConfig> loaded = LoadWebConfigFile(flags.web_config_file);
-    if (!loaded.ok()) {
-      Log(LogLevel::kError, "invalid web config", {{"err", loaded.error()}});
+    Result<WebConfig> loaded_web = LoadWebConfigFile(flags.web_config_file);
+    if (!loaded_web.ok()) {
+      Log(LogLevel::kError, "invalid web config",
+          {{"error", loaded_web.error()}});
       return 1;
     }
-    web = std::move(*loaded);
-    for (const std::string& w : web.warnings) {
+    *web = std::move(*loaded_web);
+    for (const std::string& w : web->warnings) {
       Log(LogLevel::kWarn, "web config warning", {{"warning", w}});
-    }
-  }
-  // Job filter regexes are compiled here too, so --config.check catches
-  // what the refresher would otherwise report at run time.
-  for (const ServerConfig& server : config->servers) {
-    Result<JobNameFilter> filter = JobNameFilter::Create(server.jobs);
-    if (!filter.ok()) {
-      Log(LogLevel::kError, "invalid config",
-          {{"server", server.name}, {"err", filter.error()}});
-      return 1;
     }
   }
   if (flags.config_check) {
@@ -123,31 +135,30 @@ int RunExporter(int argc, const char* const* argv) {
               << config->servers.size() << " servers)\n";
     return 0;
   }
+  return std::nullopt;
+}
 
-  Log(LogLevel::kInfo, "starting vb365_exporter",
-      {{"version", ExporterVersion()}, {"revision", ExporterRevision()}});
-
-  SelfMetrics self(ExporterVersion(), ExporterRevision());
-  SnapshotCollector collector;
-
+// One client and one refresher per configured server (not started yet).
+std::vector<ServerRuntime> BuildServers(const Config& config, SelfMetrics* self,
+                                        SnapshotSink* sink) {
   std::vector<ServerRuntime> servers;
-  servers.reserve(config->servers.size());
-  for (const ServerConfig& server : config->servers) {
+  servers.reserve(config.servers.size());
+  for (const ServerConfig& server : config.servers) {
+    ServerSelfMetrics* metrics = &self->ForServer(server.name);
     ServerRuntime rt;
     rt.transport = std::make_unique<CurlTransport>(
         CurlTransportOptions::FromServer(server));
-    rt.observer =
-        std::make_unique<MetricsApiObserver>(&self.ForServer(server.name));
-    rt.client =
-        std::make_unique<Client>(server, rt.transport.get(), rt.observer.get());
+    rt.api_observer = std::make_unique<MetricsApiObserver>(metrics);
+    rt.client = std::make_unique<Client>(server, rt.transport.get(),
+                                         rt.api_observer.get());
     rt.source = std::make_unique<ClientJobSource>(rt.client.get());
+    rt.refresh_observer = std::make_unique<MetricsRefreshObserver>(metrics);
     RefresherOptions options;
     options.interval = server.refresh_interval.count() > 0
                            ? server.refresh_interval
-                           : config->refresh_interval;
-    rt.refresher =
-        std::make_unique<Refresher>(server, options, rt.source.get(),
-                                    &collector, &self.ForServer(server.name));
+                           : config.refresh_interval;
+    rt.refresher = std::make_unique<Refresher>(server, options, rt.source.get(),
+                                               sink, rt.refresh_observer.get());
     Log(LogLevel::kInfo, "server configured",
         {{"server", server.name},
          {"url", server.url},
@@ -155,40 +166,53 @@ int RunExporter(int argc, const char* const* argv) {
          {"refresh_interval", MillisText(options.interval)}});
     servers.push_back(std::move(rt));
   }
+  return servers;
+}
 
-  HttpServerOptions http_options;
-  http_options.listen_address = flags.listen_address;
-  http_options.telemetry_path = flags.telemetry_path;
-  http_options.tls_cert_file = web.tls_cert_file;
-  http_options.tls_key_file = web.tls_key_file;
-  std::shared_ptr<BasicAuthenticator> auth;
+// Null (logged) when the listen address cannot be bound.
+std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
+                                      SelfMetrics* self,
+                                      SnapshotCollector* collector) {
+  HttpServerOptions options;
+  options.listen_address = flags.listen_address;
+  options.telemetry_path = flags.telemetry_path;
+  options.tls_cert_file = web.tls_cert_file;
+  options.tls_key_file = web.tls_key_file;
   if (web.auth_enabled()) {
-    auth = std::make_shared<BasicAuthenticator>(web.basic_auth_users);
-    http_options.basic_auth = [auth](const std::string& user,
-                                     const std::string& password) {
+    auto auth = std::make_shared<BasicAuthenticator>(web.basic_auth_users);
+    options.basic_auth = [auth](const std::string& user,
+                                const std::string& password) {
       return auth->Check(user, password);
     };
   }
-  HttpServer http(http_options, {self.registry().get(), &collector});
-  if (Status s = http.Start(); !s.ok()) {
-    Log(LogLevel::kError, "cannot start the HTTP server", {{"err", s.error()}});
-    return 1;
+  auto http = std::make_unique<HttpServer>(
+      options, std::vector<const prometheus::Collectable*>{
+                   self->registry().get(), collector});
+  if (Status s = http->Start(); !s.ok()) {
+    Log(LogLevel::kError, "cannot start the HTTP server",
+        {{"error", s.error()}});
+    return nullptr;
   }
   Log(LogLevel::kInfo, "listening",
-      {{"address", http.address()},
-       {"tls", http.tls() ? "true" : "false"},
+      {{"address", http->address()},
+       {"tls", http->tls() ? "true" : "false"},
        {"basic_auth", web.auth_enabled() ? "true" : "false"},
        {"telemetry_path", flags.telemetry_path}});
+  return http;
+}
 
-  for (ServerRuntime& rt : servers) rt.refresher->Start();
-
+void WaitForStopSignal(const sigset_t& signals) {
   int sig = 0;
   sigwait(&signals, &sig);
   Log(LogLevel::kInfo, "shutting down",
       {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  http.Stop();
+}
+
+// Stops serving, then the refreshers; returns the exit code.
+int ShutDown(HttpServer* http, std::vector<ServerRuntime>* servers) {
+  http->Stop();
   bool clean = true;
-  for (ServerRuntime& rt : servers) {
+  for (ServerRuntime& rt : *servers) {
     clean = rt.refresher->Stop(std::chrono::seconds(5)) && clean;
   }
   if (!clean) {
@@ -199,6 +223,32 @@ int RunExporter(int argc, const char* const* argv) {
   }
   Log(LogLevel::kInfo, "stopped");
   return 0;
+}
+
+}  // namespace
+
+int RunExporter(int argc, const char* const* argv) {
+  TuneMalloc();
+  const sigset_t signals = BlockStopSignals();
+  Flags flags;
+  if (EarlyExit exit = ParseCommandLine(argc, argv, &flags)) return *exit;
+  SetUpLogging(flags);
+  Config config;
+  WebConfig web;
+  if (EarlyExit exit = LoadConfigs(flags, &config, &web)) return *exit;
+
+  Log(LogLevel::kInfo, "starting vb365_exporter",
+      {{"version", ExporterVersion()}, {"revision", ExporterRevision()}});
+  SelfMetrics self(ExporterVersion(), ExporterRevision());
+  SnapshotCollector collector;
+  CollectorSink sink(&collector);
+  std::vector<ServerRuntime> servers = BuildServers(config, &self, &sink);
+  std::unique_ptr<HttpServer> http = StartHttp(flags, web, &self, &collector);
+  if (http == nullptr) return 1;
+  for (ServerRuntime& rt : servers) rt.refresher->Start();
+
+  WaitForStopSignal(signals);
+  return ShutDown(http.get(), &servers);
 }
 
 }  // namespace vb365

@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 #include <limits>
-#include <regex>
 #include <set>
 
 #include "yaml_decode.h"
@@ -176,50 +175,17 @@ std::string TrimTrailingNewlines(std::string s) {
   return s;
 }
 
-std::string RegexErrorReason(const std::regex_error& e) {
-  switch (e.code()) {
-    case std::regex_constants::error_collate:
-      return "invalid collating element";
-    case std::regex_constants::error_ctype:
-      return "invalid character class";
-    case std::regex_constants::error_escape:
-      return "invalid escape";
-    case std::regex_constants::error_backref:
-      return "invalid back reference";
-    case std::regex_constants::error_brack:
-      return "unbalanced [ ]";
-    case std::regex_constants::error_paren:
-      return "unbalanced ( )";
-    case std::regex_constants::error_brace:
-      return "unbalanced { }";
-    case std::regex_constants::error_badbrace:
-      return "invalid range in { }";
-    case std::regex_constants::error_range:
-      return "invalid character range";
-    case std::regex_constants::error_space:
-    case std::regex_constants::error_stack:
-    case std::regex_constants::error_complexity:
-      return "too complex";
-    case std::regex_constants::error_badrepeat:
-      return "repeat without an operand";
-    default:
-      return "malformed";
-  }
-}
-
-std::vector<std::string> DecodeRegexList(const std::optional<Field>& field) {
-  std::vector<std::string> out;
+std::vector<JobNameRegex> DecodeRegexList(const std::optional<Field>& field) {
+  std::vector<JobNameRegex> out;
   if (!field) return out;
   for (const Field& item : AsSequence(*field)) {
     if (item.node.IsNull()) Fail(item, "empty regex");
     const std::string pattern = AsString(item);
-    try {
-      std::regex re(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      Fail(item,
-           "invalid regex: " + RegexErrorReason(e) + " in " + Quote(pattern));
+    Result<JobNameRegex> re = JobNameRegex::Compile(pattern);
+    if (!re.ok()) {
+      Fail(item, "invalid regex: " + re.error() + " in " + Quote(pattern));
     }
-    out.push_back(pattern);
+    out.push_back(std::move(*re));
   }
   return out;
 }
@@ -235,36 +201,32 @@ std::string RequiredString(const MapReader& map, std::string_view key) {
   return value;
 }
 
-ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
-                          const std::string& file,
-                          std::vector<std::string>* warnings) {
-  if (field.node.IsNull()) Fail(field, "expected a mapping, got nothing");
-  MapReader map(field,
-                {"name", "url", "api_version", "username", "password",
-                 "password_file", "tls", "timeout", "max_concurrent_requests",
-                 "session_history", "jobs", "refresh_interval"});
-  ServerConfig server;
-
-  server.name = RequiredString(map, "name");
+void DecodeName(const MapReader& map, ServerConfig* server) {
+  server->name = RequiredString(map, "name");
   size_t length = 0;
-  if (!PrintableUtf8(server.name, &length)) {
+  if (!PrintableUtf8(server->name, &length)) {
     Fail(*map.Get("name"), "must be printable text");
   }
   if (length > kMaxNameLength) {
     Fail(*map.Get("name"),
          "longer than " + std::to_string(kMaxNameLength) + " characters");
   }
+}
 
+void DecodeUrl(const MapReader& map, const std::string& file,
+               ServerConfig* server, std::vector<std::string>* warnings) {
   RequiredString(map, "url");
   bool plain_http = false;
-  server.url = NormalizeUrl(*map.Get("url"), &plain_http);
+  server->url = NormalizeUrl(*map.Get("url"), &plain_http);
   if (plain_http) {
     const Field url = *map.Get("url");
     warnings->push_back(config_internal::FormatMessage(
         file, url.line, url.path,
         "plain http:// sends the password and data unencrypted"));
   }
+}
 
+void DecodeApiVersion(const MapReader& map, ServerConfig* server) {
   if (const auto f = map.Get("api_version")) {
     const std::string text = AsString(*f);
     const auto v = ParseApiVersion(text);
@@ -272,11 +234,13 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
       Fail(*f, "invalid API version " + Quote(text) +
                    " (want auto, v3, v4, v5, v6, v7 or v8)");
     }
-    server.api_version = *v;
+    server->api_version = *v;
   }
+}
 
-  server.username = RequiredString(map, "username");
-
+// password (with ${ENV} expansion) or password_file, exactly one.
+void DecodePassword(const Field& field, const MapReader& map,
+                    const std::string& base_dir, ServerConfig* server) {
   const auto password = map.Get("password");
   const auto password_file = map.Get("password_file");
   if (password && password_file) {
@@ -288,39 +252,46 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
   if (password) {
     const std::string value = ExpandEnv(*password, AsString(*password));
     if (value.empty()) Fail(*password, "must not be empty");
-    server.password = Secret(value);
-  } else {
-    const std::string path =
-        config_internal::ResolvePath(base_dir, AsString(*password_file));
-    if (path.empty()) Fail(*password_file, "must not be empty");
-    std::string contents, error;
-    if (!config_internal::ReadFile(path, &contents, &error)) {
-      Fail(*password_file, error);
-    }
-    contents = TrimTrailingNewlines(std::move(contents));
-    if (contents.empty())
-      Fail(*password_file, "file " + Quote(path) + " is empty");
-    server.password = Secret(std::move(contents));
-    server.password_file = path;
+    server->password = Secret(value);
+    return;
   }
+  const std::string path =
+      config_internal::ResolvePath(base_dir, AsString(*password_file));
+  if (path.empty()) Fail(*password_file, "must not be empty");
+  std::string contents, error;
+  if (!config_internal::ReadFile(path, &contents, &error)) {
+    Fail(*password_file, error);
+  }
+  contents = TrimTrailingNewlines(std::move(contents));
+  if (contents.empty()) {
+    Fail(*password_file, "file " + Quote(path) + " is empty");
+  }
+  server->password = Secret(std::move(contents));
+  server->password_file = path;
+}
 
-  if (const auto tls_field = map.Get("tls")) {
-    MapReader tls(*tls_field, {"ca_file", "insecure_skip_verify"});
-    if (const auto f = tls.Get("ca_file")) {
-      server.tls.ca_file = ReadPemFile(
-          *f, base_dir, "-----BEGIN CERTIFICATE-----", "certificate");
-    }
-    if (const auto f = tls.Get("insecure_skip_verify")) {
-      server.tls.insecure_skip_verify = AsBool(*f);
-      if (server.tls.insecure_skip_verify) {
-        warnings->push_back(config_internal::FormatMessage(
-            file, f->line, f->path,
-            "TLS certificate verification is disabled"));
-      }
+void DecodeTls(const MapReader& map, const std::string& base_dir,
+               const std::string& file, ServerConfig* server,
+               std::vector<std::string>* warnings) {
+  const auto tls_field = map.Get("tls");
+  if (!tls_field) return;
+  MapReader tls(*tls_field, {"ca_file", "insecure_skip_verify"});
+  if (const auto f = tls.Get("ca_file")) {
+    server->tls.ca_file =
+        ReadPemFile(*f, base_dir, "-----BEGIN CERTIFICATE-----", "certificate");
+  }
+  if (const auto f = tls.Get("insecure_skip_verify")) {
+    server->tls.insecure_skip_verify = AsBool(*f);
+    if (server->tls.insecure_skip_verify) {
+      warnings->push_back(config_internal::FormatMessage(
+          file, f->line, f->path, "TLS certificate verification is disabled"));
     }
   }
+}
 
-  if (const auto f = map.Get("timeout")) server.timeout = AsDuration(*f);
+// timeout, max_concurrent_requests, session_history.
+void DecodeLimits(const MapReader& map, ServerConfig* server) {
+  if (const auto f = map.Get("timeout")) server->timeout = AsDuration(*f);
 
   if (const auto f = map.Get("max_concurrent_requests")) {
     const std::int64_t n = AsInt(*f);
@@ -329,22 +300,40 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
                    std::to_string(kMaxConcurrency) + ", got " +
                    std::to_string(n));
     }
-    server.max_concurrent_requests = static_cast<int>(n);
+    server->max_concurrent_requests = static_cast<int>(n);
   }
 
   if (const auto f = map.Get("session_history")) {
     const auto d = AsDuration(*f);
     if (d < std::chrono::seconds(1)) Fail(*f, "must be at least 1s");
-    server.session_history =
+    server->session_history =
         std::chrono::duration_cast<std::chrono::seconds>(d);
   }
+}
 
+ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
+                          const std::string& file,
+                          std::vector<std::string>* warnings) {
+  if (field.node.IsNull()) Fail(field, "expected a mapping, got nothing");
+  MapReader map(field,
+                {"name", "url", "api_version", "username", "password",
+                 "password_file", "tls", "timeout", "max_concurrent_requests",
+                 "session_history", "jobs", "refresh_interval"});
+  ServerConfig server;
+  // Each step stops at its first wrong value; when several are wrong, the
+  // order of the steps decides which one is reported.
+  DecodeName(map, &server);
+  DecodeUrl(map, file, &server, warnings);
+  DecodeApiVersion(map, &server);
+  server.username = RequiredString(map, "username");
+  DecodePassword(field, map, base_dir, &server);
+  DecodeTls(map, base_dir, file, &server, warnings);
+  DecodeLimits(map, &server);
   if (const auto jobs_field = map.Get("jobs")) {
     MapReader jobs(*jobs_field, {"include", "exclude"});
     server.jobs.include = DecodeRegexList(jobs.Get("include"));
     server.jobs.exclude = DecodeRegexList(jobs.Get("exclude"));
   }
-
   if (const auto f = map.Get("refresh_interval")) {
     server.refresh_interval = AsDuration(*f);
   }

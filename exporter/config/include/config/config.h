@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -33,9 +35,28 @@ struct TlsConfig {
   bool insecure_skip_verify = false;
 };
 
+// One jobs.include / jobs.exclude entry, compiled once when the config is
+// loaded: the compiled ECMAScript regex and its source text (for messages).
+// Copies share the compiled regex (immutable; safe to match from any thread).
+class JobNameRegex {
+ public:
+  // Error: why `text` does not compile ("unbalanced ( )", ...), without the
+  // text itself.
+  static Result<JobNameRegex> Compile(const std::string& text);
+  const std::string& text() const { return text_; }
+  // True when the regex matches the whole of `name`.
+  bool FullMatch(const std::string& name) const;
+
+ private:
+  JobNameRegex(std::string text, std::shared_ptr<const std::regex> regex)
+      : text_(std::move(text)), regex_(std::move(regex)) {}
+  std::string text_;
+  std::shared_ptr<const std::regex> regex_;  // never null
+};
+
 struct JobFilter {
-  std::vector<std::string> include;  // ECMAScript regexes, full match
-  std::vector<std::string> exclude;
+  std::vector<JobNameRegex> include;  // full match; none: every job
+  std::vector<JobNameRegex> exclude;
 };
 
 struct ServerConfig {

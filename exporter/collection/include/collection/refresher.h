@@ -10,65 +10,32 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "api/client.h"
-#include "common/result.h"
+#include "collection/job_source.h"
 #include "config/config.h"
-#include "metrics/self_metrics.h"
-#include "metrics/snapshot_collector.h"
 #include "model/job_state.h"
 
 namespace vb365 {
 
-// What a refresh reads: the Client's calls, behind a seam so the refresh
-// logic is unit-tested with a fake. Implementations are thread-safe
-// (ListSessions runs on several workers at once).
-class JobSource {
+// Where a refresher publishes its snapshots (app: the metrics collector).
+// Called from the refresher's thread; implementations are thread-safe when
+// several refreshers share one.
+class SnapshotSink {
  public:
-  virtual ~JobSource() = default;
-  virtual Result<ApiVersion> Version() = 0;
-  virtual Result<ServiceInstance> GetServiceInstance() = 0;
-  virtual Result<std::vector<Job>> ListJobs() = 0;
-  virtual Result<SessionsFetch> ListSessions(const Job& job,
-                                             Timestamp lower_bound) = 0;
-  virtual void ResetVersion() = 0;
+  virtual ~SnapshotSink() = default;
+  virtual void Publish(std::shared_ptr<const ServerSnapshot> snapshot) = 0;
 };
 
-// The production JobSource: forwards to a Client (not owned).
-class ClientJobSource : public JobSource {
+// What a refresher reports besides the snapshot (app: the server's self
+// metrics). Called from the refresher's thread.
+class RefreshObserver {
  public:
-  explicit ClientJobSource(Client* client) : client_(client) {}
-  Result<ApiVersion> Version() override { return client_->Version(); }
-  Result<ServiceInstance> GetServiceInstance() override {
-    return client_->GetServiceInstance();
-  }
-  Result<std::vector<Job>> ListJobs() override { return client_->ListJobs(); }
-  Result<SessionsFetch> ListSessions(const Job& job,
-                                     Timestamp lower_bound) override {
-    return client_->ListSessions(job, lower_bound);
-  }
-  void ResetVersion() override { client_->ResetVersion(); }
-
- private:
-  Client* client_;
-};
-
-// Compiled jobs.include/exclude: a job is kept when it fully matches an
-// include regex (or there are none) and no exclude regex.
-class JobNameFilter {
- public:
-  // Error when a regex does not compile (config validation normally
-  // catches that first).
-  static Result<JobNameFilter> Create(const JobFilter& filter);
-  bool Keep(const std::string& name) const;
-
- private:
-  std::vector<std::regex> include_;
-  std::vector<std::regex> exclude_;
+  virtual ~RefreshObserver() = default;
+  // A refresh failed (no version, or the job listing failed).
+  virtual void OnRefreshFailure() = 0;
 };
 
 struct RefresherOptions {
@@ -81,13 +48,15 @@ struct RefresherOptions {
 };
 
 // Refreshes one server every interval on its own thread (the first refresh
-// at once). RefreshOnce is also callable directly (tests); it must not run
-// concurrently with itself. Start/Stop are called from one thread.
+// at once). RefreshOnce is also callable directly (tests, benchmarks); it
+// must not run concurrently with itself. Start/Stop are called from one
+// thread.
 class Refresher {
  public:
-  // source, collector and metrics outlive the Refresher.
+  // source, sink and observer outlive the Refresher; observer may be null.
+  // The constructor publishes the initial snapshot (up 0, no jobs).
   Refresher(ServerConfig config, RefresherOptions options, JobSource* source,
-            SnapshotCollector* collector, ServerSelfMetrics* metrics);
+            SnapshotSink* sink, RefreshObserver* observer);
   ~Refresher();
   Refresher(const Refresher&) = delete;
   Refresher& operator=(const Refresher&) = delete;
@@ -100,7 +69,6 @@ class Refresher {
 
   // One refresh; publishes the snapshot and returns it.
   std::shared_ptr<const ServerSnapshot> RefreshOnce();
-  uint64_t refreshes() const { return refreshes_.load(); }
 
  private:
   struct JobState {
@@ -112,28 +80,31 @@ class Refresher {
   void Run();
   std::shared_ptr<const ServerSnapshot> Fail(
       const std::string& reason, std::chrono::steady_clock::time_point start);
+  // Keeps the listed jobs that pass the filter, each id once, with their
+  // state from the last refresh; drops the state of every other job.
+  std::vector<Job> SelectJobs(std::vector<Job> listed);
   Timestamp LowerBound(ApiVersion version, const JobState& state,
                        Timestamp now) const;
-  void ReadSessions(ApiVersion version, const std::vector<Job>& jobs,
-                    std::vector<JobState*>& states);
+  void ReadSessions(ApiVersion version, const std::vector<Job>& jobs);
+  void ReadOneJob(ApiVersion version, const Job& job, JobState& state);
+  std::shared_ptr<const ServerSnapshot> Succeed(
+      ApiVersion version, std::chrono::steady_clock::time_point start);
+  void Publish(std::shared_ptr<const ServerSnapshot> snapshot);
 
   const ServerConfig config_;
   RefresherOptions options_;
   JobSource* source_;
-  SnapshotCollector* collector_;
-  ServerSelfMetrics* metrics_;
-  Result<JobNameFilter> filter_;
+  SnapshotSink* sink_;
+  RefreshObserver* observer_;
 
   // Refresh state: touched only by the refreshing thread (and its workers,
   // each on its own JobState).
   std::map<std::string, JobState> jobs_;
   std::shared_ptr<const ServerSnapshot> last_;
-  Timestamp last_success_ = kNoTime;
   std::string product_version_;
   bool have_service_instance_ = false;
   bool failing_ = false;
 
-  std::atomic<uint64_t> refreshes_{0};
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable wake_;

@@ -1,4 +1,4 @@
-#include "app/refresher.h"
+#include "collection/refresher.h"
 
 #include <algorithm>
 #if defined(__GLIBC__)
@@ -6,6 +6,7 @@
 #endif
 #include <utility>
 
+#include "collection/job_filter.h"
 #include "common/log.h"
 
 namespace vb365 {
@@ -20,49 +21,14 @@ Timestamp SystemNow() {
       .count();
 }
 
-Result<JobNameFilter> JobNameFilter::Create(const JobFilter& filter) {
-  JobNameFilter f;
-  auto compile = [](const std::vector<std::string>& in,
-                    std::vector<std::regex>* out) -> Status {
-    for (const std::string& text : in) {
-      try {
-        out->emplace_back(text, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return Error{"bad job filter regex \"" + text + "\": " + e.what()};
-      }
-    }
-    return Ok{};
-  };
-  if (Status s = compile(filter.include, &f.include_); !s) {
-    return Error{s.error()};
-  }
-  if (Status s = compile(filter.exclude, &f.exclude_); !s) {
-    return Error{s.error()};
-  }
-  return f;
-}
-
-bool JobNameFilter::Keep(const std::string& name) const {
-  if (!include_.empty() &&
-      std::none_of(include_.begin(), include_.end(), [&](const std::regex& r) {
-        return std::regex_match(name, r);
-      })) {
-    return false;
-  }
-  return std::none_of(
-      exclude_.begin(), exclude_.end(),
-      [&](const std::regex& r) { return std::regex_match(name, r); });
-}
-
 Refresher::Refresher(ServerConfig config, RefresherOptions options,
-                     JobSource* source, SnapshotCollector* collector,
-                     ServerSelfMetrics* metrics)
+                     JobSource* source, SnapshotSink* sink,
+                     RefreshObserver* observer)
     : config_(std::move(config)),
       options_(std::move(options)),
       source_(source),
-      collector_(collector),
-      metrics_(metrics),
-      filter_(JobNameFilter::Create(config_.jobs)) {
+      sink_(sink),
+      observer_(observer) {
   if (!options_.now) options_.now = &SystemNow;
   if (options_.overlap <= std::chrono::milliseconds::zero()) {
     options_.overlap = std::max<std::chrono::milliseconds>(
@@ -71,8 +37,7 @@ Refresher::Refresher(ServerConfig config, RefresherOptions options,
   // Until the first refresh ends: up 0, no jobs (never "no series at all").
   auto initial = std::make_shared<ServerSnapshot>();
   initial->server = config_.name;
-  last_ = initial;
-  collector_->Publish(initial);
+  Publish(initial);
 }
 
 Refresher::~Refresher() { Stop(std::chrono::hours(24)); }
@@ -117,6 +82,11 @@ void Refresher::Run() {
   wake_.notify_all();
 }
 
+void Refresher::Publish(std::shared_ptr<const ServerSnapshot> snapshot) {
+  last_ = snapshot;
+  sink_->Publish(std::move(snapshot));
+}
+
 Timestamp Refresher::LowerBound(ApiVersion version, const JobState& state,
                                 Timestamp now) const {
   if (version != ApiVersion::kV7 && version != ApiVersion::kV8) {
@@ -132,38 +102,44 @@ Timestamp Refresher::LowerBound(ApiVersion version, const JobState& state,
   return state.last_read - ticks(options_.overlap);
 }
 
-void Refresher::ReadSessions(ApiVersion version, const std::vector<Job>& jobs,
-                             std::vector<JobState*>& states) {
+void Refresher::ReadOneJob(ApiVersion version, const Job& job,
+                           JobState& state) {
+  const Timestamp read_start = options_.now();
+  Result<SessionsFetch> fetch =
+      source_->ListSessions(job, LowerBound(version, state, read_start));
+  if (fetch.ok()) {
+    state.tracker->Apply(fetch->sessions);
+    state.last_read = read_start;
+    if (state.failing) {
+      Log(LogLevel::kInfo, "job sessions readable again",
+          {{"server", config_.name}, {"job", job.name}});
+      state.failing = false;
+    }
+  } else if (!state.failing) {
+    // Once per failure streak: the job keeps its last good values.
+    Log(LogLevel::kWarn, "reading job sessions failed",
+        {{"server", config_.name},
+         {"job", job.name},
+         {"error", fetch.error()}});
+    state.failing = true;
+  } else {
+    Log(LogLevel::kDebug, "reading job sessions failed again",
+        {{"server", config_.name},
+         {"job", job.name},
+         {"error", fetch.error()}});
+  }
+}
+
+void Refresher::ReadSessions(ApiVersion version, const std::vector<Job>& jobs) {
+  std::vector<JobState*> states;
+  states.reserve(jobs.size());
+  for (const Job& job : jobs) states.push_back(&jobs_[job.id]);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (;;) {
       const size_t i = next++;
       if (i >= jobs.size() || stopping_) return;
-      JobState& state = *states[i];
-      const Timestamp read_start = options_.now();
-      Result<SessionsFetch> fetch = source_->ListSessions(
-          jobs[i], LowerBound(version, state, read_start));
-      if (fetch.ok()) {
-        state.tracker->Apply(fetch->sessions);
-        state.last_read = read_start;
-        if (state.failing) {
-          Log(LogLevel::kInfo, "job sessions readable again",
-              {{"server", config_.name}, {"job", jobs[i].name}});
-          state.failing = false;
-        }
-      } else if (!state.failing) {
-        // Once per failure streak: the job keeps its last good values.
-        Log(LogLevel::kWarn, "reading job sessions failed",
-            {{"server", config_.name},
-             {"job", jobs[i].name},
-             {"err", fetch.error()}});
-        state.failing = true;
-      } else {
-        Log(LogLevel::kDebug, "reading job sessions failed again",
-            {{"server", config_.name},
-             {"job", jobs[i].name},
-             {"err", fetch.error()}});
-      }
+      ReadOneJob(version, jobs[i], *states[i]);
     }
   };
   const size_t workers = std::min<size_t>(
@@ -181,29 +157,74 @@ std::shared_ptr<const ServerSnapshot> Refresher::Fail(
     const std::string& reason, Steady::time_point start) {
   if (!failing_) {
     Log(LogLevel::kWarn, "refresh failed",
-        {{"server", config_.name}, {"err", reason}});
+        {{"server", config_.name}, {"error", reason}});
     failing_ = true;
   } else {
     Log(LogLevel::kDebug, "refresh failed again",
-        {{"server", config_.name}, {"err", reason}});
+        {{"server", config_.name}, {"error", reason}});
   }
-  if (metrics_ != nullptr) metrics_->OnRefreshFailure();
+  if (observer_ != nullptr) observer_->OnRefreshFailure();
   // up 0, but the job series of the last good refresh stay (dashboards do
   // not blank during an outage; vb365_up says the values are stale).
   auto snap = std::make_shared<ServerSnapshot>(*last_);
   snap->up = false;
   snap->refresh_duration_seconds =
       std::chrono::duration<double>(Steady::now() - start).count();
-  last_ = snap;
-  collector_->Publish(snap);
-  ++refreshes_;
+  Publish(snap);
+  return snap;
+}
+
+std::vector<Job> Refresher::SelectJobs(std::vector<Job> listed) {
+  // Jobs no longer listed (deleted or filtered out) are dropped. An id
+  // listed twice is read once (one tracker never runs on two workers).
+  std::map<std::string, JobState> kept;
+  std::vector<Job> jobs;
+  jobs.reserve(listed.size());
+  for (Job& job : listed) {
+    if (!KeepJob(config_.jobs, job.name) || kept.count(job.id) != 0) continue;
+    JobState& state = kept[job.id];
+    auto it = jobs_.find(job.id);
+    if (it != jobs_.end()) {
+      state = std::move(it->second);
+      state.tracker->UpdateJob(job);
+    } else {
+      state.tracker = std::make_unique<JobTracker>(job);
+    }
+    jobs.push_back(std::move(job));
+  }
+  jobs_ = std::move(kept);
+  return jobs;
+}
+
+std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
+    ApiVersion version, Steady::time_point start) {
+  auto snap = std::make_shared<ServerSnapshot>();
+  snap->server = config_.name;
+  snap->up = true;
+  snap->product_version = product_version_;
+  snap->api_version = ApiVersionName(version);
+  snap->jobs.reserve(jobs_.size());
+  for (const auto& [id, state] : jobs_) {
+    snap->jobs.push_back(state.tracker->summary());
+  }
+  std::sort(snap->jobs.begin(), snap->jobs.end(),
+            [](const JobSummary& a, const JobSummary& b) {
+              if (a.job.name != b.job.name) return a.job.name < b.job.name;
+              return a.job.id < b.job.id;
+            });
+  snap->last_success = options_.now();
+  snap->refresh_duration_seconds =
+      std::chrono::duration<double>(Steady::now() - start).count();
+  if (failing_) {
+    Log(LogLevel::kInfo, "refresh succeeded again", {{"server", config_.name}});
+    failing_ = false;
+  }
+  Publish(snap);
   return snap;
 }
 
 std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
   const auto start = Steady::now();
-  if (!filter_.ok()) return Fail(filter_.error(), start);
-
   Result<ApiVersion> version = source_->Version();
   if (!version.ok()) return Fail("api version: " + version.error(), start);
   if (!have_service_instance_) {
@@ -221,62 +242,8 @@ std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
     have_service_instance_ = false;
     return Fail("list jobs: " + listed.error(), start);
   }
-
-  std::vector<Job> jobs;
-  jobs.reserve(listed->size());
-  for (Job& job : *listed) {
-    if (filter_->Keep(job.name)) jobs.push_back(std::move(job));
-  }
-  // Jobs no longer listed (deleted or filtered out) are dropped. An id
-  // listed twice is read once (one tracker never runs on two workers).
-  std::map<std::string, JobState> kept;
-  std::vector<Job> unique_jobs;
-  unique_jobs.reserve(jobs.size());
-  for (Job& job : jobs) {
-    if (kept.count(job.id) != 0) continue;
-    JobState& state = kept[job.id];
-    auto it = jobs_.find(job.id);
-    if (it != jobs_.end()) {
-      state = std::move(it->second);
-      state.tracker->UpdateJob(job);
-    } else {
-      state.tracker = std::make_unique<JobTracker>(job);
-    }
-    unique_jobs.push_back(std::move(job));
-  }
-  jobs_ = std::move(kept);
-  std::vector<JobState*> states;
-  states.reserve(unique_jobs.size());
-  for (const Job& job : unique_jobs) states.push_back(&jobs_[job.id]);
-
-  ReadSessions(*version, unique_jobs, states);
-
-  auto snap = std::make_shared<ServerSnapshot>();
-  snap->server = config_.name;
-  snap->up = true;
-  snap->product_version = product_version_;
-  snap->api_version = ApiVersionName(*version);
-  snap->jobs.reserve(jobs_.size());
-  for (const auto& [id, state] : jobs_) {
-    snap->jobs.push_back(state.tracker->summary());
-  }
-  std::sort(snap->jobs.begin(), snap->jobs.end(),
-            [](const JobSummary& a, const JobSummary& b) {
-              if (a.job.name != b.job.name) return a.job.name < b.job.name;
-              return a.job.id < b.job.id;
-            });
-  last_success_ = options_.now();
-  snap->last_success = last_success_;
-  snap->refresh_duration_seconds =
-      std::chrono::duration<double>(Steady::now() - start).count();
-  if (failing_) {
-    Log(LogLevel::kInfo, "refresh succeeded again", {{"server", config_.name}});
-    failing_ = false;
-  }
-  last_ = snap;
-  collector_->Publish(snap);
-  ++refreshes_;
-  return snap;
+  ReadSessions(*version, SelectJobs(std::move(*listed)));
+  return Succeed(*version, start);
 }
 
 }  // namespace vb365

@@ -1,0 +1,46 @@
+// What a refresh reads from a server: the Client's calls behind a seam, so
+// the refresh logic is unit-tested with a fake.
+#pragma once
+
+#include <vector>
+
+#include "api/client.h"
+#include "common/result.h"
+#include "config/config.h"
+#include "model/types.h"
+
+namespace vb365 {
+
+// Implementations are thread-safe (ListSessions runs on several workers at
+// once).
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  virtual Result<ApiVersion> Version() = 0;
+  virtual Result<ServiceInstance> GetServiceInstance() = 0;
+  virtual Result<std::vector<Job>> ListJobs() = 0;
+  virtual Result<SessionsFetch> ListSessions(const Job& job,
+                                             Timestamp lower_bound) = 0;
+  virtual void ResetVersion() = 0;
+};
+
+// The production JobSource: forwards to a Client (not owned).
+class ClientJobSource : public JobSource {
+ public:
+  explicit ClientJobSource(Client* client) : client_(client) {}
+  Result<ApiVersion> Version() override { return client_->Version(); }
+  Result<ServiceInstance> GetServiceInstance() override {
+    return client_->GetServiceInstance();
+  }
+  Result<std::vector<Job>> ListJobs() override { return client_->ListJobs(); }
+  Result<SessionsFetch> ListSessions(const Job& job,
+                                     Timestamp lower_bound) override {
+    return client_->ListSessions(job, lower_bound);
+  }
+  void ResetVersion() override { client_->ResetVersion(); }
+
+ private:
+  Client* client_;
+};
+
+}  // namespace vb365

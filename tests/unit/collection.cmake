@@ -1,0 +1,8 @@
+# Tests of the collection module: the refresher against a fake JobSource,
+# publishing through the exporter's own adapters (app) to the real collector
+# and self metrics (metrics).
+add_executable(collection_refresher_test
+  ${CMAKE_CURRENT_LIST_DIR}/collection_refresher_test.cc)
+target_link_libraries(collection_refresher_test PRIVATE vb365_collection
+                      vb365_app vb365_metrics GTest::gtest_main)
+gtest_discover_tests(collection_refresher_test)
