@@ -66,7 +66,7 @@ void Refresher::Run() {
 #if defined(__GLIBC__)
     // The workers' response bodies, parse indexes and the text render are
     // freed by now, but glibc keeps freed memory in its arenas (the exporter
-    // limits them to one, see RunExporter): hand it back so the idle RSS is
+    // limits them to one, see TuneMalloc): hand it back so the idle RSS is
     // what the exporter holds (a few ms, once per refresh).
     malloc_trim(0);
 #endif
