@@ -144,7 +144,7 @@ void BM_ScrapeRender(benchmark::State& state) {
   if (collector == nullptr) return Fail(state, "could not build the snapshot");
   std::string text;
   for (auto _ : state) {
-    text = vb365::SerializeText({collector});
+    text = vb365::SerializeText(vb365::Exposition({}, collector));
     benchmark::DoNotOptimize(text.data());
   }
   const size_t job_series = CountJobSeries(text);
@@ -202,7 +202,8 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
   self.ForServer("bench");
   vb365::HttpServerOptions options;
   options.listen_address = "127.0.0.1:0";
-  vb365::HttpServer server(options, {self.registry().get(), collector});
+  vb365::HttpServer server(
+      options, vb365::Exposition({self.registry().get()}, collector));
   if (auto st = server.Start(); !st.ok()) {
     return Fail(state, "HttpServer did not start: " + st.error());
   }

@@ -1,5 +1,5 @@
-# Tests of JobTracker (model), the collector and self metrics (metrics), the
-# HTTP server (app).
+# Tests of JobTracker (model), the collector, its gzip framing and the self
+# metrics (metrics), the HTTP server (app).
 add_executable(job_state_test ${CMAKE_CURRENT_LIST_DIR}/job_state_test.cc)
 target_link_libraries(job_state_test PRIVATE vb365_model GTest::gtest_main)
 gtest_discover_tests(job_state_test)
@@ -7,6 +7,10 @@ gtest_discover_tests(job_state_test)
 add_executable(collector_test ${CMAKE_CURRENT_LIST_DIR}/collector_test.cc)
 target_link_libraries(collector_test PRIVATE vb365_metrics GTest::gtest_main)
 gtest_discover_tests(collector_test)
+
+add_executable(gzip_test ${CMAKE_CURRENT_LIST_DIR}/gzip_test.cc)
+target_link_libraries(gzip_test PRIVATE vb365_metrics ZLIB::ZLIB GTest::gtest_main)
+gtest_discover_tests(gzip_test)
 
 file(GLOB app_unit_tests ${CMAKE_CURRENT_LIST_DIR}/app_*_test.cc)
 foreach(src ${app_unit_tests})

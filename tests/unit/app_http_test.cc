@@ -30,8 +30,8 @@ class HttpServerTest : public ::testing::Test {
   void Start(HttpServerOptions options) {
     options.listen_address = "127.0.0.1:0";
     collector_.Publish(Snap());
-    server_ = std::make_unique<HttpServer>(
-        options, std::vector<const prometheus::Collectable*>{&collector_});
+    server_ =
+        std::make_unique<HttpServer>(options, Exposition({}, &collector_));
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_GT(server_->port(), 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
@@ -94,6 +94,28 @@ TEST(AcceptsGzipTest, TokensAndQualities) {
   EXPECT_FALSE(AcceptsGzip("gzipped"));
 }
 
+TEST(AcceptsGzipTest, BytesAbove0x7FInTheHeaderAreNeitherLetterNorCrash) {
+  // obs-text and UTF-8 in a header: compared as bytes, never lower-cased
+  // (std::tolower on a negative char is undefined behaviour).
+  EXPECT_TRUE(AcceptsGzip("\xc3\xa9t\xc3\xa9, gzip"));
+  EXPECT_TRUE(AcceptsGzip("\xff\x80, GZIP;Q=0.5"));
+  EXPECT_FALSE(AcceptsGzip("gzip\xc9"));
+  EXPECT_FALSE(AcceptsGzip("\xc7zip"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, \xe9"));
+  EXPECT_TRUE(AcceptsGzip("gzip;q=\xb9"));  // a malformed q is not a refusal
+}
+
+TEST_F(HttpServerTest, HeaderWithBytesAbove0x7FStillGetsGzip) {
+  Start({});
+  client_->set_decompress(false);
+  auto res =
+      client_->Get("/metrics", {{"Accept-Encoding", "\xe9\xff\x80, gzip"},
+                                {"User-Agent", "pr\xc3\xb6m\xff"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Encoding"), "gzip");
+}
+
 TEST_F(HttpServerTest, LandingPageLinksToTheMetricsAndHealthAnswers) {
   HttpServerOptions o;
   o.telemetry_path = "/m";
@@ -129,11 +151,38 @@ TEST_F(HttpServerTest, BasicAuthRejectsMissingAndWrongCredentials) {
   EXPECT_NE(ok->body.find("vb365_up"), std::string::npos);
 }
 
+TEST(HttpServerStartTest, AConnectionRightAfterStartIsServed) {
+  SnapshotCollector collector;
+  collector.Publish(Snap());
+  // Several rounds: a Start that returned before its accept loop ran would
+  // lose the Stop() that follows (and hang) or leave the request waiting.
+  for (int round = 0; round < 20; ++round) {
+    HttpServerOptions o;
+    o.listen_address = "127.0.0.1:0";
+    HttpServer server(o, Exposition({}, &collector));
+    ASSERT_TRUE(server.Start().ok());
+    httplib::Client client("127.0.0.1", server.port());
+    client.set_connection_timeout(2, 0);
+    client.set_read_timeout(2, 0);
+    auto res = client.Get("/-/healthy");
+    ASSERT_TRUE(res) << "round " << round << ": "
+                     << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200);
+    server.Stop();
+  }
+  // And a Stop() straight after Start() returns.
+  HttpServerOptions o;
+  o.listen_address = "127.0.0.1:0";
+  HttpServer server(o, Exposition({}, &collector));
+  ASSERT_TRUE(server.Start().ok());
+  server.Stop();
+}
+
 TEST_F(HttpServerTest, BusyPortGivesAnErrorNotACrash) {
   Start({});
   HttpServerOptions o;
   o.listen_address = "127.0.0.1:" + std::to_string(server_->port());
-  HttpServer second(o, {&collector_});
+  HttpServer second(o, Exposition({}, &collector_));
   Status s = second.Start();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().find("cannot listen"), std::string::npos);

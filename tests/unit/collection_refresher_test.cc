@@ -133,7 +133,7 @@ class RefresherTest : public ::testing::Test {
                                        &observer_);
   }
   std::string Text() {
-    return SerializeText({&collector_, self_.registry().get()});
+    return SerializeText(Exposition({self_.registry().get()}, &collector_));
   }
 
   std::string log_;

@@ -77,8 +77,12 @@ std::shared_ptr<const ServerSnapshot> Snapshot(
   return s;
 }
 
+std::string Render(const SnapshotCollector& c) {
+  return SerializeText(Exposition({}, &c));
+}
+
 std::string Render(const prometheus::Collectable& c) {
-  return SerializeText({&c});
+  return SerializeText(Exposition({&c}));
 }
 
 // series text (name{labels}) -> value text, for every sample line.
@@ -467,7 +471,7 @@ TEST(CollectorTest, CachedTextOfTwoServersIsTheFreshRenderWithEachFamilyOnce) {
   const std::string cached = *c.Text();
   // What a scrape serves is exactly what rendering the families gives.
   EXPECT_EQ(cached, Render(c));
-  EXPECT_EQ(ExpositionText({&c}), cached);
+  EXPECT_EQ(ExpositionText(Exposition({}, &c)), cached);
 
   const std::vector<std::string> types = TypeLines(cached);
   EXPECT_EQ(std::set<std::string>(types.begin(), types.end()).size(),
@@ -536,8 +540,7 @@ TEST(CollectorTest, ExpositionTextPutsTheSelfMetricsAndTheSnapshotsOnOnePage) {
   self.ForServer("east").OnRefreshFailure();
   SnapshotCollector c;
   c.Publish(Snapshot(ManyJobs(3), "east"));
-  const std::vector<const prometheus::Collectable*> both = {
-      self.registry().get(), &c};
+  const Exposition both({self.registry().get()}, &c);
   const std::string page = ExpositionText(both);
   EXPECT_EQ(page, SerializeText(both));
   EXPECT_EQ(Samples(page)["vb365_refresh_failures_total{server=\"east\"}"],
@@ -574,9 +577,8 @@ TEST(CollectorTest, GzipPageSplicesTheCachedStreamAndDecodesToTheSamePage) {
   SnapshotCollector c;
   c.Publish(Snapshot(ManyJobs(300), "east"));
   c.Publish(Snapshot(ManyJobs(5), "west"));
-  const std::vector<const prometheus::Collectable*> both = {
-      self.registry().get(), &c};
-  const std::string gz = ExpositionGzip(both);
+  const Exposition both({self.registry().get()}, &c);
+  const std::string gz = ExpositionGzip(both).value_or("");
   ASSERT_GT(gz.size(), 18u);
   EXPECT_EQ(gz.substr(0, 3), std::string("\x1f\x8b\x08", 3));
   // Smaller than the text: the cached stream is compressed.
@@ -589,18 +591,21 @@ TEST(CollectorTest, GzipPageSplicesTheCachedStreamAndDecodesToTheSamePage) {
   const std::string& deflated = c.CachedPage()->deflated;
   EXPECT_NE(gz.find(deflated), std::string::npos);
 
-  // Other layouts (the snapshots first, or alone, or nothing) compress the
-  // text whole and still decode to it.
-  for (const auto& list :
-       std::vector<std::vector<const prometheus::Collectable*>>{
-           {&c, self.registry().get()}, {&c}, {self.registry().get()}, {}}) {
-    EXPECT_EQ(Gunzip(ExpositionGzip(list), &ok), ExpositionText(list));
+  // Other layouts (the snapshots alone, the self metrics alone, nothing)
+  // still decode to the text.
+  for (const Exposition& list :
+       {Exposition({}, &c), Exposition({self.registry().get()}),
+        Exposition()}) {
+    EXPECT_EQ(Gunzip(ExpositionGzip(list).value_or(""), &ok),
+              ExpositionText(list));
     EXPECT_TRUE(ok);
   }
   // Before any Publish: the empty page, still a valid gzip.
   SnapshotCollector empty;
-  EXPECT_EQ(Gunzip(ExpositionGzip({self.registry().get(), &empty}), &ok),
-            ExpositionText({self.registry().get()}));
+  EXPECT_EQ(Gunzip(ExpositionGzip(Exposition({self.registry().get()}, &empty))
+                       .value_or(""),
+                   &ok),
+            ExpositionText(Exposition({self.registry().get()})));
   EXPECT_TRUE(ok);
 }
 

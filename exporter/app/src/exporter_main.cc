@@ -186,8 +186,7 @@ std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
     };
   }
   auto http = std::make_unique<HttpServer>(
-      options, std::vector<const prometheus::Collectable*>{
-                   self->registry().get(), collector});
+      options, Exposition({self->registry().get()}, collector));
   if (Status s = http->Start(); !s.ok()) {
     Log(LogLevel::kError, "cannot start the HTTP server",
         {{"error", s.error()}});

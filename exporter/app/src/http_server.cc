@@ -5,14 +5,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "common/log.h"
 #include "config/flags.h"
 #include "config/web_config.h"
-#include "metrics/snapshot_collector.h"
 
 namespace vb365 {
 namespace {
@@ -40,6 +39,15 @@ std::string HtmlEscape(const std::string& s) {
   return out;
 }
 
+// ASCII lower case; every other byte (UTF-8, obs-text >= 0x80) unchanged.
+// (std::tolower on a negative char is undefined behaviour.)
+std::string AsciiLower(std::string v) {
+  for (char& c : v) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return v;
+}
+
 }  // namespace
 
 bool AcceptsGzip(const std::string& accept_encoding) {
@@ -59,11 +67,9 @@ bool AcceptsGzip(const std::string& accept_encoding) {
       const size_t e = v.find_last_not_of(" \t");
       return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
     };
-    coding = trim(coding);
-    for (char& c : coding) c = static_cast<char>(std::tolower(c));
+    coding = AsciiLower(trim(coding));
     if (coding != "gzip" && coding != "x-gzip") continue;
-    params = trim(params);
-    for (char& c : params) c = static_cast<char>(std::tolower(c));
+    params = AsciiLower(trim(params));
     if (params.rfind("q=", 0) == 0) {
       const std::string q = trim(params.substr(2));
       // q=0, q=0.0, q=0.000: refused.
@@ -76,9 +82,8 @@ bool AcceptsGzip(const std::string& accept_encoding) {
   return false;
 }
 
-HttpServer::HttpServer(HttpServerOptions options,
-                       std::vector<const prometheus::Collectable*> collectables)
-    : options_(std::move(options)), collectables_(std::move(collectables)) {}
+HttpServer::HttpServer(HttpServerOptions options, Exposition exposition)
+    : options_(std::move(options)), exposition_(std::move(exposition)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -92,8 +97,8 @@ std::string HttpServer::address() const {
 }
 
 std::string HttpServer::RenderMetrics() const {
-  // The snapshots' text was rendered when they were published.
-  return ExpositionText(collectables_);
+  // The cached page was rendered when its snapshots were published.
+  return ExpositionText(exposition_);
 }
 
 void HttpServer::Routes() {
@@ -117,12 +122,16 @@ void HttpServer::Routes() {
   const std::string path = options_.telemetry_path;
   s.Get(path, [this](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Vary", "Accept-Encoding");
+    std::optional<std::string> gzipped;
     if (AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
       // Prometheus asks for gzip: the snapshots' compressed stream was made
-      // when they were published and is spliced in (ExpositionGzip). A
-      // content provider, because httplib would compress a body again.
-      auto gz =
-          std::make_shared<const std::string>(ExpositionGzip(collectables_));
+      // when they were published and is spliced in (ExpositionGzip). If
+      // compressing the rest failed, the plain text below is served.
+      gzipped = ExpositionGzip(exposition_);
+    }
+    if (gzipped) {
+      // A content provider, because httplib would compress a body again.
+      auto gz = std::make_shared<const std::string>(std::move(*gzipped));
       res.set_header("Content-Encoding", "gzip");
       res.set_content_provider(
           gz->size(), kMetricsContentType,
@@ -214,10 +223,32 @@ Status HttpServer::Start() {
     bound = Bind(host, port);
   }
   if (!bound.ok()) return bound;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // httplib's stop() does nothing until the accept loop runs: wait for it
-  // so a Stop() right after Start() cannot be lost (and hang the join).
-  for (int i = 0; i < 10000 && !server_->is_running(); ++i) {
+  loop_ended_ = false;
+  httplib::Server* server = server_.get();
+  thread_ = std::thread([this, server] {
+    server->listen_after_bind();
+    loop_ended_ = true;
+  });
+  // Return once the accept loop runs: httplib's stop() does nothing before
+  // it does (a Stop() right after Start() would be lost and hang the join),
+  // and a connection accepted by the kernel meanwhile would wait for it.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server->is_running()) {
+    if (loop_ended_) {  // the loop ended without ever running
+      thread_.join();
+      server_.reset();
+      return Error{"cannot serve on \"" + address() +
+                   "\": the accept loop ended at start"};
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      // Not started in 10 s: give the thread its server and let it go (it
+      // can neither be stopped nor joined before its loop runs).
+      thread_.detach();
+      static_cast<void>(server_.release());
+      return Error{"cannot serve on \"" + address() +
+                   "\": the accept loop did not start within 10 s"};
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return Ok{};

@@ -1,9 +1,7 @@
 // The exporter's HTTP(S) endpoint: the metrics page, a landing page and a
-// health check, with optional TLS and basic auth (cpp-httplib; prometheus-cpp's
-// Exposer cannot do TLS with Debian's civetweb, see DEPENDENCIES.md).
+// health check, with optional TLS and basic auth (cpp-httplib: Debian's
+// prometheus-cpp Exposer serves through civetweb built without TLS).
 #pragma once
-
-#include <prometheus/collectable.h>
 
 #include <atomic>
 #include <functional>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "metrics/exposition.h"
 
 namespace httplib {
 class Server;
@@ -34,19 +33,22 @@ struct HttpServerOptions {
 };
 
 // Serves on its own threads (httplib's pool). A scrape serializes the small
-// collectables (the self-metrics registry) and appends a SnapshotCollector's
-// text as rendered when its snapshots were published (ExpositionText); it
-// never waits on the network. Start/Stop are called from one thread.
+// collectables of the exposition (the self-metrics registry) and appends its
+// cached page (the SnapshotCollector's, rendered when its snapshots were
+// published): ExpositionText, or ExpositionGzip when the client accepts
+// gzip. It never waits on the network. Start/Stop are called from one
+// thread.
 class HttpServer {
  public:
-  // The collectables outlive the server.
-  HttpServer(HttpServerOptions options,
-             std::vector<const prometheus::Collectable*> collectables);
+  // What the exposition points to outlives the server.
+  HttpServer(HttpServerOptions options, Exposition exposition);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds (an Error names the address and reason) and starts serving.
+  // Binds (an Error names the address and reason) and starts serving:
+  // returns once the accept loop runs, so a connection made right after it
+  // is served, or an Error when the loop did not start.
   Status Start();
   void Stop();
   // The bound port and "host:port" (valid after Start).
@@ -63,11 +65,12 @@ class HttpServer {
   Status Bind(const std::string& host, int port);
 
   HttpServerOptions options_;
-  std::vector<const prometheus::Collectable*> collectables_;
+  Exposition exposition_;
   std::unique_ptr<httplib::Server> server_;
   std::string host_;
   int port_ = 0;
   std::thread thread_;
+  std::atomic<bool> loop_ended_{false};  // listen_after_bind returned
 };
 
 // Content type of the text exposition format.

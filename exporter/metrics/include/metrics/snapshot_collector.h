@@ -11,26 +11,34 @@
 #include <string>
 #include <vector>
 
+#include "metrics/exposition.h"
+#include "metrics/gzip.h"
 #include "model/job_state.h"
 
 namespace vb365 {
 
 // Holds the latest immutable snapshot per server and its text exposition,
 // kept compressed. Publish() swaps the snapshot's pointer, then renders the
-// text of every server's snapshot (AppendSnapshotsText) on the publishing
-// thread, outside the lock, deflating it as it goes, and swaps that in: a
-// scrape never renders and never waits for a refresh, a render or the
-// network (during a render it gets the previous page): a gzip'd one splices
-// the stream in (ExpositionGzip), another inflates it (Text()). A job
-// missing from the newest snapshot has no series once its Publish returns.
-// Collect() still renders the families from the snapshots (tests, generic
-// registries). Thread-safe.
-class SnapshotCollector : public prometheus::Collectable {
+// text of every server's snapshot (from the family tables, see
+// docs/metrics.md) on the publishing thread, outside the lock, deflating it
+// as it goes, and swaps that in: a scrape never renders and never waits for
+// a refresh, a render or the network (during a render it gets the previous
+// page). As the CachedPageSource of an Exposition, a gzip'd scrape splices
+// the stream in (ExpositionGzip), another inflates it (ExpositionText). A
+// job missing from the newest snapshot has no series once its Publish
+// returns. Collect() still renders the families from the snapshots (tests,
+// generic registries). Thread-safe.
+class SnapshotCollector : public prometheus::Collectable,
+                          public CachedPageSource {
  public:
+  using Page = DeflatedPage;
+
   // Replaces the snapshot of snapshot->server and re-renders the text
   // (about 0.1 s of CPU for 1,000 jobs with the compression, on the
-  // caller's thread).
-  void Publish(std::shared_ptr<const ServerSnapshot> snapshot);
+  // caller's thread). False when compressing the new page failed: scrapes
+  // keep getting the previous page (never a corrupt one); the snapshot is
+  // replaced all the same and the next Publish renders it.
+  bool Publish(std::shared_ptr<const ServerSnapshot> snapshot);
   // The current snapshot of `server`, or nullptr.
   std::shared_ptr<const ServerSnapshot> Get(const std::string& server) const;
   // The text exposition of the published snapshots, inflated (never null;
@@ -40,15 +48,11 @@ class SnapshotCollector : public prometheus::Collectable {
   // Appends Text() to *out (inflated in place: no second copy).
   void AppendText(std::string* out) const;
 
-  // The page as kept: its raw deflate stream (RFC 1951, final block
-  // included, compressed on its own) with the CRC-32 and length of the
-  // text: what a gzip'd scrape splices in (ExpositionGzip). Never null.
-  struct Page {
-    std::string deflated;
-    uint32_t crc32 = 0;
-    size_t size = 0;
-  };
-  std::shared_ptr<const Page> CachedPage() const;
+  // The page as kept: its raw deflate stream with the CRC-32 and length of
+  // the text: what a gzip'd scrape splices in (ExpositionGzip). Never null.
+  std::shared_ptr<const Page> CachedPage() const override;
+  // The page rendered afresh from the current snapshots (AppendSnapshotsText).
+  void AppendFreshText(std::string* out) const override;
   // Every server's current snapshot, in server name order.
   std::vector<std::shared_ptr<const ServerSnapshot>> Snapshots() const;
 
@@ -75,26 +79,6 @@ std::vector<prometheus::MetricFamily> RenderSnapshots(
 void AppendSnapshotsText(
     const std::vector<std::shared_ptr<const ServerSnapshot>>& snapshots,
     std::string* out);
-
-// Text exposition format (0.0.4) of several collectables, in order, all
-// rendered afresh: a SnapshotCollector by AppendSnapshotsText (what Publish
-// runs), the others Collect()ed and serialized.
-std::string SerializeText(
-    const std::vector<const prometheus::Collectable*>& collectables);
-
-// The same page as SerializeText, for scrapes: a SnapshotCollector
-// contributes its cached Text(), the others are collected and serialized.
-std::string ExpositionText(
-    const std::vector<const prometheus::Collectable*>& collectables);
-
-// ExpositionText as one gzip member (RFC 1952), without compressing the
-// cached pages again: the other collectables' text is deflated and
-// sync-flushed (ending on a byte boundary), each SnapshotCollector's
-// deflate stream is appended as it is, and the trailer's CRC-32 is combined
-// from the parts. At most one SnapshotCollector, and it must come last (its
-// stream has the final block); otherwise the text is simply compressed.
-std::string ExpositionGzip(
-    const std::vector<const prometheus::Collectable*>& collectables);
 
 // The state set values of vb365_job_last_session_status and
 // vb365_job_sessions_total, in output order.
