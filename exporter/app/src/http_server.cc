@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -223,11 +225,12 @@ Status HttpServer::Start() {
     bound = Bind(host, port);
   }
   if (!bound.ok()) return bound;
-  loop_ended_ = false;
+  // Shared with the thread, which may outlive this object (below).
+  auto loop_ended = std::make_shared<std::atomic<bool>>(false);
   httplib::Server* server = server_.get();
-  thread_ = std::thread([this, server] {
+  thread_ = std::thread([server, loop_ended] {
     server->listen_after_bind();
-    loop_ended_ = true;
+    *loop_ended = true;
   });
   // Return once the accept loop runs: httplib's stop() does nothing before
   // it does (a Stop() right after Start() would be lost and hang the join),
@@ -235,7 +238,7 @@ Status HttpServer::Start() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!server->is_running()) {
-    if (loop_ended_) {  // the loop ended without ever running
+    if (*loop_ended) {  // the loop ended without ever running
       thread_.join();
       server_.reset();
       return Error{"cannot serve on \"" + address() +

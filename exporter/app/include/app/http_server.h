@@ -70,7 +70,6 @@ class HttpServer {
   std::string host_;
   int port_ = 0;
   std::thread thread_;
-  std::atomic<bool> loop_ended_{false};  // listen_after_bind returned
 };
 
 // Content type of the text exposition format.
