@@ -10,9 +10,9 @@ DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml 
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
-  prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet
+  prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet clang-format
 
-.PHONY: all deps configure build test demo bench fuzz sanitize format clean mixin
+.PHONY: all deps configure build test demo bench fuzz sanitize format format-check golden clean mixin
 
 all: build
 
@@ -52,6 +52,16 @@ sanitize:
 
 format:
 	find exporter tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+# Fails on any C++ file in exporter/ tests/ bench/ that `make format` would
+# change (also run by `make test` as the ctest test format_check).
+format-check: deps
+	tests/lib/format_check.sh
+
+# Rewrites tests/fixtures/golden/metrics_v3.txt and metrics_v8.txt from the
+# current exporter (e2e.golden_v3/_v8 compare against them); review the diff.
+golden: build
+	$(BUILD)/tests/e2e/golden_test --update
 
 clean:
 	rm -rf $(BUILD) build-asan
