@@ -507,6 +507,7 @@ void AppendSessionJson(const Session& s, const WriteOptions& w,
   const bool numbers_as_strings = mu == Mutation::kNumbersAsStrings;
   const bool nulls = mu == Mutation::kNulls;
   const bool missing = mu == Mutation::kMissingFields;
+  const bool unknown_enums = mu == Mutation::kUnknownEnums;
   auto number = [&](const char* key, int64_t value, bool first = false) {
     if (!first) out->push_back(',');
     out->push_back('"');
@@ -574,6 +575,8 @@ void AppendSessionJson(const Session& s, const WriteOptions& w,
     out->append(",\"status\":");
     if (nulls) {
       out->append("null");
+    } else if (unknown_enums && s.end_time != kNotFinished) {
+      AppendJsonString("Postponed", out);
     } else {
       AppendJsonString(s.status, out);
     }
@@ -588,6 +591,8 @@ void AppendSessionJson(const Session& s, const WriteOptions& w,
     out->append(",\"bottleneck\":");
     if (nulls) {
       out->append("null");
+    } else if (unknown_enums) {
+      AppendJsonString("Network", out);
     } else {
       AppendJsonString(st.bottleneck, out);
     }

@@ -141,6 +141,8 @@ enum class Mutation {
   kNumbersAsStrings,  // progress and statistics numbers as "123"
   kNulls,             // status, creationTime, progress, statistics null
   kMissingFields,     // status, creationTime, statistics left out
+  kUnknownEnums,      // status "Postponed", bottleneck "Network" (no enum has
+                      // them)
 };
 struct WriteOptions {
   Version version;

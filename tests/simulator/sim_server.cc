@@ -15,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -27,6 +28,7 @@ using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 constexpr const char* kJsonType = "application/json; charset=utf-8";
+constexpr const char* kHtmlType = "text/html";
 constexpr int64_t kDefaultLimit = 30;
 constexpr int64_t kMaxLimit = 10000;
 
@@ -204,6 +206,7 @@ struct Body {
 struct Reply {
   int status = 200;
   Body body;
+  const char* content_type = kJsonType;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -237,17 +240,20 @@ std::string FaultToJson(const FaultSpec& f) {
          {"ms", f.ms},
          {"bytes", f.bytes},
          {"status", f.status},
-         {"every", f.every}};
+         {"every", f.every},
+         {"retry_after", f.retry_after},
+         {"page_size", f.page_size}};
   return j.dump();
 }
 
 namespace {
 
 const char* const kFaultKinds[] = {
-    "latency", "drip",           "http_error", "error500",
-    "reset",   "malformed",      "truncated",  "numbers_as_strings",
-    "nulls",   "missing_fields", "huge",       "not_found",
-    "down"};
+    "latency",  "drip",           "http_error",    "error500",
+    "reset",    "malformed",      "truncated",     "numbers_as_strings",
+    "nulls",    "missing_fields", "huge",          "not_found",
+    "down",     "html_error",     "unknown_enums", "page_overlap",
+    "page_loop"};
 const char* const kEndpoints[] = {"", "token", "service_instance", "jobs",
                                   "job_sessions"};
 
@@ -275,6 +281,13 @@ std::string SetFaultField(FaultSpec* f, const std::string& key,
     if (!need_int() || n < 100 || n > 599)
       return "fault: status must be 100..599";
     f->status = static_cast<int>(n);
+  } else if (key == "retry_after") {
+    if (!need_int() || n < 0)
+      return "fault: retry_after must be a non-negative integer";
+    f->retry_after = n;
+  } else if (key == "page_size") {
+    if (!need_int() || n < 1) return "fault: page_size must be >= 1";
+    f->page_size = n;
   } else if (key == "every") {
     if (!need_int() || n < 1) return "fault: every must be >= 1";
     f->every = static_cast<int>(n);
@@ -298,6 +311,10 @@ std::string Validate(FaultSpec* f) {
     if (f->ms <= 0) f->ms = 50;
   }
   if (f->kind == "huge" && f->bytes <= 0) f->bytes = 128LL << 20;
+  if ((f->kind == "page_overlap" || f->kind == "page_loop") &&
+      f->page_size <= 0) {
+    f->page_size = 5;
+  }
   return "";
 }
 
@@ -380,6 +397,7 @@ class SimulatorImpl {
  public:
   explicit SimulatorImpl(SimulatorOptions o) : opt_(std::move(o)) {
     if (opt_.anchor_from_clock) opt_.gen.anchor = WallTicks();
+    initial_password_ = opt_.password;
     start_ = Clock::now();
     ResetData();
     faults_ = opt_.faults;
@@ -517,7 +535,8 @@ class SimulatorImpl {
   Reply HandleJobs(const httplib::Request& req, int v);
   Reply HandleSessions(const httplib::Request& req, int v,
                        const std::string& job_id, bool per_job_path,
-                       Mutation mutation, int mutate_every);
+                       Mutation mutation, int mutate_every,
+                       const FaultSpec* paging_fault);
   bool Authorized(const httplib::Request& req);
   Reply Error(int v, int status, const std::string& code,
               const std::string& message);
@@ -539,6 +558,11 @@ class SimulatorImpl {
   std::unordered_map<std::string, Clock::time_point> access_tokens_;
   std::unordered_map<std::string, Clock::time_point> refresh_tokens_;
   std::deque<Clock::time_point> token_window_;
+  // Every access and refresh token issued (the newest kIssuedTokensKept),
+  // for GET /_sim/tokens: tests grep logs and /metrics for them.
+  static constexpr size_t kIssuedTokensKept = 10000;
+  std::deque<std::string> issued_tokens_;
+  std::string initial_password_;  // /_sim/reset restores it
   std::vector<FaultSpec> faults_;
   int64_t fault_seq_ = 0;
   uint64_t made_sessions_ = 0;
@@ -687,8 +711,13 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
   const std::string grant = form["grant_type"];
   const std::string lifetime_s = std::to_string(opt_.token_lifetime_seconds);
   if (grant == "password") {
+    std::string password;
+    {
+      std::lock_guard<std::mutex> lock(mu_);  // POST /_sim/password changes it
+      password = opt_.password;
+    }
     const bool ok = Lower(form["username"]) == Lower(opt_.username) &&
-                    !opt_.password.empty() && form["password"] == opt_.password;
+                    !password.empty() && form["password"] == password;
     if (!ok) {
       Bump("login_failures");
       return oauth_error(400, "invalid_grant",
@@ -724,6 +753,10 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
     std::lock_guard<std::mutex> lock(mu_);
     access_tokens_[access] =
         now + std::chrono::seconds(opt_.token_lifetime_seconds);
+    issued_tokens_.push_back(access);
+    issued_tokens_.push_back(refresh);
+    while (issued_tokens_.size() > kIssuedTokensKept)
+      issued_tokens_.pop_front();
     refresh_tokens_[refresh] =
         now + std::chrono::seconds(opt_.refresh_lifetime_seconds);
   }
@@ -807,13 +840,26 @@ Reply SimulatorImpl::HandleJobs(const httplib::Request& req, int v) {
 Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
                                     const std::string& job_id,
                                     bool per_job_path, Mutation mutation,
-                                    int mutate_every) {
+                                    int mutate_every,
+                                    const FaultSpec* paging_fault) {
   const bool paged = v >= 5;
   int64_t offset = 0, limit = 0;
   if (paged) {
     std::string err = PagingParams(req, &offset, &limit);
     if (!err.empty()) return Error(v, 400, "ParameterValidationFailure", err);
   }
+  // page_overlap: small pages, each after the first starting one element
+  // early (the last session of the previous page again, as when a session is
+  // inserted while a client pages). page_loop: the offset is ignored, every
+  // request gets the first page, and its next link is its own self link.
+  const bool overlap =
+      paged && paging_fault != nullptr && paging_fault->kind == "page_overlap";
+  const bool loop =
+      paged && paging_fault != nullptr && paging_fault->kind == "page_loop";
+  const int64_t asked_offset = offset;
+  if (overlap || loop) limit = std::min(limit, paging_fault->page_size);
+  if (loop) offset = 0;
+  if (overlap && offset > 0) offset -= 1;
   // Filters: /JobSessions of v6+ knows endTimeLowerBound, v7+ also
   // endTimeUpperBound, v8 also status.
   Ticks lower = kNotFinished, upper = kNotFinished;
@@ -961,8 +1007,23 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
   }
   const std::string set_id =
       DeterministicUuid(opt_.gen.seed, std::hash<std::string>{}(prefix));
-  r.body =
-      Body::Of(PageJson(offset, limit, set_id, results, last < total, prefix));
+  if (loop) {
+    // The next link is the self link: a client that follows it never ends.
+    std::string page = PageJson(offset, limit, set_id, results, true, prefix);
+    const std::string self = prefix + "offset=" + std::to_string(offset) +
+                             "&limit=" + std::to_string(limit);
+    const std::string next = prefix +
+                             "offset=" + std::to_string(offset + limit) +
+                             "&limit=" + std::to_string(limit);
+    const size_t at = page.rfind(next);
+    if (at != std::string::npos) page.replace(at, next.size(), self);
+    r.body = Body::Of(std::move(page));
+    return r;
+  }
+  // page_overlap reports the offset it was asked for, so the client's
+  // arithmetic looks right while the pages share one session.
+  r.body = Body::Of(PageJson(overlap ? asked_offset : offset, limit, set_id,
+                             results, last < total, prefix));
   return r;
 }
 
@@ -1013,7 +1074,7 @@ void SimulatorImpl::Send(httplib::Response& res, Reply reply,
   const char* data = body.data;
   const size_t size = body.size;
   res.set_content_provider(
-      total, kJsonType,
+      total, reply.content_type,
       [holder, data, size, head, pad, stop_at, drip, drip_bytes, drip_ms](
           size_t offset, size_t length, httplib::DataSink& sink) {
         if (offset >= stop_at) return false;
@@ -1114,6 +1175,7 @@ void SimulatorImpl::Handle(const httplib::Request& req,
   if (!faults.empty())
     Bump("faults_applied", static_cast<int64_t>(faults.size()));
   std::vector<FaultSpec> body_faults;
+  std::optional<FaultSpec> paging_fault;
   Mutation mutation = Mutation::kNone;
   int mutate_every = 1;
   int64_t delay_ms = opt_.latency_ms;
@@ -1131,7 +1193,26 @@ void SimulatorImpl::Handle(const httplib::Request& req,
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   for (const FaultSpec& f : faults) {
     if (f.kind == "http_error") {
-      finish(Error(v, f.status, "", "Simulated server error."), {});
+      Reply r = Error(v, f.status, "", "Simulated server error.");
+      if (f.retry_after >= 0)
+        r.headers.emplace_back("Retry-After", std::to_string(f.retry_after));
+      finish(std::move(r), {});
+      return;
+    }
+    if (f.kind == "html_error") {
+      // What a reverse proxy in front of the server sends (IIS, nginx).
+      Reply r;
+      r.status = f.status;
+      r.content_type = kHtmlType;
+      r.body = Body::Of(
+          "<html>\r\n<head><title>" + std::to_string(f.status) +
+          " Bad Gateway</title></head>\r\n<body>\r\n<center><h1>" +
+          std::to_string(f.status) +
+          " Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+          "</body>\r\n</html>\r\n");
+      if (f.retry_after >= 0)
+        r.headers.emplace_back("Retry-After", std::to_string(f.retry_after));
+      finish(std::move(r), {});
       return;
     }
     if (f.kind == "not_found") {
@@ -1145,6 +1226,8 @@ void SimulatorImpl::Handle(const httplib::Request& req,
     if (f.kind == "numbers_as_strings") mutation = Mutation::kNumbersAsStrings;
     if (f.kind == "nulls") mutation = Mutation::kNulls;
     if (f.kind == "missing_fields") mutation = Mutation::kMissingFields;
+    if (f.kind == "unknown_enums") mutation = Mutation::kUnknownEnums;
+    if (f.kind == "page_overlap" || f.kind == "page_loop") paging_fault = f;
     if (mutation != Mutation::kNone) mutate_every = f.every;
     if (f.kind == "malformed" || f.kind == "truncated" || f.kind == "drip" ||
         f.kind == "reset" || f.kind == "huge") {
@@ -1174,7 +1257,8 @@ void SimulatorImpl::Handle(const httplib::Request& req,
   } else if (endpoint == "jobs") {
     finish(HandleJobs(req, v), body_faults);
   } else {
-    finish(HandleSessions(req, v, job_id, per_job, mutation, mutate_every),
+    finish(HandleSessions(req, v, job_id, per_job, mutation, mutate_every,
+                          paging_fault ? &*paging_fault : nullptr),
            body_faults);
   }
 }
@@ -1313,10 +1397,24 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
     access_tokens_.clear();
     if (refresh) refresh_tokens_.clear();
     reply(200, json{{"expired", n}}.dump());
+  } else if (get && p == "/_sim/tokens") {
+    std::lock_guard<std::mutex> lock(mu_);
+    reply(200,
+          json{{"issued", json(std::vector<std::string>(issued_tokens_.begin(),
+                                                        issued_tokens_.end()))}}
+              .dump());
+  } else if (post && p == "/_sim/password") {
+    // The body is the new password (a changed account password); an empty
+    // body is refused. Issued tokens keep working until they expire.
+    if (req.body.empty()) return bad("the body must be the new password");
+    std::lock_guard<std::mutex> lock(mu_);
+    opt_.password = req.body;
+    reply(200, "{}");
   } else if (post && p == "/_sim/reset") {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ResetData();
+      opt_.password = initial_password_;
       access_tokens_.clear();
       refresh_tokens_.clear();
       token_window_.clear();

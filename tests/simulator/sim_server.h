@@ -17,8 +17,9 @@ namespace vb365::sim {
 // requests whose endpoint and job match; `remaining` counts how many more
 // times (-1: until cleared).
 struct FaultSpec {
-  // latency, drip, http_error (alias error500), reset, malformed, truncated,
-  // numbers_as_strings, nulls, missing_fields, huge, not_found, down.
+  // latency, drip, http_error (alias error500), html_error, reset, malformed,
+  // truncated, numbers_as_strings, nulls, missing_fields, unknown_enums, huge,
+  // not_found, down, page_overlap, page_loop.
   std::string kind;
   // "" (every API endpoint), token, service_instance, jobs, job_sessions.
   std::string endpoint;
@@ -28,7 +29,11 @@ struct FaultSpec {
   int64_t bytes = 0;  // drip: chunk size; huge: body size
   int status = 500;   // http_error
   int every = 1;      // mutations: every Nth session
-  int64_t id = 0;     // assigned when added
+  // http_error, html_error: a Retry-After header (seconds); -1: none.
+  int64_t retry_after = -1;
+  // page_overlap, page_loop: elements per page (0: 5).
+  int64_t page_size = 0;
+  int64_t id = 0;  // assigned when added
 };
 
 // Parses "kind=drip,endpoint=jobs,ms=50" (the --fault flag) or a JSON object

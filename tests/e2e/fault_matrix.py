@@ -1,0 +1,1096 @@
+#!/usr/bin/env python3
+"""The fault matrix: the real vb365_exporter under one fault at a time.
+
+    fault_matrix.py --simulator BIN --exporter BIN [--rows NAME,...]
+                    [--markdown FILE] [--no-netns] [--keep]
+
+Two simulators ("a", API v8 probed with api_version auto, behind a TCP proxy
+run by this script; "b", API v3) and one exporter configured with both
+servers. For each row a fault is switched on for server a (the simulator's
+/_sim/faults control endpoint, its other controls, or the proxy: closed port,
+untrusted certificate, full listen backlog, stopped process), and the script
+checks, while it scrapes /metrics every 100 ms:
+
+  - the exporter keeps running and every scrape answers within 200 ms;
+  - server b's series and, for a fault scoped to one job, server a's other
+    jobs are equal before and during the fault;
+  - /metrics shows what the row expects (vb365_up, the error counters that
+    moved);
+  - the warn/error lines the exporter logs during the fault are the pinned
+    number, and one line names server a, the endpoint and the reason;
+  - neither the log nor /metrics ever holds the password or any token the
+    simulators issued (GET /_sim/tokens);
+  - after the fault clears, server a recovers without a restart and every
+    session added during the fault (/_sim/sessions/add) is counted exactly
+    once in vb365_job_sessions_total.
+
+Two rows need their own exporter (they cannot be switched at run time): a DNS
+name that does not resolve, and a body over the 1 GiB size limit (which needs
+a request timeout longer than the transfer).
+
+The whole run is re-executed in a private network namespace (`unshare -rn`)
+when the machine allows it, so nothing can reach or leave the machine and
+ports cannot collide with other processes; without one everything still binds
+127.0.0.1 only. The DNS row uses a name with a 64-character label, which the
+resolver refuses before sending any query.
+
+With --markdown FILE it writes the table of docs/reliability.md (make
+reliability-doc). Exit status 0 when every row passes.
+"""
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+GEN_CERTS = os.path.join(ROOT, "tests", "simulator", "gen_certs.sh")
+
+SCRAPE_EVERY = 0.1       # seconds between scrapes
+SCRAPE_LIMIT = 0.200     # every scrape during a fault must answer within this
+REFRESH = 1.0            # refresh_interval of the test config
+TIMEOUT = "1s"           # per-request timeout of server a
+MAX_BODY = 1 << 30       # CurlTransportOptions::max_body_bytes
+# A host name that can never resolve and never causes a DNS query: a label of
+# 64 characters is refused by the resolver itself (RFC 1035 allows 63).
+DNS_NAME = "x" * 64 + ".vb365-fault-matrix.invalid"
+
+
+def log(msg):
+    print(f"[fault_matrix {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ------------------------------------------------------------ metrics text
+
+SERIES = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)$')
+
+
+def parse_metrics(text):
+    """{series text (name + labels): float}"""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = SERIES.match(line)
+        if m:
+            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+def label(series, name):
+    m = re.search(r'[{,]' + name + r'="((?:[^"\\]|\\.)*)"', series)
+    return m.group(1) if m else None
+
+
+def family(series):
+    return series.split("{", 1)[0]
+
+
+def server_of(series):
+    return label(series, "server")
+
+
+# Families whose values move by themselves (refresh timing, request counts)
+# or are the fault's symptoms: not compared for "untouched".
+VOLATILE = ("vb365_refresh_duration_seconds",
+            "vb365_refresh_last_success_timestamp_seconds",
+            "vb365_refresh_failures_total", "vb365_api_", "vb365_auth_",
+            "vb365_parse_errors_total", "vb365_up", "vb365_scrape",
+            "process_", "vb365_exporter_")
+
+
+def stable(metrics, server, exclude_job=None, job=None):
+    """The series of `server` that must not change while another server (or
+    another job) fails; `job` keeps only that job's, `exclude_job` drops one."""
+    out = {}
+    for s, v in metrics.items():
+        if server_of(s) != server or family(s).startswith(VOLATILE):
+            continue
+        jid = label(s, "job_id")
+        if exclude_job is not None and jid == exclude_job:
+            continue
+        if job is not None and jid != job:
+            continue
+        out[s] = v
+    return out
+
+
+def value(metrics, name, **labels):
+    for s, v in metrics.items():
+        if family(s) != name:
+            continue
+        if all(label(s, k) == str(want) for k, want in labels.items()):
+            return v
+    return None
+
+
+def sessions_total(metrics, server, job_id):
+    return sum(v for s, v in metrics.items()
+               if family(s) == "vb365_job_sessions_total" and
+               server_of(s) == server and label(s, "job_id") == job_id)
+
+
+ERROR_FAMILIES = ("vb365_refresh_failures_total", "vb365_api_requests_total",
+                  "vb365_auth_requests_total", "vb365_auth_failures_total",
+                  "vb365_parse_errors_total")
+
+
+def moved(before, during, server):
+    """Counters of `server` that moved, except the routine 2xx requests."""
+    out = []
+    for s, v in during.items():
+        if server_of(s) != server or family(s) not in ERROR_FAMILIES:
+            continue
+        code = label(s, "code")
+        if code is not None and code.startswith("2"):
+            continue
+        # The version probe's answer without a token (a served version).
+        if code == "401" and label(s, "endpoint") == "service_instance":
+            continue
+        delta = v - before.get(s, 0.0)
+        if delta > 0:
+            short = re.sub(r'server="[^"]*",?', "", s).replace("{}", "")
+            short = short.replace(",}", "}")
+            out.append((short, delta))
+    return sorted(out)
+
+
+# ------------------------------------------------------------ HTTP helpers
+
+class Sim:
+    """One simulator process on 127.0.0.1:0 and its control endpoint."""
+
+    def __init__(self, binary, work, name, certs, password_file, args):
+        self.binary, self.work, self.name = binary, work, name
+        self.certs, self.password_file, self.args = certs, password_file, args
+        self.ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+        self.proc = None
+        self.start()
+
+    def start(self, port=0):
+        ready = os.path.join(self.work, f"sim_{self.name}.port")
+        if os.path.exists(ready):
+            os.unlink(ready)
+        self.log = open(os.path.join(self.work, f"sim_{self.name}.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, f"--listen=127.0.0.1:{port}", f"--ready-file={ready}",
+             f"--tls-cert={self.certs}/server.pem",
+             f"--tls-key={self.certs}/server.key",
+             f"--password-file={self.password_file}",
+             "--username=VB365\\monitor", "--exit-after=900", "--quiet"] +
+            self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while not (os.path.exists(ready) and open(ready).read().strip()):
+            check(self.proc.poll() is None, f"simulator {self.name} exited")
+            check(time.time() < deadline, f"simulator {self.name} not ready")
+            time.sleep(0.05)
+        self.port = int(open(ready).read().strip())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def call(self, method, path, body=None):
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        req = urllib.request.Request(f"https://127.0.0.1:{self.port}{path}",
+                                     data=data, method=method)
+        with urllib.request.urlopen(req, context=self.ctx, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def fault(self, **spec):
+        return self.call("POST", "/_sim/faults", spec)
+
+    def clear(self):
+        self.call("POST", "/_sim/faults/clear", "")
+
+    def jobs(self):
+        return self.call("GET", "/_sim/jobs")
+
+    def add_session(self, job_id, status):
+        return self.call("POST", f"/_sim/sessions/add?job_id={job_id}&status={status}", "")
+
+    def tokens(self):
+        return self.call("GET", "/_sim/tokens")["issued"]
+
+    def stats(self):
+        return self.call("GET", "/_sim/stats")
+
+
+class Proxy:
+    """A TCP proxy in front of simulator a, whose modes make the network
+    faults: forward, refuse (port closed), blackhole (listen backlog full:
+    connects time out), tls_other (a certificate from another CA)."""
+
+    def __init__(self, upstream_port, other_certs):
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.mode = "forward"
+        self.conns = set()
+        self.mu = threading.Lock()
+        self.listener = None
+        self.fillers = []
+        self.other = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.other.load_cert_chain(os.path.join(other_certs, "server.pem"),
+                                   os.path.join(other_certs, "server.key"))
+        self.open_listener(backlog=64)
+
+    def open_listener(self, backlog):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(backlog)
+        self.listener = s
+        if backlog > 0:
+            threading.Thread(target=self.accept_loop, args=(s,), daemon=True).start()
+
+    def close_listener(self):
+        if self.listener is not None:
+            try:
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.listener.close()
+            self.listener = None
+        for f in self.fillers:
+            f.close()
+        self.fillers = []
+
+    def drop_connections(self):
+        with self.mu:
+            conns, self.conns = self.conns, set()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+
+    def set_mode(self, mode):
+        self.close_listener()
+        self.drop_connections()  # pooled keep-alive connections see the change
+        self.mode = mode
+        if mode in ("forward", "tls_other"):
+            self.open_listener(backlog=64)
+        elif mode == "blackhole":
+            # Never accepts; one queued connection fills a backlog of 0, so
+            # the kernel drops every further SYN: connects time out.
+            self.open_listener(backlog=0)
+            f = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+            self.fillers.append(f)
+        elif mode == "refuse":
+            pass
+        else:
+            raise ValueError(mode)
+
+    def accept_loop(self, listener):
+        while True:
+            try:
+                c, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def track(self, *socks):
+        with self.mu:
+            self.conns.update(socks)
+
+    def serve(self, client):
+        self.track(client)
+        if self.mode == "tls_other":
+            try:
+                client.settimeout(5)
+                self.other.wrap_socket(client, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                pass
+            client.close()
+            return
+        try:
+            up = socket.create_connection(("127.0.0.1", self.upstream), timeout=5)
+        except OSError:
+            client.close()
+            return
+        up.settimeout(None)
+        self.track(up)
+
+        def pump(src, dst):
+            try:
+                while True:
+                    data = src.recv(1 << 16)
+                    if not data:
+                        break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=pump, args=(up, client), daemon=True).start()
+        pump(client, up)
+
+
+class Exporter:
+    def __init__(self, binary, work, name, servers_yaml):
+        self.binary, self.work, self.name = binary, work, name
+        self.config = os.path.join(work, f"exporter_{name}.yml")
+        with open(self.config, "w") as f:
+            f.write(f"refresh_interval: {int(REFRESH * 1000)}ms\nservers:\n" + servers_yaml)
+        self.log_path = os.path.join(work, f"exporter_{name}.log")
+        for attempt in range(3):
+            self.port = free_port()
+            self.log_file = open(self.log_path, "ab")
+            self.proc = subprocess.Popen(
+                [binary, f"--config.file={self.config}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=info"],
+                stdout=self.log_file, stderr=subprocess.STDOUT)
+            time.sleep(0.3)
+            if self.proc.poll() is None:
+                break
+        check(self.proc.poll() is None, f"exporter {name} does not start: " +
+              open(self.log_path, errors="replace").read()[-2000:])
+        self.conn = None
+        self.scrapes = []  # (time, seconds, text) of every scrape
+        self.failures = []
+        self.slowest = {}  # row -> seconds
+        self.mu = threading.Lock()
+        self.row = None
+        self.running = True
+        self.latest = {}
+        self.thread = threading.Thread(target=self.scrape_loop, daemon=True)
+        self.thread.start()
+
+    def scrape_once(self):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        t = time.perf_counter()
+        try:
+            self.conn.request("GET", "/metrics")
+            r = self.conn.getresponse()
+            body = r.read().decode("utf-8", "replace")
+            status = r.status
+        except (OSError, http.client.HTTPException) as e:
+            self.conn.close()
+            self.conn = None
+            return time.perf_counter() - t, None, repr(e)
+        return time.perf_counter() - t, status, body
+
+    def scrape_loop(self):
+        while self.running:
+            started = time.perf_counter()
+            seconds, status, body = self.scrape_once()
+            with self.mu:
+                if status != 200:
+                    self.failures.append((self.row, status, body[:200]))
+                else:
+                    self.latest = parse_metrics(body)
+                    self.latest_text = body
+                if self.row is not None:
+                    self.slowest[self.row] = max(self.slowest.get(self.row, 0.0), seconds)
+            time.sleep(max(0.0, SCRAPE_EVERY - (time.perf_counter() - started)))
+
+    def metrics(self):
+        with self.mu:
+            return dict(self.latest)
+
+    def text(self):
+        with self.mu:
+            return self.latest_text
+
+    def wait(self, what, cond, timeout):
+        deadline = time.time() + timeout
+        while True:
+            check(self.proc.poll() is None, f"the exporter exited while waiting for {what}")
+            m = self.metrics()
+            if m and cond(m):
+                return m
+            check(time.time() < deadline, f"timed out after {timeout}s waiting for {what}")
+            time.sleep(0.05)
+
+    def wait_refreshes(self, server, n, timeout=20):
+        """Waits for n more finished refreshes of `server` (a success moves
+        its timestamp, a failure its failure counter)."""
+        def mark(m):
+            return (value(m, "vb365_refresh_last_success_timestamp_seconds", server=server),
+                    value(m, "vb365_refresh_failures_total", server=server))
+        seen = [mark(self.metrics())]
+
+        def cond(m):
+            k = mark(m)
+            if k != seen[-1]:
+                seen.append(k)
+            return len(seen) > n
+        return self.wait(f"{n} refreshes of {server}", cond, timeout)
+
+    def log_size(self):
+        self.log_file.flush()
+        return os.path.getsize(self.log_path)
+
+    def log_since(self, offset):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace").splitlines()
+
+    def stop(self):
+        self.running = False
+        self.thread.join(5)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+        return self.proc.returncode
+
+
+# ------------------------------------------------------------ the rows
+
+class Row:
+    """One fault. apply(ctx) switches it on (and may return a job id it is
+    scoped to), clear(ctx) off. expect_up: vb365_up{server="a"} during it.
+    expect_moved: regexes, each must match a counter that moved. warn_lines:
+    (min, max) warn/error lines logged during the fault and recovery. logline:
+    regex one line (server=a) must match (endpoint and reason)."""
+
+    def __init__(self, name, how, apply, clear, expect_up, expect_moved,
+                 logline, warn_lines=(1, 1), scope_job=None, recovery_s=30,
+                 settle_refreshes=2, add_sessions=True, job_gone=False,
+                 shows=None):
+        self.name, self.how, self.apply, self.clear = name, how, apply, clear
+        self.expect_up, self.expect_moved = expect_up, expect_moved
+        self.logline, self.warn_lines = logline, warn_lines
+        self.scope_job = scope_job  # job index the fault is scoped to
+        self.recovery_s = recovery_s
+        self.settle_refreshes = settle_refreshes
+        self.add_sessions = add_sessions
+        self.job_gone = job_gone
+        self.shows = shows
+
+
+def rows_main():
+    J = "job_sessions"
+
+    def sim_fault(**spec):
+        return lambda c: c.sim_a.fault(**spec)
+
+    def job_fault(kind, **extra):
+        def apply(c):
+            c.sim_a.fault(kind=kind, endpoint=J, job_id=c.job_ids[1], **extra)
+        return apply
+
+    def clear_faults(c):
+        c.sim_a.clear()
+
+    def proxy(mode):
+        return lambda c: c.proxy.set_mode(mode)
+
+    def expire(refresh):
+        return lambda c: c.sim_a.call(
+            "POST", "/_sim/tokens/expire-all" + ("?refresh=true" if refresh else ""), "")
+
+    def login_fault(**spec):
+        def apply(c):
+            c.sim_a.fault(endpoint="token", **spec)
+            expire(True)(c)
+        return apply
+
+    def change_password(c):
+        c.sim_a.call("POST", "/_sim/password", "changed-" + secrets.token_hex(8))
+        expire(True)(c)
+
+    def restore_password(c):
+        c.sim_a.call("POST", "/_sim/password", c.password)
+
+    def sigstop(c):
+        c.sim_a.proc.send_signal(signal.SIGSTOP)
+
+    def sigcont(c):
+        c.sim_a.proc.send_signal(signal.SIGCONT)
+
+    def delete_mid_refresh(c):
+        # Slow sessions reads keep a refresh busy; delete the job while it is.
+        c.sim_a.fault(kind="latency", endpoint=J, ms=400)
+        c.exporter.wait_refreshes("a", 1)
+        time.sleep(0.15)  # the next refresh has listed the jobs by now
+        c.sim_a.call("POST", f"/_sim/jobs/delete?id={c.job_ids[1]}", "")
+
+    up0 = r'vb365_refresh_failures_total$'
+    rows = [
+        Row("server down (503 maintenance)", "`/_sim/faults` kind=down: every API "
+            "request answers 503 with Retry-After: 5", sim_fault(kind="down"), clear_faults,
+            0, [up0, r'api_requests_total\{.*code="503"'],
+            r'server=a .*err=".*jobs: HTTP 503'),
+        Row("connection refused", "the proxy in front of server a closes its port",
+            proxy("refuse"), proxy("forward"), 0,
+            [up0, r'code="error"'], r'server=a .*curl error 7'),
+        Row("server hangs (process stopped)", "SIGSTOP to simulator a: the kernel "
+            "accepts, nothing answers; SIGCONT clears", sigstop, sigcont, 0,
+            [up0, r'code="error"'], r'server=a .*curl error 28', add_sessions="before"),
+        Row("TLS certificate untrusted", "the proxy answers with a certificate of "
+            "another CA", proxy("tls_other"), proxy("forward"), 0,
+            [up0, r'code="error"'], r'server=a .*curl error 60: .*certificate'),
+        Row("connect timeout", "the proxy's port listens with a full backlog: "
+            "SYNs are dropped", proxy("blackhole"), proxy("forward"), 0,
+            [up0, r'code="error"'], r'server=a .*curl error 28: .*onnect'),
+        Row("slow drip of the body", "kind=drip on /Jobs, 8 bytes every 20 ms "
+            "(the body takes longer than the 1 s timeout)",
+            sim_fault(kind="drip", endpoint="jobs", bytes=8, ms=20), clear_faults, 0,
+            [up0, r'code="error"'], r'server=a .*jobs: curl error 28'),
+        Row("connection reset mid-body", "kind=reset on /Jobs: half the announced "
+            "body, then the connection closes",
+            sim_fault(kind="reset", endpoint="jobs"), clear_faults, 0,
+            [up0, r'code="error"'], r'server=a .*jobs: curl error 18'),
+        Row("500 on /Jobs", "kind=http_error status=500 on /Jobs",
+            sim_fault(kind="http_error", endpoint="jobs", status=500), clear_faults, 0,
+            [up0, r'code="500"'], r'server=a .*jobs: HTTP 500: Simulated server error'),
+        Row("502 with an HTML body", "kind=html_error status=502 on /Jobs "
+            "(an nginx error page, text/html)",
+            sim_fault(kind="html_error", endpoint="jobs", status=502), clear_faults, 0,
+            [up0, r'code="502"'], r'server=a .*jobs: HTTP 502'),
+        Row("404 on one job", "kind=not_found on one job's sessions (the job stays "
+            "listed)", job_fault("not_found"), clear_faults, 1,
+            [r'api_requests_total\{endpoint="job_sessions",code="404"'],
+            r'server=a .*job sessions failed.*not found: GET /JobSessions\?jobId=',
+            scope_job=1),
+        Row("401 once", "`/_sim/tokens/expire-all`: the cached token stops working",
+            expire(False), lambda c: None, 1,
+            [r'code="401"'], r'level=info msg="token rejected, logging in again" '
+            r'server=a endpoint=\w+', warn_lines=(0, 0), settle_refreshes=2),
+        Row("401 always", "kind=http_error status=401 on /Jobs: every token is "
+            "rejected, also a fresh one",
+            sim_fault(kind="http_error", endpoint="jobs", status=401), clear_faults, 0,
+            [up0, r'endpoint="jobs",code="401"'],
+            r'server=a .*jobs: HTTP 401 again after a new login'),
+        Row("400 on the password grant (password changed)", "`POST /_sim/password` "
+            "changes the account's password and every token is expired",
+            change_password, restore_password, 0,
+            [up0, r'auth_failures_total', r'endpoint="token",code="400"'],
+            r'server=a .*token \(password\): HTTP 400: invalid_grant',
+            warn_lines=(2, 3), recovery_s=45),
+        Row("429 on /Token with Retry-After", "kind=http_error status=429 "
+            "retry_after=2 on /Token, every token expired",
+            login_fault(kind="http_error", status=429, retry_after=2), clear_faults, 0,
+            [up0, r'endpoint="token",code="429"'], r'server=a .*token.*HTTP 429',
+            warn_lines=(2, 6), recovery_s=45),
+        Row("429 on /Token without Retry-After", "kind=http_error status=429 on "
+            "/Token, every token expired",
+            login_fault(kind="http_error", status=429), clear_faults, 0,
+            [up0, r'endpoint="token",code="429"'], r'server=a .*token.*HTTP 429',
+            warn_lines=(2, 4), recovery_s=60),
+        Row("malformed JSON", "kind=malformed on /Jobs (garbage in the middle)",
+            sim_fault(kind="malformed", endpoint="jobs"), clear_faults, 0,
+            [up0, r'parse_errors_total\{endpoint="jobs"'],
+            r'server=a .*jobs: malformed response to GET /Jobs'),
+        Row("truncated JSON", "kind=truncated on one job's sessions (half the body, "
+            "matching Content-Length)", job_fault("truncated"), clear_faults, 1,
+            [r'parse_errors_total\{endpoint="job_sessions"'],
+            r'server=a .*job_sessions: malformed response', scope_job=1),
+        Row("wrong-type JSON", "kind=numbers_as_strings on one job's sessions "
+            "(\"123\" for numbers)", job_fault("numbers_as_strings"), clear_faults, 1,
+            [r'parse_errors_total\{endpoint="job_sessions"'],
+            r'server=a .*job_sessions: malformed response', scope_job=1),
+        Row("null-filled JSON", "kind=nulls on one job's sessions (status, "
+            "creationTime, progress, statistics null)", job_fault("nulls"),
+            clear_faults, 1, [r'parse_errors_total\{endpoint="job_sessions"'],
+            r'server=a .*job_sessions: malformed response', scope_job=1),
+        Row("missing fields", "kind=missing_fields on one job's sessions",
+            job_fault("missing_fields"), clear_faults, 1,
+            [r'parse_errors_total\{endpoint="job_sessions"'],
+            r'server=a .*job_sessions: malformed response', scope_job=1),
+        Row("unknown enum values", "kind=unknown_enums on one job's sessions "
+            "(status \"Postponed\", bottleneck \"Network\")", job_fault("unknown_enums"),
+            clear_faults, 1, [], None, warn_lines=(0, 0), scope_job=1,
+            shows="status and bottleneck read as `Unknown`"),
+        Row("duplicate sessions across pages", "kind=page_overlap page_size=3 on one "
+            "job's sessions: each page repeats the previous page's last session",
+            job_fault("page_overlap", page_size=3), clear_faults, 1, [], None,
+            warn_lines=(0, 0), scope_job=1, shows="nothing: each session counted once"),
+        Row("a page that repeats forever", "kind=page_loop page_size=3 on one job's "
+            "sessions: the offset is ignored, `_links.next` is the page itself",
+            job_fault("page_loop", page_size=3), clear_faults, 1, [],
+            r'server=a .*job_sessions: .*page', scope_job=1),
+        Row("job deleted mid-refresh", "sessions reads slowed by 400 ms, "
+            "`/_sim/jobs/delete` while a refresh reads them", delete_mid_refresh,
+            clear_faults, 1, [], None, warn_lines=(0, 1), scope_job=1, job_gone=True,
+            shows="the job's series vanish at the next refresh"),
+    ]
+    return rows
+
+
+# ------------------------------------------------------------ running a row
+
+class Context:
+    pass
+
+
+def run_row(c, row):
+    ex = c.exporter
+    log(f"row: {row.name}")
+    # A steady start: server a up, two more refreshes.
+    ex.wait("server a up", lambda m: value(m, "vb365_up", server="a") == 1, 60)
+    before = ex.wait_refreshes("a", 2)
+    scope = c.job_ids[row.scope_job] if row.scope_job is not None else None
+    targets = [scope] if scope else [c.job_ids[0], c.job_ids[5]]
+    if row.job_gone:
+        targets = [c.job_ids[0]]
+    counted_before = {j: sessions_total(before, "a", j) for j in targets}
+    b_before = stable(before, "b")
+    others_before = stable(before, "a", exclude_job=scope) if scope else None
+    offset = ex.log_size()
+    added = {j: 0 for j in targets}
+
+    def add_sessions():
+        for j, status in zip(targets, ("Success", "Failed")):
+            c.sim_a.add_session(j, status)
+            added[j] += 1
+
+    if row.add_sessions == "before":
+        add_sessions()
+    with ex.mu:
+        ex.row = row.name
+    t_on = time.time()
+    row.apply(c)
+    if row.add_sessions is True:
+        add_sessions()
+
+    # During: what the row expects shows up, then a few refreshes more.
+    def shows(m):
+        if row.expect_up is not None and value(m, "vb365_up", server="a") != row.expect_up:
+            return False
+        names = [s for s, _ in moved(before, m, "a")]
+        if not all(any(re.search(p, s) for s in names) for p in row.expect_moved):
+            return False
+        if row.job_gone:
+            return not any(label(s, "job_id") == c.job_ids[1] for s in m)
+        return True
+    during = ex.wait(f"row {row.name!r} to show on /metrics", shows, 30)
+    during = ex.wait_refreshes("a", row.settle_refreshes, timeout=30) if row.settle_refreshes else during
+    check(shows(during) or row.expect_moved == [] or row.name == "401 once",
+          f"{row.name}: the fault's signs went away while it was on")
+    if row.expect_up is not None:
+        check(value(during, "vb365_up", server="a") == row.expect_up,
+              f"vb365_up{{server=a}} is {value(during, 'vb365_up', server='a')}, "
+              f"expected {row.expect_up}")
+    b_during = stable(during, "b")
+    check(b_during == b_before, f"server b's series changed during the fault: " +
+          str(sorted(set(b_during.items()) ^ set(b_before.items()))[:5]))
+    if others_before is not None:
+        others = stable(during, "a", exclude_job=scope)
+        if row.job_gone:
+            others = {s: v for s, v in others.items()}
+        check(others == others_before, "another job of server a changed: " +
+              str(sorted(set(others.items()) ^ set(others_before.items()))[:5]))
+    moved_during = moved(before, during, "a")
+    up_during = value(during, "vb365_up", server="a")
+    shown_text = ""
+    if scope and row.shows is None:
+        jobs_series = stable(during, "a", job=scope)
+        check(jobs_series == stable(before, "a", job=scope),
+              f"{row.name}: the failing job's series changed; it should keep its "
+              "last good values")
+        shown_text = "the job keeps its last good values; "
+    if row.name == "unknown enum values":
+        st = [s for s, v in during.items() if family(s) == "vb365_job_last_session_status"
+              and label(s, "job_id") == scope and v == 1]
+        check(len(st) == 1 and label(st[0], "status") == "Unknown",
+              f"unknown status should read as Unknown, got {st}")
+        bn = [s for s, v in during.items() if family(s) == "vb365_job_last_session_bottleneck"
+              and label(s, "job_id") == scope and v == 1]
+        check(len(bn) == 1 and label(bn[0], "bottleneck") == "Unknown",
+              f"unknown bottleneck should read as Unknown, got {bn}")
+
+    # Clear, and recover.
+    row.clear(c)
+    t_off = time.time()
+
+    def recovered(m):
+        if value(m, "vb365_up", server="a") != 1:
+            return False
+        if row.job_gone and any(label(s, "job_id") == c.job_ids[1] for s in m):
+            return False
+        return all(sessions_total(m, "a", j) >= counted_before[j] + added[j]
+                   for j in targets)
+    ex.wait(f"server a to recover after {row.name!r}", recovered, row.recovery_s)
+    t_rec = time.time() - t_off
+    after = ex.wait_refreshes("a", 2)
+    with ex.mu:
+        ex.row = None
+    for j in targets:
+        got = sessions_total(after, "a", j) - counted_before[j]
+        check(got == added[j], f"job {j}: {got} sessions counted, {added[j]} finished")
+    check(stable(after, "b") == b_before, "server b's series changed after the fault")
+
+    # The log: bounded, one line naming server, endpoint and reason.
+    lines = [l for l in ex.log_since(offset) if l.strip()]
+    warn = [l for l in lines if re.search(r'level=(warn|error)', l)]
+    lo, hi = row.warn_lines
+    check(lo <= len(warn) <= hi, f"{len(warn)} warn/error lines, pinned {lo}..{hi}:\n" +
+          "\n".join(warn))
+    mentioned = [l for l in lines if "server=a" in l]
+    named = None
+    if row.logline:
+        match = [l for l in mentioned if re.search(row.logline, l)]
+        check(match, f"no log line matches {row.logline!r}:\n" + "\n".join(lines))
+        named = match[0]
+    elif warn:
+        named = warn[0]
+    check(not [l for l in lines if "server=b" in l and "level=warn" in l],
+          "server b logged a warning during a fault of server a")
+    slowest = ex.slowest.get(row.name, 0.0)
+    check(slowest < SCRAPE_LIMIT, f"slowest scrape {slowest * 1000:.0f} ms")
+    check(ex.proc.poll() is None, "the exporter exited")
+
+    shown = f"`vb365_up` {int(up_during)}"
+    if row.shows:
+        shown += "; " + row.shows
+    elif shown_text:
+        shown += "; " + shown_text.rstrip("; ")
+    if moved_during:
+        shown += "; " + ", ".join(f"`{s}` +{int(d)}" for s, d in moved_during)
+    recovery = f"{t_rec:.1f} s after clearing; {sum(added.values())} sessions " \
+               "added during the fault counted once"
+    if row.job_gone:
+        recovery = "the job's series are gone; the other jobs unchanged; " \
+                   f"{sum(added.values())} sessions added to another job counted once"
+    return {"fault": row.name, "how": row.how, "shows": shown,
+            "slowest_ms": slowest * 1000, "log": short_log(named),
+            "warn_lines": len(warn), "recovery": recovery}
+
+
+def short_log(line):
+    if not line:
+        return "none"
+    line = re.sub(r'^ts=\S+ ', "", line)
+    if len(line) > 230:
+        line = line[:227] + "..."
+    return line
+
+
+def check_secrets(c, exporters):
+    secrets_ = [c.password] + c.sim_a.tokens() + c.sim_b.tokens()
+    check(len(secrets_) > 3, "the simulators issued no tokens?")
+    for ex in exporters:
+        text = open(ex.log_path, errors="replace").read()
+        metrics = ex.text() if ex.latest else ""
+        for s in secrets_:
+            check(s not in text, f"a secret ({s[:4]}...) is in exporter {ex.name}'s log")
+            check(s not in metrics, f"a secret ({s[:4]}...) is in /metrics")
+    return len(secrets_)
+
+
+def server_yaml(name, url, c, extra=""):
+    return (f"  - name: {name}\n    url: {url}\n    api_version: "
+            f"{'v3' if name == 'b' else 'auto'}\n"
+            f"    username: 'VB365\\monitor'\n    password_file: {c.password_file}\n"
+            f"    tls:\n      ca_file: {c.certs}/ca.pem\n"
+            f"    timeout: {TIMEOUT if name != 'b' else '5s'}\n"
+            f"    max_concurrent_requests: 4\n{extra}")
+
+
+def run_dns_row(c):
+    """A server whose host name never resolves, beside a healthy one."""
+    log("row: DNS name that does not resolve")
+    yaml = server_yaml("a", f"https://{DNS_NAME}:4443", c) + \
+        server_yaml("b", f"https://127.0.0.1:{c.sim_b.port}", c)
+    ex = Exporter(c.exporter_bin, c.work, "dns", yaml)
+    c.extra_exporters.append(ex)
+    try:
+        with ex.mu:
+            ex.row = "dns"
+        m = ex.wait("b up, a failing", lambda m: value(m, "vb365_up", server="b") == 1 and
+                    (value(m, "vb365_refresh_failures_total", server="a") or 0) >= 1, 30)
+        b0 = stable(m, "b")
+        m = ex.wait_refreshes("a", 3)
+        check(value(m, "vb365_up", server="a") == 0, "a should be down")
+        check(stable(m, "b") == b0, "server b's series changed")
+        lines = open(ex.log_path, errors="replace").read().splitlines()
+        warn = [l for l in lines if "level=warn" in l and "server=a" in l]
+        check(len(warn) == 1, f"{len(warn)} warn lines for a:\n" + "\n".join(warn))
+        check(re.search(r'curl error 6: .*resolve', warn[0]), warn[0])
+        slowest = ex.slowest.get("dns", 0.0)
+        check(slowest < SCRAPE_LIMIT, f"slowest scrape {slowest * 1000:.0f} ms")
+        return {"fault": "DNS name that does not resolve",
+                "how": "server a's URL host is a name with a 64-character label under "
+                "`.invalid` (its own exporter; the resolver refuses it, no query is sent)",
+                "shows": "`vb365_up` 0; " + ", ".join(
+                    f"`{s}` +{int(d)}" for s, d in moved({}, m, "a")),
+                "slowest_ms": slowest * 1000, "log": short_log(warn[0]),
+                "warn_lines": len(warn),
+                "recovery": "none needed from the exporter: the name never resolves; "
+                "server b unaffected"}
+    finally:
+        ex.stop()
+
+
+def rss_kb(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_size_row(c):
+    """A sessions body over the exporter's 1 GiB limit (a request timeout
+    long enough to read it)."""
+    log("row: body over the size limit")
+    yaml = server_yaml("a", f"https://127.0.0.1:{c.sim_a.port}", c).replace(
+        f"timeout: {TIMEOUT}", "timeout: 60s") + \
+        server_yaml("b", f"https://127.0.0.1:{c.sim_b.port}", c)
+    ex = Exporter(c.exporter_bin, c.work, "size", yaml)
+    c.extra_exporters.append(ex)
+    try:
+        job = c.job_ids[1]
+        m = ex.wait("both up", lambda m: value(m, "vb365_up", server="a") == 1 and
+                    value(m, "vb365_up", server="b") == 1, 30)
+        m = ex.wait_refreshes("a", 1)
+        before = m
+        b0 = stable(m, "b")
+        counted = sessions_total(m, "a", job)
+        offset = ex.log_size()
+        with ex.mu:
+            ex.row = "size"
+        c.sim_a.fault(kind="huge", endpoint="job_sessions", job_id=job,
+                      bytes=MAX_BODY + (1 << 20))
+        c.sim_a.add_session(job, "Success")
+        m = ex.wait("the oversized body to fail", lambda m: any(
+            re.search(r'job_sessions.*code="error"', s) for s, _ in moved(before, m, "a")), 90)
+        check(value(m, "vb365_up", server="a") == 1, "a job's failure must not take a down")
+        check(stable(m, "b") == b0, "server b's series changed")
+        check(stable(m, "a", job=job) == stable(before, "a", job=job),
+              "the failing job must keep its last good values")
+        during = m
+        c.sim_a.clear()
+        t_off = time.time()
+        ex.wait("the job's session counted", lambda m: sessions_total(m, "a", job) == counted + 1, 60)
+        t_rec = time.time() - t_off
+        with ex.mu:
+            ex.row = None
+        m = ex.wait_refreshes("a", 2)
+        check(sessions_total(m, "a", job) == counted + 1, "counted more than once")
+        lines = ex.log_since(offset)
+        warn = [l for l in lines if "level=warn" in l]
+        check(len(warn) == 1 and "larger than 1073741824 bytes" in warn[0],
+              "\n".join(warn))
+        slowest = ex.slowest.get("size", 0.0)
+        check(slowest < SCRAPE_LIMIT, f"slowest scrape {slowest * 1000:.0f} ms")
+        peak = rss_kb(ex.proc.pid)
+        return {"fault": "a body over the size limit",
+                "how": "kind=huge on one job's sessions: a valid JSON body of 1 GiB + 1 MiB "
+                "(its own exporter with a 60 s timeout, so the limit and not the timeout "
+                "ends the read)",
+                "shows": "`vb365_up` 1; the job keeps its last good values; " + ", ".join(
+                    f"`{s}` +{int(d)}" for s, d in moved(before, during, "a")) +
+                f"; peak RSS {peak / 1024:.0f} MiB (the body is read up to the limit)",
+                "slowest_ms": slowest * 1000, "log": short_log(warn[0]),
+                "warn_lines": len(warn),
+                "recovery": f"{t_rec:.1f} s after clearing; 1 session added during the "
+                "fault counted once"}
+    finally:
+        ex.stop()
+
+
+NOT_SUPPORTED = [{
+    "fault": "certificate pin mismatch",
+    "how": "not yet supported: `tls.server_certificate_sha256` does not exist (issue 10); "
+           "a certificate from another CA is the row \"TLS certificate untrusted\"",
+    "shows": "—", "slowest_ms": None, "log": "—", "warn_lines": None, "recovery": "—"}]
+
+
+def markdown(results):
+    out = ["| # | fault | how it is made | what /metrics shows during it | slowest "
+           "scrape | warn lines | the log line | recovery |",
+           "|---|---|---|---|---|---|---|---|"]
+    for i, r in enumerate(results, 1):
+        slow = "—" if r["slowest_ms"] is None else f"{r['slowest_ms']:.1f} ms"
+        warn = "—" if r["warn_lines"] is None else str(r["warn_lines"])
+        logl = r["log"] if r["log"] in ("—", "none") else \
+            "`" + r["log"].replace("`", "'").replace("|", "\\|") + "`"
+        cells = [str(i), r["fault"], r["how"], r["shows"], slow, warn, logl, r["recovery"]]
+        out.append("| " + " | ".join(c.replace("\n", " ").replace("|", "\\|")
+                                     if j not in (6,) else c
+                                     for j, c in enumerate(cells)) + " |")
+    return "\n".join(out) + "\n"
+
+
+def netns_available():
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        return False
+    return subprocess.call(["unshare", "-rn", "sh", "-c", "ip link set lo up"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--simulator", required=True)
+    ap.add_argument("--exporter", required=True)
+    ap.add_argument("--rows", default="", help="comma-separated row names (substrings)")
+    ap.add_argument("--markdown", default="", help="write the table here ('-': stdout)")
+    ap.add_argument("--no-netns", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = ap.parse_args()
+
+    if not args.no_netns and os.environ.get("VB365_FAULT_MATRIX_NETNS") != "1":
+        if netns_available():
+            env = dict(os.environ, VB365_FAULT_MATRIX_NETNS="1")
+            cmd = ["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+                   sys.executable] + sys.argv
+            os.execvpe("unshare", cmd, env)
+        log("no private network namespace here (unshare -rn); running on 127.0.0.1")
+    elif os.environ.get("VB365_FAULT_MATRIX_NETNS") == "1":
+        log("running in a private network namespace")
+
+    started = time.time()
+    c = Context()
+    c.work = tempfile.mkdtemp(prefix="vb365_fault_matrix.")
+    c.exporter_bin = args.exporter
+    c.extra_exporters = []
+    sims, exporters = [], []
+    ok = False
+    results = []
+    try:
+        c.certs = os.path.join(c.work, "certs")
+        other = os.path.join(c.work, "other_ca")
+        for d in (c.certs, other):
+            os.makedirs(d)
+            subprocess.check_call([GEN_CERTS, d], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        c.password = secrets.token_hex(16)
+        c.password_file = os.path.join(c.work, "password")
+        fd = os.open(c.password_file, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, (c.password + "\n").encode())
+        os.close(fd)
+        anchor = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        c.sim_a = Sim(args.simulator, c.work, "a", c.certs, c.password_file,
+                      ["--versions=v8", "--jobs=8", "--sessions-per-job=8", "--seed=11",
+                       f"--anchor-time={anchor}", "--token-lifetime=600"])
+        sims.append(c.sim_a)
+        c.sim_b = Sim(args.simulator, c.work, "b", c.certs, c.password_file,
+                      ["--versions=v3", "--jobs=6", "--sessions-per-job=8", "--seed=12",
+                       f"--anchor-time={anchor}", "--token-lifetime=600"])
+        sims.append(c.sim_b)
+        c.job_ids = [j["id"] for j in sorted(c.sim_a.jobs(), key=lambda j: j["index"])]
+        c.proxy = Proxy(c.sim_a.port, other)
+        yaml = server_yaml("a", f"https://127.0.0.1:{c.proxy.port}", c) + \
+            server_yaml("b", f"https://127.0.0.1:{c.sim_b.port}", c)
+        c.exporter = Exporter(args.exporter, c.work, "main", yaml)
+        exporters.append(c.exporter)
+        c.exporter.wait("both servers up", lambda m: value(m, "vb365_up", server="a") == 1
+                        and value(m, "vb365_up", server="b") == 1, 60)
+        wanted = [w.strip().lower() for w in args.rows.split(",") if w.strip()]
+
+        def selected(name):
+            return not wanted or any(w in name.lower() for w in wanted)
+
+        failed = []
+        for row in rows_main():
+            if not selected(row.name):
+                continue
+            try:
+                results.append(run_row(c, row))
+                r = results[-1]
+                log(f"  ok: slowest {r['slowest_ms']:.1f} ms; {r['shows']}; "
+                    f"log: {r['log']}; {r['recovery']}")
+            except Failure as e:
+                failed.append(row.name)
+                log(f"  FAILED: {e}")
+                row.clear(c)
+                c.sim_a.clear()
+                if c.exporter.proc.poll() is not None:
+                    break
+        check(not c.exporter.failures, f"failed scrapes: {c.exporter.failures[:3]}")
+        exporters += []
+        for fn, name in ((run_dns_row, "DNS name that does not resolve"),
+                         (run_size_row, "a body over the size limit")):
+            if not selected(name):
+                continue
+            try:
+                results.append(fn(c))
+                r = results[-1]
+                log(f"  ok: slowest {r['slowest_ms']:.1f} ms; {r['shows']}; log: {r['log']}")
+            except Failure as e:
+                failed.append(name)
+                log(f"  FAILED: {e}")
+        n = check_secrets(c, exporters + c.extra_exporters)
+        log(f"no secret in any log or /metrics ({n} checked: the password and every "
+            "token the simulators issued)")
+        rc = c.exporter.stop()
+        check(rc == 0, f"the exporter exited with {rc} on SIGTERM")
+        if selected("certificate pin mismatch"):
+            results += NOT_SUPPORTED
+        if args.markdown:
+            table = markdown(results)
+            if args.markdown == "-":
+                sys.stdout.write(table)
+            else:
+                with open(args.markdown, "w") as f:
+                    f.write(table)
+        check(not failed, f"rows failed: {failed}")
+        ok = True
+        log(f"PASS: {len(results)} rows in {time.time() - started:.0f} s")
+    except Failure as e:
+        log(f"FAIL: {e}")
+    finally:
+        for ex in exporters + c.extra_exporters:
+            ex.stop()
+        for s in sims:
+            s.stop()
+        if not ok:
+            for f in sorted(os.listdir(c.work)):
+                if f.endswith(".log"):
+                    log(f"----- last lines of {f}")
+                    print("\n".join(open(os.path.join(c.work, f), errors="replace")
+                                    .read().splitlines()[-25:]), flush=True)
+        if args.keep:
+            log(f"kept {c.work}")
+        else:
+            shutil.rmtree(c.work, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
