@@ -281,6 +281,27 @@ TEST(ClientSessionReadTest, SessionPagesArePagedPastTheServersLimit) {
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/JobSessions"), 3);
 }
 
+TEST(ClientSessionReadTest, APageThatRepeatsItselfEndsTheReadWithAnError) {
+  // The server ignores the offset and links every page to itself: the client
+  // must stop at the first repeat, not read (and keep) 100,000 copies.
+  FakeVb365 server;
+  const std::string session =
+      R"({"id":"5e55f0c2-0000-4000-8000-000000000001",)"
+      R"("creationTime":"2026-11-29T10:00:00Z","endTime":"2026-11-29T10:05:00Z",)"
+      R"("progress":1,"status":"Success","jobId":")" +
+      JobId(0) + R"("})";
+  server.body_for["/v8/JobSessions"] =
+      R"({"offset":0,"limit":1,"results":[)" + session +
+      R"(],"_links":{"self":{"href":"/v8/JobSessions?offset=0&limit=1"},)"
+      R"("next":{"href":"/v8/JobSessions?offset=0&limit=1"}}})";
+  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  ASSERT_FALSE(fetch.ok());
+  EXPECT_NE(fetch.error().find("repeats the previous page"), std::string::npos)
+      << fetch.error();
+  EXPECT_EQ(CountPrefix(server.paths(), "/v8/JobSessions"), 2);
+}
+
 TEST(ClientSessionReadTest, ADeletedJobIsNotFound) {
   FakeVb365 server;
   server.deleted_jobs = {JobId(1)};

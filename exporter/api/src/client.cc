@@ -1,6 +1,8 @@
 #include "api/client.h"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 #include <utility>
 
 #include "api/http_util.h"
@@ -171,6 +173,10 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
                        FilterFn keep, std::vector<T>* out) {
   int64_t offset = 0;
   int64_t limit = kPageLimit;
+  // A page byte for byte equal to the one before it (a server that ignores
+  // the offset and links the page to itself) would otherwise be read up to
+  // kMaxPages times, each copy appended to *out.
+  size_t previous_page = 0;
   for (int pages = 0; pages < kMaxPages; ++pages) {
     std::string path_query = path;
     if (send_paging) {
@@ -179,6 +185,14 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     }
     Result<HttpResponse> response = Get(target, endpoint, path_query);
     if (!response.ok()) return Error{response.error()};
+    const size_t page_hash =
+        std::hash<std::string_view>{}(response->body) ^ response->body.size();
+    if (pages > 0 && page_hash == previous_page) {
+      return Error{std::string(endpoint) + ": the page at offset " +
+                   std::to_string(offset) + " repeats the previous page (GET " +
+                   path_query + ")"};
+    }
+    previous_page = page_hash;
     size_t before = out->size();
     Result<PageInfo> info = parse(ThreadParser(), response->body.data(),
                                   response->body.size(), out);
