@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -235,6 +236,51 @@ TEST(CurlTransportIntegration, ABodyOverTheLimitFailsTheRequest) {
   EXPECT_EQ(response.status, 0);
   EXPECT_NE(response.error.find("larger than 1000 bytes"), std::string::npos)
       << response.error;
+  EXPECT_TRUE(response.body.empty());
+}
+
+TEST(CurlTransportIntegration, AnAnnouncedBodyOverTheLimitFailsBeforeItIsRead) {
+  // The server announces 64 MiB and holds its body back until released: the
+  // request must fail on the Content-Length alone, with no body byte sent.
+  LocalHttps https;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<size_t> written{0};
+  https.server().Get("/huge",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       res.set_content_provider(
+                           size_t{64} << 20, "application/json",
+                           [&](size_t, size_t length, httplib::DataSink& sink) {
+                             {
+                               std::unique_lock<std::mutex> lock(mu);
+                               cv.wait_for(lock, std::chrono::seconds(10),
+                                           [&] { return release; });
+                             }
+                             static const std::string chunk(64 * 1024, ' ');
+                             const size_t n = std::min(length, chunk.size());
+                             if (!sink.write(chunk.data(), n)) return false;
+                             written += n;
+                             return true;
+                           });
+                     });
+  https.Start();
+  CurlTransportOptions options = https.Options();
+  options.max_body_bytes = size_t{1} << 20;
+  CurlTransport transport(options);
+  HttpRequest request;
+  request.url = https.url("/huge");
+  HttpResponse response = transport.Send(request);
+  const size_t written_when_done = written.load();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_EQ(response.status, 0);
+  EXPECT_NE(response.error.find("larger than 1048576 bytes"), std::string::npos)
+      << response.error;
+  EXPECT_EQ(written_when_done, 0u);
   EXPECT_TRUE(response.body.empty());
 }
 

@@ -91,9 +91,13 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     std::string value(line.substr(15));
     char* end = nullptr;
     unsigned long long length = std::strtoull(value.c_str(), &end, 10);
-    if (end != value.c_str() && length <= t->max_body) {
-      ReserveFor(t->body, static_cast<size_t>(length));
+    if (end != value.c_str() && length > t->max_body) {
+      // Announced too large: fail now instead of reading (and allocating)
+      // up to the limit first, which took seconds and a GiB for nothing.
+      t->too_large = true;
+      return 0;  // aborts the transfer with CURLE_WRITE_ERROR
     }
+    if (end != value.c_str()) ReserveFor(t->body, static_cast<size_t>(length));
   }
   return n;
 }
