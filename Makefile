@@ -10,9 +10,10 @@ DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml 
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
-  prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet clang-format
+  prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet clang-format \
+  iproute2 util-linux
 
-.PHONY: all deps configure build test demo bench fuzz sanitize format format-check golden clean mixin
+.PHONY: all deps configure build test demo bench fuzz sanitize format format-check golden clean mixin reliability-doc
 
 all: build
 
@@ -43,6 +44,12 @@ demo: build
 # and deploy/kubernetes/prometheusrule.yaml from the mixin (deploy/mixin/).
 mixin:
 	/usr/bin/python3 deploy/mixin/generate.py
+
+# Runs the fault matrix (tests/e2e/fault_matrix.py, ctest e2e_fault_matrix)
+# and rewrites the generated table in docs/reliability.md with its figures.
+reliability-doc: build
+	/usr/bin/python3 tests/e2e/fault_matrix.py --simulator $(BUILD)/tests/simulator/vb365_simulator \
+	  --exporter $(BUILD)/exporter/app/vb365_exporter --update-doc docs/reliability.md
 
 bench: build
 	bench/run.sh $(BUILD)

@@ -62,6 +62,8 @@ GEN_CERTS = os.path.join(ROOT, "tests", "simulator", "gen_certs.sh")
 
 SCRAPE_EVERY = 0.1       # seconds between scrapes
 SCRAPE_LIMIT = 0.200     # every scrape during a fault must answer within this
+SCRAPE_HARD_LIMIT = 1.0  # ... and on an overloaded machine (see scrape_verdict)
+OVERLOAD = 2.0           # load average per core above which a machine is overloaded
 REFRESH = 1.0            # refresh_interval of the test config
 TIMEOUT = "1s"           # per-request timeout of server a
 MAX_BODY = 1 << 30       # CurlTransportOptions::max_body_bytes
@@ -146,6 +148,18 @@ def stable(metrics, server, exclude_job=None, job=None):
     return out
 
 
+# What a job's sessions decide (the rest of a job's series come from /Jobs,
+# whose lastRun moves when a session is added).
+SESSION_FAMILIES = ("vb365_job_last_session_", "vb365_job_sessions_total",
+                    "vb365_job_transferred_bytes_total",
+                    "vb365_job_processed_objects_total", "vb365_job_running",
+                    "vb365_job_last_status_timestamp_seconds")
+
+
+def session_series(series):
+    return {s: v for s, v in series.items() if family(s).startswith(SESSION_FAMILIES)}
+
+
 def value(metrics, name, **labels):
     for s, v in metrics.items():
         if family(s) != name:
@@ -180,8 +194,10 @@ def moved(before, during, server):
             continue
         delta = v - before.get(s, 0.0)
         if delta > 0:
-            short = re.sub(r'server="[^"]*",?', "", s).replace("{}", "")
-            short = short.replace(",}", "}")
+            labels = [(k, label(s, k)) for k in ("endpoint", "grant", "code")
+                      if label(s, k) is not None]
+            short = family(s) + ("{" + ",".join(f'{k}="{v}"' for k, v in labels) +
+                                 "}" if labels else "")
             out.append((short, delta))
     return sorted(out)
 
@@ -389,53 +405,63 @@ class Exporter:
                 break
         check(self.proc.poll() is None, f"exporter {name} does not start: " +
               open(self.log_path, errors="replace").read()[-2000:])
-        self.conn = None
-        self.scrapes = []  # (time, seconds, text) of every scrape
-        self.failures = []
-        self.slowest = {}  # row -> seconds
-        self.mu = threading.Lock()
+        # The scraper is its own process, so this script's threads (the
+        # proxy) never delay a scrape or its measurement.
+        self.scrape_dir = os.path.join(work, f"scrapes_{name}")
+        os.makedirs(self.scrape_dir, exist_ok=True)
+        self.scraper = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--scraper",
+             str(self.port), self.scrape_dir])
+        self.windows = {}  # row -> [start, end]
+        self.loads = {}  # row -> load averages seen during it
         self.row = None
-        self.running = True
         self.latest = {}
-        self.thread = threading.Thread(target=self.scrape_loop, daemon=True)
-        self.thread.start()
+        self.latest_text = ""
 
-    def scrape_once(self):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        t = time.perf_counter()
-        try:
-            self.conn.request("GET", "/metrics")
-            r = self.conn.getresponse()
-            body = r.read().decode("utf-8", "replace")
-            status = r.status
-        except (OSError, http.client.HTTPException) as e:
-            self.conn.close()
-            self.conn = None
-            return time.perf_counter() - t, None, repr(e)
-        return time.perf_counter() - t, status, body
+    def begin(self, row):
+        self.row = row
+        self.windows[row] = [time.time(), None]
+        self.loads[row] = [os.getloadavg()[0]]
 
-    def scrape_loop(self):
-        while self.running:
-            started = time.perf_counter()
-            seconds, status, body = self.scrape_once()
-            with self.mu:
-                if status != 200:
-                    self.failures.append((self.row, status, body[:200]))
-                else:
-                    self.latest = parse_metrics(body)
-                    self.latest_text = body
-                if self.row is not None:
-                    self.slowest[self.row] = max(self.slowest.get(self.row, 0.0), seconds)
-            time.sleep(max(0.0, SCRAPE_EVERY - (time.perf_counter() - started)))
+    def end(self):
+        if self.row is not None:
+            self.windows[self.row][1] = time.time()
+            self.loads[self.row].append(os.getloadavg()[0])
+        self.row = None
+
+    def scrape_records(self):
+        path = os.path.join(self.scrape_dir, "scrapes.log")
+        out = []
+        if os.path.exists(path):
+            for line in open(path):
+                parts = line.split()
+                if len(parts) == 3:
+                    out.append((float(parts[0]), float(parts[1]), parts[2]))
+        return out
+
+    def scrape_times(self, row):
+        start, end = self.windows[row]
+        end = end or time.time()
+        times = [sec for t, sec, _ in self.scrape_records() if start <= t <= end]
+        check(len(times) >= 5, f"only {len(times)} scrapes during {row!r}")
+        return times
+
+    def failures(self):
+        return [(t, st) for t, _, st in self.scrape_records() if st != "200"]
 
     def metrics(self):
-        with self.mu:
-            return dict(self.latest)
+        path = os.path.join(self.scrape_dir, "latest.prom")
+        try:
+            text = open(path, encoding="utf-8", errors="replace").read()
+        except OSError:
+            return {}
+        self.latest_text = text
+        self.latest = parse_metrics(text)
+        return dict(self.latest)
 
     def text(self):
-        with self.mu:
-            return self.latest_text
+        self.metrics()
+        return self.latest_text
 
     def wait(self, what, cond, timeout):
         deadline = time.time() + timeout
@@ -445,6 +471,8 @@ class Exporter:
             if m and cond(m):
                 return m
             check(time.time() < deadline, f"timed out after {timeout}s waiting for {what}")
+            if self.row is not None:
+                self.loads[self.row].append(os.getloadavg()[0])
             time.sleep(0.05)
 
     def wait_refreshes(self, server, n, timeout=20):
@@ -472,8 +500,9 @@ class Exporter:
             return f.read().decode("utf-8", "replace").splitlines()
 
     def stop(self):
-        self.running = False
-        self.thread.join(5)
+        if self.scraper.poll() is None:
+            self.scraper.terminate()
+            self.scraper.wait()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -497,7 +526,7 @@ class Row:
     def __init__(self, name, how, apply, clear, expect_up, expect_moved,
                  logline, warn_lines=(1, 1), scope_job=None, recovery_s=30,
                  settle_refreshes=2, add_sessions=True, job_gone=False,
-                 shows=None):
+                 shows=None, peak_rss=False):
         self.name, self.how, self.apply, self.clear = name, how, apply, clear
         self.expect_up, self.expect_moved = expect_up, expect_moved
         self.logline, self.warn_lines = logline, warn_lines
@@ -507,6 +536,7 @@ class Row:
         self.add_sessions = add_sessions
         self.job_gone = job_gone
         self.shows = shows
+        self.peak_rss = peak_rss
 
 
 def rows_main():
@@ -578,6 +608,12 @@ def rows_main():
             "(the body takes longer than the 1 s timeout)",
             sim_fault(kind="drip", endpoint="jobs", bytes=8, ms=20), clear_faults, 0,
             [up0, r'code="error"'], r'server=a .*jobs: curl error 28'),
+        Row("a body over the size limit", "kind=huge on one job's sessions: a valid JSON "
+            "body of 1 GiB + 1 MiB, announced in Content-Length (the limit is 1 GiB)",
+            job_fault("huge", bytes=MAX_BODY + (1 << 20)), clear_faults, 1,
+            [r'api_requests_total\{endpoint="job_sessions",code="error"'],
+            r'msg="reading job sessions failed" server=a .*job_sessions: response body '
+            r'larger than 1073741824 bytes', scope_job=1, peak_rss=True),
         Row("connection reset mid-body", "kind=reset on /Jobs: half the announced "
             "body, then the connection closes",
             sim_fault(kind="reset", endpoint="jobs"), clear_faults, 0,
@@ -592,7 +628,7 @@ def rows_main():
         Row("404 on one job", "kind=not_found on one job's sessions (the job stays "
             "listed)", job_fault("not_found"), clear_faults, 1,
             [r'api_requests_total\{endpoint="job_sessions",code="404"'],
-            r'server=a .*job sessions failed.*not found: GET /JobSessions\?jobId=',
+            r'msg="reading job sessions failed" server=a .*not found: GET /JobSessions\?jobId=',
             scope_job=1),
         Row("401 once", "`/_sim/tokens/expire-all`: the cached token stops working",
             expire(False), lambda c: None, 1,
@@ -674,10 +710,13 @@ def run_row(c, row):
     scope = c.job_ids[row.scope_job] if row.scope_job is not None else None
     targets = [scope] if scope else [c.job_ids[0], c.job_ids[5]]
     if row.job_gone:
-        targets = [c.job_ids[0]]
+        targets = [c.job_ids[5]]
     counted_before = {j: sessions_total(before, "a", j) for j in targets}
     b_before = stable(before, "b")
     others_before = stable(before, "a", exclude_job=scope) if scope else None
+    if row.job_gone:  # the job that gets the sessions is checked by its count
+        others_before = {k: v for k, v in others_before.items()
+                         if label(k, "job_id") not in (None, targets[0])}
     offset = ex.log_size()
     added = {j: 0 for j in targets}
 
@@ -688,8 +727,7 @@ def run_row(c, row):
 
     if row.add_sessions == "before":
         add_sessions()
-    with ex.mu:
-        ex.row = row.name
+    ex.begin(row.name)
     t_on = time.time()
     row.apply(c)
     if row.add_sessions is True:
@@ -719,15 +757,16 @@ def run_row(c, row):
     if others_before is not None:
         others = stable(during, "a", exclude_job=scope)
         if row.job_gone:
-            others = {s: v for s, v in others.items()}
+            others = {k: v for k, v in others.items()
+                      if label(k, "job_id") not in (None, targets[0])}
         check(others == others_before, "another job of server a changed: " +
               str(sorted(set(others.items()) ^ set(others_before.items()))[:5]))
     moved_during = moved(before, during, "a")
     up_during = value(during, "vb365_up", server="a")
     shown_text = ""
     if scope and row.shows is None:
-        jobs_series = stable(during, "a", job=scope)
-        check(jobs_series == stable(before, "a", job=scope),
+        jobs_series = session_series(stable(during, "a", job=scope))
+        check(jobs_series == session_series(stable(before, "a", job=scope)),
               f"{row.name}: the failing job's series changed; it should keep its "
               "last good values")
         shown_text = "the job keeps its last good values; "
@@ -754,9 +793,8 @@ def run_row(c, row):
                    for j in targets)
     ex.wait(f"server a to recover after {row.name!r}", recovered, row.recovery_s)
     t_rec = time.time() - t_off
+    ex.end()
     after = ex.wait_refreshes("a", 2)
-    with ex.mu:
-        ex.row = None
     for j in targets:
         got = sessions_total(after, "a", j) - counted_before[j]
         check(got == added[j], f"job {j}: {got} sessions counted, {added[j]} finished")
@@ -778,11 +816,12 @@ def run_row(c, row):
         named = warn[0]
     check(not [l for l in lines if "server=b" in l and "level=warn" in l],
           "server b logged a warning during a fault of server a")
-    slowest = ex.slowest.get(row.name, 0.0)
-    check(slowest < SCRAPE_LIMIT, f"slowest scrape {slowest * 1000:.0f} ms")
+    slowest, scrapes, note = scrape_verdict(ex, row.name)
     check(ex.proc.poll() is None, "the exporter exited")
 
     shown = f"`vb365_up` {int(up_during)}"
+    if row.peak_rss:
+        shown_text += f"peak RSS of the exporter so far {rss_kb(ex.proc.pid) / 1024:.0f} MiB; "
     if row.shows:
         shown += "; " + row.shows
     elif shown_text:
@@ -795,8 +834,34 @@ def run_row(c, row):
         recovery = "the job's series are gone; the other jobs unchanged; " \
                    f"{sum(added.values())} sessions added to another job counted once"
     return {"fault": row.name, "how": row.how, "shows": shown,
-            "slowest_ms": slowest * 1000, "log": short_log(named),
+            "slowest_ms": slowest * 1000, "scrapes": scrapes, "note": note,
+            "log": short_log(named),
             "warn_lines": len(warn), "recovery": recovery}
+
+
+def scrape_verdict(ex, row):
+    """Every scrape of the row must answer within SCRAPE_LIMIT. On a machine
+    whose load average (1 min) exceeded OVERLOAD per core during the row, the
+    scheduler alone can hold a runnable thread that long, so there a scrape
+    over the limit is reported (note) and the row fails only if a scrape took
+    SCRAPE_HARD_LIMIT (a scrape waiting on the network would take the 1 s
+    request timeout) or more than a tenth of the scrapes were over the limit."""
+    times = ex.scrape_times(row)
+    slowest = max(times)
+    load = max(ex.loads.get(row, [0.0]))
+    over = sum(1 for t in times if t >= SCRAPE_LIMIT)
+    if over == 0:
+        return slowest, len(times), ""
+    cores = os.cpu_count() or 1
+    note = (f"{over} of {len(times)} scrapes over {SCRAPE_LIMIT * 1000:.0f} ms "
+            f"with the load average at {load:.1f} on {cores} cores")
+    check(load > OVERLOAD * cores,
+          f"slowest scrape {slowest * 1000:.0f} ms ({over} of {len(times)} over the "
+          f"limit; load average {load:.1f})")
+    check(slowest < SCRAPE_HARD_LIMIT and over * 10 <= len(times),
+          f"slowest scrape {slowest * 1000:.0f} ms, {note}")
+    log(f"  note: {note}: tolerated, the machine is overloaded")
+    return slowest, len(times), note
 
 
 def short_log(line):
@@ -813,7 +878,7 @@ def check_secrets(c, exporters):
     check(len(secrets_) > 3, "the simulators issued no tokens?")
     for ex in exporters:
         text = open(ex.log_path, errors="replace").read()
-        metrics = ex.text() if ex.latest else ""
+        metrics = ex.text()
         for s in secrets_:
             check(s not in text, f"a secret ({s[:4]}...) is in exporter {ex.name}'s log")
             check(s not in metrics, f"a secret ({s[:4]}...) is in /metrics")
@@ -837,8 +902,7 @@ def run_dns_row(c):
     ex = Exporter(c.exporter_bin, c.work, "dns", yaml)
     c.extra_exporters.append(ex)
     try:
-        with ex.mu:
-            ex.row = "dns"
+        ex.begin("dns")
         m = ex.wait("b up, a failing", lambda m: value(m, "vb365_up", server="b") == 1 and
                     (value(m, "vb365_refresh_failures_total", server="a") or 0) >= 1, 30)
         b0 = stable(m, "b")
@@ -849,14 +913,15 @@ def run_dns_row(c):
         warn = [l for l in lines if "level=warn" in l and "server=a" in l]
         check(len(warn) == 1, f"{len(warn)} warn lines for a:\n" + "\n".join(warn))
         check(re.search(r'curl error 6: .*resolve', warn[0]), warn[0])
-        slowest = ex.slowest.get("dns", 0.0)
-        check(slowest < SCRAPE_LIMIT, f"slowest scrape {slowest * 1000:.0f} ms")
+        ex.end()
+        slowest, scrapes, note = scrape_verdict(ex, "dns")
         return {"fault": "DNS name that does not resolve",
                 "how": "server a's URL host is a name with a 64-character label under "
                 "`.invalid` (its own exporter; the resolver refuses it, no query is sent)",
                 "shows": "`vb365_up` 0; " + ", ".join(
                     f"`{s}` +{int(d)}" for s, d in moved({}, m, "a")),
-                "slowest_ms": slowest * 1000, "log": short_log(warn[0]),
+                "slowest_ms": slowest * 1000, "scrapes": scrapes, "note": note,
+                "log": short_log(warn[0]),
                 "warn_lines": len(warn),
                 "recovery": "none needed from the exporter: the name never resolves; "
                 "server b unaffected"}
@@ -874,66 +939,6 @@ def rss_kb(pid):
     return 0
 
 
-def run_size_row(c):
-    """A sessions body over the exporter's 1 GiB limit (a request timeout
-    long enough to read it)."""
-    log("row: body over the size limit")
-    yaml = server_yaml("a", f"https://127.0.0.1:{c.sim_a.port}", c).replace(
-        f"timeout: {TIMEOUT}", "timeout: 60s") + \
-        server_yaml("b", f"https://127.0.0.1:{c.sim_b.port}", c)
-    ex = Exporter(c.exporter_bin, c.work, "size", yaml)
-    c.extra_exporters.append(ex)
-    try:
-        job = c.job_ids[1]
-        m = ex.wait("both up", lambda m: value(m, "vb365_up", server="a") == 1 and
-                    value(m, "vb365_up", server="b") == 1, 30)
-        m = ex.wait_refreshes("a", 1)
-        before = m
-        b0 = stable(m, "b")
-        counted = sessions_total(m, "a", job)
-        offset = ex.log_size()
-        with ex.mu:
-            ex.row = "size"
-        c.sim_a.fault(kind="huge", endpoint="job_sessions", job_id=job,
-                      bytes=MAX_BODY + (1 << 20))
-        c.sim_a.add_session(job, "Success")
-        m = ex.wait("the oversized body to fail", lambda m: any(
-            re.search(r'job_sessions.*code="error"', s) for s, _ in moved(before, m, "a")), 90)
-        check(value(m, "vb365_up", server="a") == 1, "a job's failure must not take a down")
-        check(stable(m, "b") == b0, "server b's series changed")
-        check(stable(m, "a", job=job) == stable(before, "a", job=job),
-              "the failing job must keep its last good values")
-        during = m
-        c.sim_a.clear()
-        t_off = time.time()
-        ex.wait("the job's session counted", lambda m: sessions_total(m, "a", job) == counted + 1, 60)
-        t_rec = time.time() - t_off
-        with ex.mu:
-            ex.row = None
-        m = ex.wait_refreshes("a", 2)
-        check(sessions_total(m, "a", job) == counted + 1, "counted more than once")
-        lines = ex.log_since(offset)
-        warn = [l for l in lines if "level=warn" in l]
-        check(len(warn) == 1 and "larger than 1073741824 bytes" in warn[0],
-              "\n".join(warn))
-        slowest = ex.slowest.get("size", 0.0)
-        check(slowest < SCRAPE_LIMIT, f"slowest scrape {slowest * 1000:.0f} ms")
-        peak = rss_kb(ex.proc.pid)
-        return {"fault": "a body over the size limit",
-                "how": "kind=huge on one job's sessions: a valid JSON body of 1 GiB + 1 MiB "
-                "(its own exporter with a 60 s timeout, so the limit and not the timeout "
-                "ends the read)",
-                "shows": "`vb365_up` 1; the job keeps its last good values; " + ", ".join(
-                    f"`{s}` +{int(d)}" for s, d in moved(before, during, "a")) +
-                f"; peak RSS {peak / 1024:.0f} MiB (the body is read up to the limit)",
-                "slowest_ms": slowest * 1000, "log": short_log(warn[0]),
-                "warn_lines": len(warn),
-                "recovery": f"{t_rec:.1f} s after clearing; 1 session added during the "
-                "fault counted once"}
-    finally:
-        ex.stop()
-
-
 NOT_SUPPORTED = [{
     "fault": "certificate pin mismatch",
     "how": "not yet supported: `tls.server_certificate_sha256` does not exist (issue 10); "
@@ -947,6 +952,10 @@ def markdown(results):
            "|---|---|---|---|---|---|---|---|"]
     for i, r in enumerate(results, 1):
         slow = "—" if r["slowest_ms"] is None else f"{r['slowest_ms']:.1f} ms"
+        if r.get("scrapes"):
+            slow += f" ({r['scrapes']} scrapes)"
+        if r.get("note"):
+            slow += f"; {r['note']}"
         warn = "—" if r["warn_lines"] is None else str(r["warn_lines"])
         logl = r["log"] if r["log"] in ("—", "none") else \
             "`" + r["log"].replace("`", "'").replace("|", "\\|") + "`"
@@ -957,6 +966,53 @@ def markdown(results):
     return "\n".join(out) + "\n"
 
 
+def scraper_main(port, out_dir):
+    """GET /metrics every SCRAPE_EVERY seconds over one keep-alive connection
+    (as Prometheus does): one line "time seconds status" per scrape in
+    scrapes.log, the latest good body in latest.prom."""
+    parent = os.getppid()
+    conn = None
+    records = open(os.path.join(out_dir, "scrapes.log"), "a")
+    latest = os.path.join(out_dir, "latest.prom")
+    while os.getppid() == parent:
+        started = time.perf_counter()
+        wall = time.time()
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/metrics")
+            r = conn.getresponse()
+            body = r.read()
+            status = str(r.status)
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = None
+            body, status = b"", "error"
+        seconds = time.perf_counter() - started
+        records.write(f"{wall:.6f} {seconds:.6f} {status}\n")
+        records.flush()
+        if status == "200":
+            with open(latest + ".tmp", "wb") as f:
+                f.write(body)
+            os.replace(latest + ".tmp", latest)
+        time.sleep(max(0.0, SCRAPE_EVERY - (time.perf_counter() - started)))
+    return 0
+
+
+BEGIN = "<!-- BEGIN GENERATED by tests/e2e/fault_matrix.py (make reliability-doc): do not edit -->"
+END = "<!-- END GENERATED -->"
+
+
+def update_doc(path, table):
+    text = open(path).read()
+    check(BEGIN in text and END in text, f"{path} lacks the generated-table markers")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path + ".tmp", "w") as f:
+        f.write(head + BEGIN + "\n" + table + END + tail)
+    os.replace(path + ".tmp", path)
+
+
 def netns_available():
     if not shutil.which("unshare") or not shutil.which("ip"):
         return False
@@ -965,11 +1021,15 @@ def netns_available():
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--scraper":
+        return scraper_main(int(sys.argv[2]), sys.argv[3])
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--simulator", required=True)
     ap.add_argument("--exporter", required=True)
     ap.add_argument("--rows", default="", help="comma-separated row names (substrings)")
     ap.add_argument("--markdown", default="", help="write the table here ('-': stdout)")
+    ap.add_argument("--update-doc", default="",
+                    help="rewrite the generated table in this file (docs/reliability.md)")
     ap.add_argument("--no-netns", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
@@ -1042,10 +1102,9 @@ def main():
                 c.sim_a.clear()
                 if c.exporter.proc.poll() is not None:
                     break
-        check(not c.exporter.failures, f"failed scrapes: {c.exporter.failures[:3]}")
+        check(not c.exporter.failures(), f"failed scrapes: {c.exporter.failures()[:3]}")
         exporters += []
-        for fn, name in ((run_dns_row, "DNS name that does not resolve"),
-                         (run_size_row, "a body over the size limit")):
+        for fn, name in ((run_dns_row, "DNS name that does not resolve"),):
             if not selected(name):
                 continue
             try:
@@ -1062,8 +1121,17 @@ def main():
         check(rc == 0, f"the exporter exited with {rc} on SIGTERM")
         if selected("certificate pin mismatch"):
             results += NOT_SUPPORTED
+        summary = (f"Run of {time.strftime('%Y-%m-%d', time.gmtime())} on a "
+                   f"{os.cpu_count()}-core machine, "
+                   f"{'in a private network namespace' if os.environ.get('VB365_FAULT_MATRIX_NETNS') == '1' else 'on the host loopback'}, "
+                   f"{len(results)} rows in {time.time() - started:.0f} s, "
+                   f"{sum(r.get('scrapes') or 0 for r in results)} scrapes during faults, "
+                   f"{n} secrets searched for in the logs and /metrics, none found.\n\n")
+        if args.update_doc and not failed:
+            update_doc(args.update_doc, summary + markdown(results))
+            log(f"wrote the table to {args.update_doc}")
         if args.markdown:
-            table = markdown(results)
+            table = summary + markdown(results)
             if args.markdown == "-":
                 sys.stdout.write(table)
             else:

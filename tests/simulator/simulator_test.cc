@@ -764,6 +764,87 @@ TEST_F(SimulatorFault, EndpointScopeLeavesOtherEndpointsAlone) {
   EXPECT_EQ(Sessions().status, 200);
 }
 
+TEST_F(SimulatorFault, HtmlErrorAndRetryAfter) {
+  sim_->Control("POST", "/_sim/faults",
+                R"({"kind":"html_error","endpoint":"job_sessions",)"
+                R"("status":502,"retry_after":7,"count":1})");
+  HttpResult h = Sessions();
+  EXPECT_EQ(h.status, 502);
+  EXPECT_EQ(h.Header("Content-Type").rfind("text/html", 0), 0u);
+  EXPECT_NE(h.body.find("<title>502 Bad Gateway</title>"), std::string::npos);
+  EXPECT_FALSE(ParsesAsJson(h.body));
+  EXPECT_EQ(h.Header("Retry-After"), "7");
+  sim_->Control("POST", "/_sim/faults",
+                R"({"kind":"http_error","endpoint":"job_sessions",)"
+                R"("status":429,"count":1})");
+  HttpResult e = Sessions();
+  EXPECT_EQ(e.status, 429);
+  EXPECT_EQ(e.Header("Retry-After"), "");
+  EXPECT_EQ(Sessions().body, normal_);
+}
+
+TEST_F(SimulatorFault, UnknownEnumsAreValuesNoEnumHas) {
+  sim_->Control("POST", "/_sim/faults",
+                R"({"kind":"unknown_enums","endpoint":"job_sessions",)"
+                R"("count":1})");
+  json page = json::parse(Sessions().body);
+  ASSERT_FALSE(page["results"].empty());
+  for (const json& s : page["results"]) {
+    EXPECT_EQ(s["statistics"]["bottleneck"], "Network");
+    if (!s["endTime"].is_null()) EXPECT_EQ(s["status"], "Postponed");
+  }
+  EXPECT_EQ(Sessions().body, normal_);
+}
+
+TEST_F(SimulatorFault, PageOverlapRepeatsThePreviousPagesLastSession) {
+  sim_->Control("POST", "/_sim/faults",
+                R"({"kind":"page_overlap","endpoint":"job_sessions",)"
+                R"("page_size":3})");
+  const std::string base = "/v8/JobSessions?jobId=" + job_ + "&limit=100";
+  json first = json::parse(sim_->Get(base + "&offset=0", token_).body);
+  json second = json::parse(sim_->Get(base + "&offset=3", token_).body);
+  ASSERT_EQ(first["results"].size(), 3u);
+  ASSERT_EQ(second["results"].size(), 3u);
+  EXPECT_EQ(second["offset"], 3);
+  EXPECT_EQ(second["limit"], 3);
+  EXPECT_EQ(second["results"][0]["id"], first["results"][2]["id"]);
+  EXPECT_TRUE(first["_links"].contains("next"));
+}
+
+TEST_F(SimulatorFault, PageLoopIgnoresTheOffsetAndLinksToItself) {
+  sim_->Control("POST", "/_sim/faults",
+                R"({"kind":"page_loop","endpoint":"job_sessions",)"
+                R"("page_size":2})");
+  const std::string base = "/v8/JobSessions?jobId=" + job_ + "&limit=100";
+  const std::string a = sim_->Get(base + "&offset=0", token_).body;
+  const std::string b = sim_->Get(base + "&offset=6", token_).body;
+  EXPECT_EQ(a, b);
+  json page = json::parse(a);
+  EXPECT_EQ(page["results"].size(), 2u);
+  EXPECT_EQ(page["_links"]["next"]["href"], page["_links"]["self"]["href"]);
+}
+
+TEST(SimulatorControl, TokensAreListedAndThePasswordCanChange) {
+  SimulatorProcess sim(Base());
+  const std::string token = sim.Login(8);
+  json issued = json::parse(sim.Control("GET", "/_sim/tokens").body)["issued"];
+  EXPECT_EQ(issued.size(), 2u);  // the access and the refresh token
+  EXPECT_EQ(issued[0], token);
+  sim.Control("POST", "/_sim/password", "new password");
+  EXPECT_EQ(
+      sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).status,
+      400);
+  EXPECT_EQ(sim.Get("/v8/Jobs", token).status, 200);  // issued tokens stay
+  EXPECT_EQ(
+      sim.Post("/v8/Token", PasswordForm(sim, "new password"), kForm).status,
+      200);
+  EXPECT_EQ(sim.Control("POST", "/_sim/password", "").status, 400);
+  sim.Reset();
+  EXPECT_EQ(
+      sim.Post("/v8/Token", PasswordForm(sim, sim.password()), kForm).status,
+      200);
+}
+
 TEST(SimulatorFaultFlag, FaultsGivenOnTheCommandLineApplyFromTheStart) {
   SimulatorConfig c = Base();
   c.faults = {"kind=http_error,endpoint=jobs,count=1,status=502"};
