@@ -678,7 +678,8 @@ def rows_main():
         Row("unknown enum values", "kind=unknown_enums on one job's sessions "
             "(status \"Postponed\", bottleneck \"Network\")", job_fault("unknown_enums"),
             clear_faults, 1, [], None, warn_lines=(0, 0), scope_job=1,
-            shows="status and bottleneck read as `Unknown`"),
+            shows="status and bottleneck read as `Unknown`; a session that finishes during it "
+            "is counted once, under `status=\"Unknown\"`"),
         Row("duplicate sessions across pages", "kind=page_overlap page_size=3 on one "
             "job's sessions: each page repeats the previous page's last session",
             job_fault("page_overlap", page_size=3), clear_faults, 1, [], None,
@@ -779,6 +780,11 @@ def run_row(c, row):
               and label(s, "job_id") == scope and v == 1]
         check(len(bn) == 1 and label(bn[0], "bottleneck") == "Unknown",
               f"unknown bottleneck should read as Unknown, got {bn}")
+        unknown = [value(m, "vb365_job_sessions_total", server="a", job_id=scope,
+                         status="Unknown") or 0 for m in (before, during)]
+        check(unknown[1] - unknown[0] == added[scope],
+              f"sessions finished during the fault: {unknown[1] - unknown[0]} counted "
+              f"as Unknown, {added[scope]} added")
 
     # Clear, and recover.
     row.clear(c)
@@ -1033,6 +1039,8 @@ def main():
     ap.add_argument("--no-netns", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
+    if args.update_doc and args.rows:
+        ap.error("--update-doc writes the whole table: not with --rows")
 
     if not args.no_netns and os.environ.get("VB365_FAULT_MATRIX_NETNS") != "1":
         if netns_available():
@@ -1124,7 +1132,9 @@ def main():
         summary = (f"Run of {time.strftime('%Y-%m-%d', time.gmtime())} on a "
                    f"{os.cpu_count()}-core machine, "
                    f"{'in a private network namespace' if os.environ.get('VB365_FAULT_MATRIX_NETNS') == '1' else 'on the host loopback'}, "
-                   f"{len(results)} rows in {time.time() - started:.0f} s, "
+                   f"{sum(1 for r in results if r['slowest_ms'] is not None)} rows tested "
+                   f"and {sum(1 for r in results if r['slowest_ms'] is None)} not supported "
+                   f"in {time.time() - started:.0f} s, "
                    f"{sum(r.get('scrapes') or 0 for r in results)} scrapes during faults, "
                    f"{n} secrets searched for in the logs and /metrics, none found.\n\n")
         if args.update_doc and not failed:
