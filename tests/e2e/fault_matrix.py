@@ -591,7 +591,7 @@ def rows_main():
         Row("server down (503 maintenance)", "`/_sim/faults` kind=down: every API "
             "request answers 503 with Retry-After: 5", sim_fault(kind="down"), clear_faults,
             0, [up0, r'api_requests_total\{.*code="503"'],
-            r'server=a .*err=".*jobs: HTTP 503'),
+            r'server=a .*error=".*jobs: HTTP 503'),
         Row("connection refused", "the proxy in front of server a closes its port",
             proxy("refuse"), proxy("forward"), 0,
             [up0, r'code="error"'], r'server=a .*curl error 7'),
