@@ -270,6 +270,12 @@ int main(int argc, char** argv) {
     sigwait(&set, &sig);
     sim.Stop();
   });
-  waiter.detach();
-  return sim.Run();
+  const int rc = sim.Run();
+  // Joined, not detached: after a signal the waiter may still be inside
+  // Stop() when Run() returns, and `sim` must outlive it (ThreadSanitizer
+  // saw the destructor race it). When Run() ended by itself, wake it with
+  // its signal; Stop() after Run() is harmless.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return rc;
 }
