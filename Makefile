@@ -67,7 +67,7 @@ sanitize:
 # report fails the target and is printed. tests/tsan.supp only names frames
 # inside uninstrumented libraries.
 TSAN_BUILD := build-tsan
-TSAN_TESTS := ^(RefresherTest|HttpServerTest|CollectorTest|SelfMetricsTest|TokenManagerTest|TokenSecretsTest|TokenTransportTest|Client[A-Za-z]*Test)[./]|^integration_|^e2e[._]
+TSAN_TESTS := ^(RefresherTest|HttpServer[A-Za-z]*Test|CollectorTest|SelfMetricsTest|TokenManagerTest|TokenSecretsTest|TokenTransportTest|Client[A-Za-z]*Test)[./]|^integration_|^e2e[._]
 # TSan (gcc 12, clang 14) maps its shadow memory at fixed addresses and stops
 # with "FATAL: ThreadSanitizer: unexpected memory mapping" on kernels that
 # randomise mmap with more bits (vm.mmap_rnd_bits above 28, the default of
@@ -79,14 +79,8 @@ TSAN_REPORTS = $(CURDIR)/$(TSAN_BUILD)/tsan-reports
 # ccache, where installed, makes a rebuild from a clean build-tsan quick.
 TSAN_CCACHE = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-# Only the executables those tests run are built.
-TSAN_TARGETS := vb365_exporter vb365_simulator token_manager_test client_test \
-  collector_test app_refresher_test app_http_test client_integration_test \
-  curl_transport_test exporter_e2e_test
-
 tsan:
-	$(MAKE) configure BUILD=$(TSAN_BUILD) CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVB365_TSAN=ON -DVB365_BUILD_BENCH=OFF $(TSAN_CCACHE)"
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
+	$(MAKE) build BUILD=$(TSAN_BUILD) CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVB365_TSAN=ON -DVB365_BUILD_BENCH=OFF $(TSAN_CCACHE)"
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp log_path=$(TSAN_REPORTS)/report second_deadlock_stack=1" \
 	  $(TSAN_RUN) ctest --test-dir $(TSAN_BUILD) -R '$(TSAN_TESTS)' --output-on-failure -j $(JOBS); \
