@@ -3,13 +3,18 @@
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= $(shell nproc)
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# ccache, where installed (make deps installs it), makes a rebuild from a clean
+# build folder quick; its base folder is this checkout, so two clones share hits.
+CCACHE_LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_LAUNCHER)
 
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml procps \
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev ccache \
   prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet clang-format \
   iproute2 util-linux
 
@@ -55,7 +60,7 @@ bench: build
 	bench/run.sh $(BUILD)
 
 sanitize:
-	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DVB365_SANITIZE=ON -DVB365_BUILD_BENCH=OFF"
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DVB365_SANITIZE=ON -DVB365_BUILD_BENCH=OFF $(CCACHE_LAUNCHER)"
 
 # ThreadSanitizer build (gcc, -DVB365_TSAN=ON; the simulator and the exporter
 # the tests start are instrumented too) running the tests of the code that
@@ -76,11 +81,9 @@ TSAN_TESTS := ^(RefresherTest|HttpServer[A-Za-z]*Test|CollectorTest|SelfMetricsT
 # personality() is refused the tests run as they are.
 TSAN_RUN = $(shell setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R)
 TSAN_REPORTS = $(CURDIR)/$(TSAN_BUILD)/tsan-reports
-# ccache, where installed, makes a rebuild from a clean build-tsan quick.
-TSAN_CCACHE = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 tsan:
-	$(MAKE) build BUILD=$(TSAN_BUILD) CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVB365_TSAN=ON -DVB365_BUILD_BENCH=OFF $(TSAN_CCACHE)"
+	$(MAKE) build BUILD=$(TSAN_BUILD) CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVB365_TSAN=ON -DVB365_BUILD_BENCH=OFF $(CCACHE_LAUNCHER)"
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp log_path=$(TSAN_REPORTS)/report second_deadlock_stack=1" \
 	  $(TSAN_RUN) ctest --test-dir $(TSAN_BUILD) -R '$(TSAN_TESTS)' --output-on-failure -j $(JOBS); \
