@@ -16,7 +16,7 @@ DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml 
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev ccache \
   prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet clang-format \
-  iproute2 util-linux
+  iproute2 util-linux chromium
 
 .PHONY: all deps configure build test demo bench fuzz sanitize tsan format format-check golden clean mixin reliability-doc
 

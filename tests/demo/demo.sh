@@ -134,6 +134,7 @@ vb365 demo is running (everything on 127.0.0.1):
   Simulator jobs (control API)  https://127.0.0.1:$sim_port/_sim/jobs   (CA: $state/certs/ca.pem)
                                 the VB365 REST API is under /v3/ to /v8/ on the same port
                                 (bearer token; see docs/simulator.md)
+  Exporter status page          http://127.0.0.1:$exporter_port/
   Exporter metrics              http://127.0.0.1:$exporter_port/metrics
   Prometheus                    http://127.0.0.1:$prom_port/classic/graph
   Prometheus alerts             http://127.0.0.1:$prom_port/classic/alerts
@@ -153,6 +154,7 @@ echo "$banner"
 # Every URL printed above, and a marker of the page it promises.
 declare -A marker=(
   ["https://127.0.0.1:$sim_port/_sim/jobs"]='"last_finished_status"'
+  ["http://127.0.0.1:$exporter_port/"]='<title>VB365 Exporter status</title>'
   ["http://127.0.0.1:$exporter_port/metrics"]='vb365_up{server="demo"} 1'
   ["http://127.0.0.1:$prom_port/classic/graph"]='<title>Prometheus Time Series Collection and Processing Server</title>'
   ["http://127.0.0.1:$prom_port/classic/alerts"]='VB365JobFailed'

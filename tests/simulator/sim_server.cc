@@ -419,6 +419,11 @@ class SimulatorImpl {
   void ResetData() {
     jobs_.clear();
     DataSet d = Generate(opt_.gen);
+    for (const auto& [index, name] : opt_.job_names) {
+      if (index >= 0 && static_cast<size_t>(index) < d.jobs.size()) {
+        d.jobs[index].name = name;
+      }
+    }
     for (size_t i = 0; i < d.jobs.size(); ++i) {
       JobEntry e;
       e.index = static_cast<int>(i);

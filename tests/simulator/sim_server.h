@@ -62,6 +62,8 @@ struct SimulatorOptions {
   // Job id -> fixed body served for that job's sessions.
   std::vector<std::pair<std::string, std::string>> fixture_bodies;
   std::vector<std::string> fixture_names;
+  // Generated job index -> the name it gets instead (--job-name).
+  std::vector<std::pair<int, std::string>> job_names;
   int64_t latency_ms = 0;
   std::vector<FaultSpec> faults;
   double exit_after_seconds = 0;  // 0 = run until SIGTERM/SIGINT

@@ -41,6 +41,9 @@ API and data:
                               (default: the wall clock at start)
   --fixture-sessions ID=FILE  serve FILE verbatim as the sessions of job ID (the
                               job is listed in /Jobs); repeatable
+  --job-name INDEX=NAME       generated job INDEX is named NAME instead (any
+                              bytes, e.g. markup for the status page test);
+                              repeatable
   --session-interval SECONDS  time moves: every SECONDS each enabled job starts a
                               Running session that finishes SECONDS/2 later
                               (0 = frozen, the default)
@@ -212,6 +215,14 @@ int main(int argc, char** argv) {
       size_t slash = name.rfind('/');
       o.fixture_names.push_back(
           slash == std::string::npos ? name : name.substr(slash + 1));
+    } else if (arg == "--job-name") {
+      const size_t e = v.find('=');
+      long long index = 0;
+      if (e == std::string::npos || !ToInt(v.substr(0, e), 0, &index) ||
+          index > 1000000) {
+        return Fail("--job-name wants INDEX=NAME");
+      }
+      o.job_names.emplace_back(static_cast<int>(index), v.substr(e + 1));
     } else if (arg == "--session-interval") {
       if (!ToDouble(v, &o.session_interval_seconds))
         return Fail("--session-interval wants seconds");

@@ -524,6 +524,27 @@ TEST(SimulatorData, FixtureSessionsAreServedVerbatimAndTheJobIsListed) {
   EXPECT_EQ(r.body, ss.str());
 }
 
+TEST(SimulatorData, JobNameOptionRenamesOnlyThatJob) {
+  SimulatorConfig c = Base();
+  c.versions = {"v8"};
+  c.jobs = 3;
+  SimulatorProcess plain(c);
+  const json before =
+      json::parse(plain.Get("/v8/Jobs", plain.Login(8)).body)["results"];
+  const std::string markup = "<img src=x onerror=\"document.title='pwned'\">";
+  c.extra_args = {"--job-name=1=" + markup};
+  SimulatorProcess sim(c);
+  const json after =
+      json::parse(sim.Get("/v8/Jobs", sim.Login(8)).body)["results"];
+  ASSERT_EQ(after.size(), 3u);
+  ASSERT_EQ(before.size(), 3u);
+  EXPECT_EQ(after[1]["name"], markup);
+  EXPECT_NE(before[1]["name"], markup);
+  EXPECT_EQ(after[1]["id"], before[1]["id"]);
+  EXPECT_EQ(after[0]["name"], before[0]["name"]);
+  EXPECT_EQ(after[2]["name"], before[2]["name"]);
+}
+
 TEST(SimulatorData, TimeMovesWhenASessionIntervalIsGiven) {
   SimulatorConfig c = Base();
   c.session_interval_seconds = 0.3;

@@ -1,5 +1,5 @@
-# Tests of JobTracker (model), the collector, its gzip framing and the self
-# metrics (metrics), the HTTP server (app).
+# Tests of JobTracker (model), the collector, its gzip framing, the self and
+# process metrics (metrics), the HTTP server and the status page (app).
 add_executable(job_state_test ${CMAKE_CURRENT_LIST_DIR}/job_state_test.cc)
 target_link_libraries(job_state_test PRIVATE vb365_model GTest::gtest_main)
 gtest_discover_tests(job_state_test)
@@ -19,3 +19,7 @@ foreach(src ${app_unit_tests})
   target_link_libraries(${name} PRIVATE vb365_app vb365_httplib GTest::gtest_main)
   gtest_discover_tests(${name})
 endforeach()
+
+add_executable(process_metrics_test ${CMAKE_CURRENT_LIST_DIR}/process_metrics_test.cc)
+target_link_libraries(process_metrics_test PRIVATE vb365_metrics GTest::gtest_main)
+gtest_discover_tests(process_metrics_test)

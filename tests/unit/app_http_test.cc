@@ -131,6 +131,30 @@ TEST_F(HttpServerTest, LandingPageLinksToTheMetricsAndHealthAnswers) {
   EXPECT_EQ(health->status, 200);
 }
 
+TEST_F(HttpServerTest, StatusPageIsServedAtTheRootWithAPolicyAllowingNoScript) {
+  HttpServerOptions o;
+  int calls = 0;
+  o.status_page = [&calls] {
+    ++calls;
+    return std::string("<!DOCTYPE html><p>page ") + std::to_string(calls);
+  };
+  Start(o);
+  auto res = client_->Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(res->body, "<!DOCTYPE html><p>page 1");
+  const std::string csp = res->get_header_value("Content-Security-Policy");
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("script-src"), std::string::npos) << csp;
+  EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  // Rendered per request: the next GET shows the newer state.
+  EXPECT_EQ(client_->Get("/")->body, "<!DOCTYPE html><p>page 2");
+  // The metrics and health endpoints are unchanged.
+  EXPECT_NE(client_->Get("/metrics")->body.find("vb365_up"), std::string::npos);
+  EXPECT_EQ(client_->Get("/-/healthy")->status, 200);
+}
+
 TEST_F(HttpServerTest, BasicAuthRejectsMissingAndWrongCredentials) {
   HttpServerOptions o;
   o.basic_auth = [](const std::string& u, const std::string& p) {

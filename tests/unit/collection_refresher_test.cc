@@ -316,6 +316,28 @@ TEST_F(RefresherTest, ServerDownBeforeAnySuccessGivesUpZero) {
   EXPECT_NE(log_.find("connection refused"), std::string::npos);
 }
 
+TEST_F(RefresherTest, SnapshotSaysWhenItWasRefreshedAndWhyItFailed) {
+  source_.jobs = {MakeJob("j1", "a")};
+  auto r = Make();
+  EXPECT_EQ(collector_.Get("east")->last_refresh, kNoTime);
+  auto good = r->RefreshOnce();
+  EXPECT_EQ(good->last_refresh, kNow);
+  EXPECT_EQ(good->last_error, "");
+  now_ = kNow + 90 * kTicksPerSecond;
+  source_.down = true;
+  auto bad = r->RefreshOnce();
+  EXPECT_FALSE(bad->up);
+  EXPECT_EQ(bad->last_refresh, now_);  // the failed refresh, not the success
+  EXPECT_EQ(bad->last_success, kNow);
+  EXPECT_NE(bad->last_error.find("connection refused"), std::string::npos)
+      << bad->last_error;
+  source_.down = false;
+  now_ += 60 * kTicksPerSecond;
+  auto again = r->RefreshOnce();
+  EXPECT_EQ(again->last_error, "");
+  EXPECT_EQ(again->last_refresh, now_);
+}
+
 TEST_F(RefresherTest, OneJobFailingKeepsUpAndItsLastGoodValues) {
   source_.jobs = {MakeJob("j1", "a"), MakeJob("j2", "b")};
   source_.sessions["j1"] = {Finished(1, kNow - kTicksPerSecond * 3600)};

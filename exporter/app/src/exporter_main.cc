@@ -19,6 +19,7 @@
 #include "app/api_observer.h"
 #include "app/collection_adapters.h"
 #include "app/http_server.h"
+#include "app/status_page.h"
 #include "build_info.h"
 #include "collection/job_source.h"
 #include "collection/refresher.h"
@@ -26,6 +27,7 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "config/web_config.h"
+#include "metrics/process_metrics.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
 
@@ -172,6 +174,7 @@ std::vector<ServerRuntime> BuildServers(const Config& config, SelfMetrics* self,
 // Null (logged) when the listen address cannot be bound.
 std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
                                       SelfMetrics* self,
+                                      const ProcessCollector* process,
                                       SnapshotCollector* collector) {
   HttpServerOptions options;
   options.listen_address = flags.listen_address;
@@ -185,8 +188,17 @@ std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
       return auth->Check(user, password);
     };
   }
+  StatusPageOptions page_options;
+  page_options.telemetry_path = flags.telemetry_path;
+  page_options.version =
+      std::string(ExporterVersion()) + " (revision " + ExporterRevision() + ")";
+  // Rendered per request from the published snapshots (a copy of their
+  // pointers under the collector's lock): never waits for a refresh.
+  options.status_page = [collector, page_options] {
+    return RenderStatusPage(collector->Snapshots(), page_options, SystemNow());
+  };
   auto http = std::make_unique<HttpServer>(
-      options, Exposition({self->registry().get()}, collector));
+      options, Exposition({self->registry().get(), process}, collector));
   if (Status s = http->Start(); !s.ok()) {
     Log(LogLevel::kError, "cannot start the HTTP server",
         {{"error", s.error()}});
@@ -239,10 +251,12 @@ int RunExporter(int argc, const char* const* argv) {
   Log(LogLevel::kInfo, "starting vb365_exporter",
       {{"version", ExporterVersion()}, {"revision", ExporterRevision()}});
   SelfMetrics self(ExporterVersion(), ExporterRevision());
+  const ProcessCollector process;
   SnapshotCollector collector;
   CollectorSink sink(&collector);
   std::vector<ServerRuntime> servers = BuildServers(config, &self, &sink);
-  std::unique_ptr<HttpServer> http = StartHttp(flags, web, &self, &collector);
+  std::unique_ptr<HttpServer> http =
+      StartHttp(flags, web, &self, &process, &collector);
   if (http == nullptr) return 1;
   for (ServerRuntime& rt : servers) rt.refresher->Start();
 

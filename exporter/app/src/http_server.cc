@@ -152,7 +152,17 @@ void HttpServer::Routes() {
   s.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy\n", "text/plain; charset=utf-8");
   });
-  if (path != "/") {
+  if (path != "/" && options_.status_page) {
+    s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+      res.body = options_.status_page();
+      res.set_header("Content-Type", "text/html; charset=utf-8");
+      // Defence in depth next to the escaping: the page needs no script,
+      // image, font or frame, and gets none.
+      res.set_header("Content-Security-Policy", kStatusPageCsp);
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Cache-Control", "no-store");
+    });
+  } else if (path != "/") {
     const std::string page =
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         "<title>VB365 Exporter</title></head>\n<body><h1>VB365 Exporter</h1>\n"

@@ -168,6 +168,8 @@ std::shared_ptr<const ServerSnapshot> Refresher::Fail(
   // not blank during an outage; vb365_up says the values are stale).
   auto snap = std::make_shared<ServerSnapshot>(*last_);
   snap->up = false;
+  snap->last_refresh = options_.now();
+  snap->last_error = reason;
   snap->refresh_duration_seconds =
       std::chrono::duration<double>(Steady::now() - start).count();
   Publish(snap);
@@ -213,6 +215,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
               return a.job.id < b.job.id;
             });
   snap->last_success = options_.now();
+  snap->last_refresh = snap->last_success;
   snap->refresh_duration_seconds =
       std::chrono::duration<double>(Steady::now() - start).count();
   if (failing_) {

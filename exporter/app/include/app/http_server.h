@@ -1,6 +1,7 @@
-// The exporter's HTTP(S) endpoint: the metrics page, a landing page and a
-// health check, with optional TLS and basic auth (cpp-httplib: Debian's
-// prometheus-cpp Exposer serves through civetweb built without TLS).
+// The exporter's HTTP(S) endpoint: the metrics page, the status page (or a
+// landing page) and a health check, with optional TLS and basic auth
+// (cpp-httplib: Debian's prometheus-cpp Exposer serves through civetweb
+// built without TLS).
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,11 @@ struct HttpServerOptions {
   // Set: every request needs HTTP basic auth that this accepts.
   std::function<bool(const std::string& user, const std::string& password)>
       basic_auth;
+  // Set: "/" serves what this returns as text/html (the status page, see
+  // status_page.h), with a Content-Security-Policy that allows no script.
+  // Called on every request to "/", on the server's threads: it must only
+  // read published state, never wait. Unset: a small landing page.
+  std::function<std::string()> status_page;
 };
 
 // Serves on its own threads (httplib's pool). A scrape serializes the small
@@ -75,6 +81,11 @@ class HttpServer {
 // Content type of the text exposition format.
 inline constexpr const char kMetricsContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
+
+// The Content-Security-Policy of the status page: inline style only.
+inline constexpr const char kStatusPageCsp[] =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
 
 // True when an Accept-Encoding header value accepts gzip (not with q=0).
 bool AcceptsGzip(const std::string& accept_encoding);

@@ -101,6 +101,12 @@ struct ServerSnapshot {
   bool up = false;     // last refresh logged in and listed the jobs
   double refresh_duration_seconds = 0;
   Timestamp last_success = kNoTime;
+  // End of the latest refresh, successful or not (kNoTime before the first).
+  Timestamp last_refresh = kNoTime;
+  // Why the latest refresh failed ("" after a success or before the first):
+  // the text that is logged, which never holds a secret. For the status page
+  // only; /metrics never shows it.
+  std::string last_error;
   std::string product_version;   // from /ServiceInstance, may be ""
   std::string api_version;       // "v3".."v8", "" before the first success
   std::vector<JobSummary> jobs;  // sorted by job name, then id
