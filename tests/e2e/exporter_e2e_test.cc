@@ -230,6 +230,49 @@ TEST(ExporterE2E, V8PagesPast30JobsAndPassesPromtool) {
   EXPECT_EQ(Promtool(e.dir(), e.Scrape()), "");
 }
 
+// The standard process_* series describe the exporter's own process: checked
+// against what the kernel says about that pid in other files.
+TEST(ExporterE2E, ProcessMetricsDescribeTheExporterProcess) {
+  SimulatorProcess s(SimConfig("v8", 3));
+  const double spawned =
+      std::chrono::duration<double>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  ExporterProcess e(ConfigFor(s, "v8"));
+  Samples m;
+  ASSERT_TRUE(WaitFor([&] {
+    m = e.Metrics();
+    return m["vb365_up{server=\"sim\"}"] == "1";
+  })) << e.Stderr();
+  for (const char* name :
+       {"process_cpu_seconds_total", "process_resident_memory_bytes",
+        "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+        "process_start_time_seconds"}) {
+    ASSERT_FALSE(m[name].empty()) << name << " missing";
+  }
+  const double start = std::stod(m["process_start_time_seconds"]);
+  EXPECT_NEAR(start, spawned, 30);
+  const std::string proc = "/proc/" + std::to_string(e.pid());
+  std::istringstream status(ReadFile(proc + "/status"));
+  std::string line;
+  double vm_rss = -1;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) vm_rss = std::stod(line.substr(6)) * 1024;
+  }
+  ASSERT_GT(vm_rss, 0);
+  EXPECT_NEAR(std::stod(m["process_resident_memory_bytes"]), vm_rss,
+              vm_rss * 0.5);
+  size_t fds = 0;
+  for (const auto& entry : fs::directory_iterator(proc + "/fd")) {
+    (void)entry;
+    ++fds;
+  }
+  // Connections come and go between the two reads: near, not equal.
+  EXPECT_NEAR(std::stod(m["process_open_fds"]), static_cast<double>(fds), 8);
+  EXPECT_GE(std::stod(m["process_max_fds"]), std::stod(m["process_open_fds"]));
+  EXPECT_EQ(Promtool(e.dir(), e.Scrape()), "");
+}
+
 TEST(ExporterE2E, DeletedJobVanishes) {
   SimulatorProcess s(SimConfig("v8", 5));
   ExporterProcess e(ConfigFor(s, "v8"));

@@ -115,6 +115,7 @@ class ExporterProcess {
   }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string Stderr() const { return ReadFile(log_file_); }
 

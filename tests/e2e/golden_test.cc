@@ -3,9 +3,10 @@
 // seed and anchor time (time frozen), for API v3 and v8. The page after the
 // first refresh is compared byte for byte with
 // tests/fixtures/golden/metrics_<version>.txt; a mismatch prints a unified
-// diff. Only the values of self-metrics that measure time are masked (and the
-// build revision label), so a renamed, dropped, added, relabelled or reordered
-// series, a changed HELP or TYPE line or a changed value fails the test.
+// diff. Only the values of self-metrics that measure time and of the
+// process_* metrics are masked (and the build revision label), so a renamed,
+// dropped, added, relabelled or reordered series, a changed HELP or TYPE line
+// or a changed value fails the test.
 //
 // Regenerate with `make golden` (this binary with --update), then review the
 // diff of the files like code.
@@ -43,10 +44,13 @@ constexpr char kMasked[] = "<masked>";
 constexpr char kAnchor[] = "2026-01-15T10:00:00Z";
 
 // Series whose value measures time on this machine (durations, when the
-// refresh ended, latency buckets and sums). Their _count, the request
-// counters and everything else stay exact.
+// refresh ended, latency buckets and sums), and the standard process_*
+// metrics (CPU, memory, descriptors, start time, the fd limit: the process
+// and the machine, not the data). Their _count, the request counters and
+// everything else stay exact.
 bool MaskedValue(const std::string& name) {
-  return name == "vb365_refresh_duration_seconds" ||
+  return name.rfind("process_", 0) == 0 ||
+         name == "vb365_refresh_duration_seconds" ||
          name == "vb365_refresh_last_success_timestamp_seconds" ||
          name == "vb365_api_request_duration_seconds_bucket" ||
          name == "vb365_api_request_duration_seconds_sum";
@@ -189,7 +193,9 @@ TEST(Golden, MaskHidesOnlyVolatileValues) {
       "vb365_api_request_duration_seconds_count{server=\"a\"} 3\n"
       "vb365_exporter_build_info{revision=\"abc123\",version=\"0.1.0\"} 1\n"
       "vb365_api_response_bytes_total{endpoint=\"jobs\",server=\"a\"} 5\n"
-      "vb365_jobs{server=\"a\"} 7\n";
+      "vb365_jobs{server=\"a\"} 7\n"
+      "# TYPE process_open_fds gauge\n"
+      "process_open_fds 12\n";
   EXPECT_EQ(Mask(page, "v8"),
             "# HELP vb365_refresh_duration_seconds d\n"
             "vb365_refresh_duration_seconds{server=\"a\"} <masked>\n"
@@ -200,7 +206,9 @@ TEST(Golden, MaskHidesOnlyVolatileValues) {
             " 1\n"
             "vb365_api_response_bytes_total{endpoint=\"jobs\",server=\"a\"} "
             "5\n"
-            "vb365_jobs{server=\"a\"} 7\n");
+            "vb365_jobs{server=\"a\"} 7\n"
+            "# TYPE process_open_fds gauge\n"
+            "process_open_fds <masked>\n");
   EXPECT_NE(Mask(page, "v3").find("endpoint=\"jobs\",server=\"a\"} <masked>"),
             std::string::npos);
 }
