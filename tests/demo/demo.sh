@@ -210,6 +210,18 @@ if [ "$check_mode" = 1 ]; then
   echo
   echo "Checking the URLs again, with the alert firing:"
   check_urls || die "the alert is in Alertmanager, but a URL the demo printed does not show it (above)"
+  # And as a person sees it: Prometheus's alerts page in a real browser
+  # (headless Chromium renders it; its DOM must show the firing alert).
+  echo "Loading http://127.0.0.1:$prom_port/classic/alerts in headless Chromium:"
+  chromium_args=(--headless --disable-gpu --user-data-dir="$state/chromium" --no-first-run
+                 --virtual-time-budget=5000 --dump-dom)
+  [ "$(id -u)" != 0 ] || chromium_args+=(--no-sandbox)
+  timeout --kill-after=10 90 "${CHROMIUM:-chromium}" "${chromium_args[@]}" \
+    "http://127.0.0.1:$prom_port/classic/alerts" >"$state/alerts_dom.html" 2>"$state/chromium.log" ||
+    die "chromium could not load the alerts page (see $state/chromium.log)"
+  grep -q 'VB365JobFailed' "$state/alerts_dom.html" && grep -q 'firing' "$state/alerts_dom.html" ||
+    die "the alerts page in Chromium does not show VB365JobFailed firing ($state/alerts_dom.html)"
+  echo "  ok    the browser shows VB365JobFailed firing"
   echo "demo_check: PASS"
   exit 0
 fi
