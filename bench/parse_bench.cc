@@ -116,7 +116,7 @@ void BM_ParseSessions(benchmark::State& state) {
     auto r = parser.ParseSessions(p.data.get(), p.size, &out);
     if (!r.ok()) {
       ok = false;
-      error = r.error();
+      error = r.error().message();
       break;
     }
     benchmark::DoNotOptimize(out.data());
@@ -206,7 +206,7 @@ void BM_ParserVsDomPaired(benchmark::State& state) {
       if (own_now) {
         out.clear();
         auto r = parser.ParseSessions(p.data.get(), p.size, &out);
-        if (!r.ok()) error = "ParseSessions failed: " + r.error();
+        if (!r.ok()) error = "ParseSessions failed: " + r.error().message();
         benchmark::DoNotOptimize(out.data());
         own_s += ThreadCpuSeconds() - t0;
       } else {

@@ -205,7 +205,7 @@ void BM_ScrapeHttpGet(benchmark::State& state) {
   vb365::HttpServer server(
       options, vb365::Exposition({self.registry().get()}, collector));
   if (auto st = server.Start(); !st.ok()) {
-    return Fail(state, "HttpServer did not start: " + st.error());
+    return Fail(state, "HttpServer did not start: " + st.error().message());
   }
   httplib::Client client("127.0.0.1", server.port());
   client.set_keep_alive(true);   // as Prometheus does

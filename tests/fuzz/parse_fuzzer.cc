@@ -28,7 +28,7 @@ bool CheckAppend(Fn parse, std::vector<T>* out) {
   auto r = parse(out);
   if (!r.ok()) {
     if (out->size() != before) Die("elements appended despite an error");
-    if (r.error().empty()) Die("empty error message");
+    if (r.error().message().empty()) Die("empty error message");
     return false;
   }
   if (static_cast<size_t>(r->count) != out->size() - before) {

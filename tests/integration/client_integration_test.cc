@@ -148,7 +148,8 @@ TEST_P(PerVersion, ADeletedJobIsNotFound) {
   Result<SessionsFetch> fetch =
       rig.client.ListSessions(JobFor(victim), kNoTime);
   ASSERT_FALSE(fetch.ok());
-  EXPECT_EQ(fetch.error().rfind("not found", 0), 0u) << fetch.error();
+  EXPECT_EQ(fetch.error().message().rfind("not found", 0), 0u) << fetch.error();
+  EXPECT_EQ(fetch.error().code(), ErrorCode::kNotFound);
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
   ASSERT_TRUE(jobs.ok()) << jobs.error();
   for (const Job& j : *jobs) EXPECT_NE(j.id, victim.id);
@@ -288,7 +289,9 @@ TEST(ClientIntegration, ThrottledTokenEndpointIsNotHammered) {
   Rig second(ConfigFor(sim));  // a second exporter: its login is throttled
   Result<std::vector<Job>> jobs = second.client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("429"), std::string::npos) << jobs.error();
+  EXPECT_NE(jobs.error().message().find("429"), std::string::npos)
+      << jobs.error();
+  EXPECT_EQ(jobs.error().code(), ErrorCode::kThrottled);
   EXPECT_EQ(sim.Stat("throttled"), 1);
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(second.client.ListJobs().ok());
   EXPECT_EQ(sim.Stat("requests.token"), 2);  // back-off: no more logins
@@ -304,9 +307,10 @@ TEST(ClientIntegration, BadPasswordGivesTheServersReasonWithoutThePassword) {
   Rig rig(config);
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("invalid_grant"), std::string::npos)
+  EXPECT_NE(jobs.error().message().find("invalid_grant"), std::string::npos)
       << jobs.error();
-  EXPECT_EQ(jobs.error().find("Wrong-Pa55"), std::string::npos);
+  EXPECT_EQ(jobs.error().message().find("Wrong-Pa55"), std::string::npos);
+  EXPECT_EQ(jobs.error().code(), ErrorCode::kUnauthorized);
   EXPECT_EQ(sim.Stat("login_failures"), 1);
 }
 
@@ -329,7 +333,9 @@ TEST(ClientIntegration, TlsVerificationRejectsAServerSignedByAnotherCa) {
   Result<ApiVersion> v = rig.client.Version();
   std::filesystem::remove_all(other);
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.error().find("curl error 60"), std::string::npos) << v.error();
+  EXPECT_NE(v.error().message().find("curl error 60"), std::string::npos)
+      << v.error();
+  EXPECT_EQ(v.error().code(), ErrorCode::kTransport);
   EXPECT_EQ(sim.Stat("requests.total"), 0);
   EXPECT_EQ(rig.observer.requests.back().code, 0);
 }
@@ -341,7 +347,8 @@ TEST(ClientIntegration, TheSystemTrustStoreDoesNotTrustTheTestCa) {
   Rig rig(config);
   Result<ApiVersion> v = rig.client.Version();
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.error().find("certificate"), std::string::npos) << v.error();
+  EXPECT_NE(v.error().message().find("certificate"), std::string::npos)
+      << v.error();
 }
 
 TEST(ClientIntegration, InsecureSkipVerifyConnectsWithoutTheCa) {
@@ -365,11 +372,13 @@ TEST(ClientIntegration, FaultsAreErrorsAndTheClientRecovers) {
   struct Case {
     std::string kind;
     std::string expect;  // part of the error
+    ErrorCode code;
   };
-  for (const Case& c : std::vector<Case>{{"http_error", "HTTP 500"},
-                                         {"reset", "curl error"},
-                                         {"malformed", "malformed"},
-                                         {"truncated", "malformed"}}) {
+  for (const Case& c :
+       std::vector<Case>{{"http_error", "HTTP 500", ErrorCode::kHttpStatus},
+                         {"reset", "curl error", ErrorCode::kTransport},
+                         {"malformed", "malformed", ErrorCode::kMalformed},
+                         {"truncated", "malformed", ErrorCode::kMalformed}}) {
     Fault fault;
     fault.kind = c.kind;
     fault.endpoint = "job_sessions";
@@ -377,8 +386,9 @@ TEST(ClientIntegration, FaultsAreErrorsAndTheClientRecovers) {
     sim.AddFault(fault);
     Result<SessionsFetch> fetch = rig.client.ListSessions(job, kNoTime);
     ASSERT_FALSE(fetch.ok()) << c.kind;
-    EXPECT_NE(fetch.error().find(c.expect), std::string::npos)
+    EXPECT_NE(fetch.error().message().find(c.expect), std::string::npos)
         << c.kind << ": " << fetch.error();
+    EXPECT_EQ(fetch.error().code(), c.code) << c.kind << ": " << fetch.error();
     // The fault was used up: the next read works on the same connection pool.
     Result<SessionsFetch> again = rig.client.ListSessions(job, kNoTime);
     ASSERT_TRUE(again.ok()) << c.kind << ": " << again.error();
@@ -401,8 +411,9 @@ TEST(ClientIntegration, ASlowAnswerTimesOutAndTheNextRequestWorks) {
   sim.AddFault(slow);
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("curl error 28"), std::string::npos)
+  EXPECT_NE(jobs.error().message().find("curl error 28"), std::string::npos)
       << jobs.error();
+  EXPECT_EQ(jobs.error().code(), ErrorCode::kTransport);
   EXPECT_TRUE(rig.client.ListJobs().ok());
 }
 
@@ -416,7 +427,9 @@ TEST(ClientIntegration, AnApiThatAnswers503IsAnErrorWithTheStatus) {
   sim.AddFault(down);
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("HTTP 503"), std::string::npos) << jobs.error();
+  EXPECT_NE(jobs.error().message().find("HTTP 503"), std::string::npos)
+      << jobs.error();
+  EXPECT_EQ(jobs.error().code(), ErrorCode::kHttpStatus);
   sim.ClearFaults();
   EXPECT_TRUE(rig.client.ListJobs().ok());
   EXPECT_EQ(sim.Stat("logins"), 1);
@@ -429,7 +442,8 @@ TEST(ClientIntegration, AServerThatIsDownIsAnError) {
   Rig rig(config);
   Result<std::vector<Job>> jobs = rig.client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("curl error"), std::string::npos) << jobs.error();
+  EXPECT_NE(jobs.error().message().find("curl error"), std::string::npos)
+      << jobs.error();
 }
 
 TEST(ClientIntegration, TheSeedPayloadParsesToItsValues) {

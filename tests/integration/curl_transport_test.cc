@@ -245,6 +245,7 @@ TEST(CurlTransportIntegration, ABodyOverTheLimitFailsTheRequest) {
   EXPECT_EQ(response.status, 0);
   EXPECT_NE(response.error.find("larger than 1000 bytes"), std::string::npos)
       << response.error;
+  EXPECT_TRUE(response.too_large);
   EXPECT_TRUE(response.body.empty());
 }
 

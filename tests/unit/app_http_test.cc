@@ -209,7 +209,8 @@ TEST_F(HttpServerTest, BusyPortGivesAnErrorNotACrash) {
   HttpServer second(o, Exposition({}, &collector_));
   Status s = second.Start();
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().find("cannot listen"), std::string::npos);
+  EXPECT_NE(s.error().message().find("cannot listen"), std::string::npos);
+  EXPECT_EQ(s.error().code(), ErrorCode::kIo) << s.error();
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ TEST(ClientVersionTest, NoServedVersionIsAnError) {
   Client client(MakeConfig(server), &server, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.error().find("404"), std::string::npos) << v.error();
+  EXPECT_NE(v.error().message().find("404"), std::string::npos) << v.error();
   EXPECT_EQ(server.paths().size(), 6u);
 }
 
@@ -96,7 +96,7 @@ TEST(ClientVersionTest, AnUnreachableServerStopsTheProbeAtOnce) {
   Client client(MakeConfig(cfg), &transport, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.error().find("Couldn't connect"), std::string::npos);
+  EXPECT_NE(v.error().message().find("Couldn't connect"), std::string::npos);
   EXPECT_EQ(transport.count(), 1u);
 }
 
@@ -308,7 +308,8 @@ TEST(ClientSessionReadTest, ADeletedJobIsNotFound) {
   Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
   Result<SessionsFetch> fetch = client.ListSessions(MakeJob(1), kNoTime);
   ASSERT_FALSE(fetch.ok());
-  EXPECT_EQ(fetch.error().rfind("not found", 0), 0u) << fetch.error();
+  EXPECT_EQ(fetch.error().message().rfind("not found", 0), 0u) << fetch.error();
+  EXPECT_EQ(fetch.error().code(), ErrorCode::kNotFound);
 }
 
 TEST(ClientAuthTest, ManyRequestsShareOneLogin) {
@@ -356,7 +357,8 @@ TEST(ClientAuthTest, ASecond401IsAnErrorNotALoop) {
   Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("401"), std::string::npos) << jobs.error();
+  EXPECT_NE(jobs.error().message().find("401"), std::string::npos)
+      << jobs.error();
   EXPECT_EQ(server.logins(), 2);
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/Jobs"), 2);
   // The next call starts over with one more re-login, still bounded.
@@ -371,8 +373,10 @@ TEST(ClientAuthTest, BadCredentialsSurfaceFromListJobsWithoutThePassword) {
   Client client(config, &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("incorrect"), std::string::npos) << jobs.error();
-  EXPECT_EQ(jobs.error().find("not-the-password-123"), std::string::npos);
+  EXPECT_NE(jobs.error().message().find("incorrect"), std::string::npos)
+      << jobs.error();
+  EXPECT_EQ(jobs.error().message().find("not-the-password-123"),
+            std::string::npos);
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/Jobs"), 0);
 }
 
@@ -382,8 +386,9 @@ TEST(ClientErrorTest, ServerErrorsCarryTheStatusAndTheMessage) {
   Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("HTTP 500"), std::string::npos) << jobs.error();
-  EXPECT_NE(jobs.error().find("injected failure"), std::string::npos);
+  EXPECT_NE(jobs.error().message().find("HTTP 500"), std::string::npos)
+      << jobs.error();
+  EXPECT_NE(jobs.error().message().find("injected failure"), std::string::npos);
 }
 
 TEST(ClientErrorTest, LongServerMessagesAreCut) {
@@ -396,7 +401,7 @@ TEST(ClientErrorTest, LongServerMessagesAreCut) {
   Client client(MakeConfig(server, ApiVersion::kV8), &transport, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_LT(jobs.error().size(), 400u);
+  EXPECT_LT(jobs.error().message().size(), 400u);
 }
 
 TEST(ClientErrorTest, MalformedJsonIsAParseErrorOfThatEndpoint) {
@@ -406,7 +411,8 @@ TEST(ClientErrorTest, MalformedJsonIsAParseErrorOfThatEndpoint) {
   Client client(MakeConfig(server, ApiVersion::kV8), &server, &observer);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_NE(jobs.error().find("malformed"), std::string::npos) << jobs.error();
+  EXPECT_NE(jobs.error().message().find("malformed"), std::string::npos)
+      << jobs.error();
   EXPECT_EQ(observer.parse_errors, std::vector<std::string>{"jobs"});
 }
 
@@ -422,7 +428,8 @@ TEST(ClientErrorTest, TransportFailuresAreErrorsWithCodeZero) {
   Client client(MakeConfig(server, ApiVersion::kV8), &transport, &observer);
   Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
-  EXPECT_NE(fetch.error().find("Connection reset"), std::string::npos);
+  EXPECT_NE(fetch.error().message().find("Connection reset"),
+            std::string::npos);
   ASSERT_FALSE(observer.requests.empty());
   EXPECT_EQ(observer.requests.back().endpoint, "job_sessions");
   EXPECT_EQ(observer.requests.back().code, 0);
@@ -438,9 +445,9 @@ TEST(ClientErrorTest, ServerEchoedPasswordNeverReachesTheError) {
   Client client(MakeConfig(server, ApiVersion::kV8), &transport, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
-  EXPECT_EQ(jobs.error().find(server.password), std::string::npos)
+  EXPECT_EQ(jobs.error().message().find(server.password), std::string::npos)
       << jobs.error();
-  EXPECT_EQ(jobs.error().find("access-"), std::string::npos);
+  EXPECT_EQ(jobs.error().message().find("access-"), std::string::npos);
 }
 
 TEST(ClientObserverTest, EveryRequestIsReportedWithItsEndpoint) {

@@ -27,7 +27,7 @@ class FakeSource : public JobSource {
  public:
   Result<ApiVersion> Version() override {
     std::lock_guard<std::mutex> l(mu);
-    if (down) return Error{"connection refused"};
+    if (down) return Error{ErrorCode::kTransport, "connection refused"};
     return version;
   }
   Result<ServiceInstance> GetServiceInstance() override {
@@ -37,7 +37,7 @@ class FakeSource : public JobSource {
   }
   Result<std::vector<Job>> ListJobs() override {
     std::lock_guard<std::mutex> l(mu);
-    if (jobs_fail) return Error{"HTTP 500"};
+    if (jobs_fail) return Error{ErrorCode::kHttpStatus, "HTTP 500"};
     return jobs;
   }
   Result<SessionsFetch> ListSessions(const Job& job,
@@ -45,7 +45,8 @@ class FakeSource : public JobSource {
     EnterAndMaybeHold();
     std::lock_guard<std::mutex> l(mu);
     bounds[job.id].push_back(lower_bound);
-    if (failing_jobs.count(job.id) != 0) return Error{"HTTP 500 for job"};
+    if (failing_jobs.count(job.id) != 0)
+      return Error{ErrorCode::kHttpStatus, "HTTP 500 for job"};
     SessionsFetch f;
     f.sessions = sessions[job.id];
     return f;

@@ -270,7 +270,8 @@ TEST(ConfigBadFiles, EachBadFileGivesItsExactMessage) {
   for (const BadCase& c : kBadConfigs) {
     const auto result = LoadConfigString(c.yaml, "bad.yml");
     ASSERT_FALSE(result.ok()) << "accepted:\n" << c.yaml;
-    EXPECT_EQ(result.error(), c.message) << "for:\n" << c.yaml;
+    EXPECT_EQ(result.error().message(), c.message) << "for:\n" << c.yaml;
+    EXPECT_EQ(result.error().code(), ErrorCode::kConfig) << c.yaml;
   }
 }
 
@@ -400,7 +401,8 @@ TEST(ConfigEnv, EmptyVariableIsAnErrorWithoutTheValue) {
       "e.yml");
   unsetenv("VB365_CONFIG_TEST_EMPTY");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), "e.yml:5: servers[0].password: must not be empty");
+  EXPECT_EQ(result.error().message(),
+            "e.yml:5: servers[0].password: must not be empty");
 }
 
 TEST(ConfigPasswordFile, TrailingNewlinesAreTrimmedInnerSpacesKept) {
@@ -424,7 +426,7 @@ TEST(ConfigPasswordFile, EmptyFileIsAnErrorNamingThePath) {
           pw + "\n",
       "c.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(),
+  EXPECT_EQ(result.error().message(),
             "c.yml:5: servers[0].password_file: file \"" + pw + "\" is empty");
 }
 
@@ -436,7 +438,7 @@ TEST(ConfigPasswordFile, DirectoryIsAnErrorNamingThePath) {
           dir.path() + "\n",
       "c.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(),
+  EXPECT_EQ(result.error().message(),
             "c.yml:5: servers[0].password_file: cannot read \"" + dir.path() +
                 "\": is a directory");
 }
@@ -450,15 +452,16 @@ TEST(ConfigTls, CaFileWithoutACertificateIsRejected) {
           ca + "\n",
       "c.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), "c.yml:7: servers[0].tls.ca_file: file \"" + ca +
-                                "\" holds no PEM certificate");
+  EXPECT_EQ(result.error().message(),
+            "c.yml:7: servers[0].tls.ca_file: file \"" + ca +
+                "\" holds no PEM certificate");
 }
 
 TEST(ConfigFile, MissingFileIsAnErrorWithoutALine) {
   const auto result = LoadConfigFile("/nonexistent/vb365.yml");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(
-      result.error(),
+      result.error().message(),
       "/nonexistent/vb365.yml: cannot read \"/nonexistent/vb365.yml\": No "
       "such file or directory");
 }
@@ -471,7 +474,7 @@ TEST(ConfigFile, ErrorsInAFileNameTheFile) {
                 "    password: p\n    timeout: soon\n");
   const auto result = LoadConfigFile(path);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(),
+  EXPECT_EQ(result.error().message(),
             path + ":6: servers[0].timeout: invalid duration \"soon\"");
 }
 
@@ -525,8 +528,9 @@ TEST(ConfigSecrets, NoMessageContainsThePassword) {
   for (const std::string& yaml : bad) {
     const auto result = LoadConfigString(yaml, "s.yml");
     ASSERT_FALSE(result.ok()) << yaml;
-    EXPECT_EQ(result.error().find(secret), std::string::npos) << result.error();
-    EXPECT_EQ(result.error().find("hunter2"), std::string::npos)
+    EXPECT_EQ(result.error().message().find(secret), std::string::npos)
+        << result.error();
+    EXPECT_EQ(result.error().message().find("hunter2"), std::string::npos)
         << result.error();
   }
   // Accepted configs: the warnings must not carry the secret either.

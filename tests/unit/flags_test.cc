@@ -73,7 +73,7 @@ TEST(Flags, BooleanFlagsAcceptExplicitValuesAndNegation) {
   flags = ParseFlags(std::vector<std::string>{"--config.check=maybe"});
   ASSERT_FALSE(flags.ok());
   EXPECT_EQ(
-      flags.error(),
+      flags.error().message(),
       "flag --config.check: invalid value \"maybe\" (want true or false)");
 }
 
@@ -134,7 +134,8 @@ TEST(Flags, BadArgumentsGiveExactErrors) {
   for (const BadFlags& c : cases) {
     const auto flags = ParseFlags(c.args);
     ASSERT_FALSE(flags.ok()) << c.message;
-    EXPECT_EQ(flags.error(), c.message);
+    EXPECT_EQ(flags.error().message(), c.message);
+    EXPECT_EQ(flags.error().code(), ErrorCode::kConfig) << c.message;
   }
 }
 

@@ -306,7 +306,7 @@ TEST(ParseSessions, MalformedDocumentsNameTheFieldAndLeaveOutputUntouched) {
     out[0].progress = 1234;  // a sentinel the call must not touch
     const auto r = Sessions(p, c.json, &out);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().find(c.error), std::string::npos)
+    EXPECT_NE(r.error().message().find(c.error), std::string::npos)
         << "error: " << r.error() << "\nwanted: " << c.error;
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].progress, 1234);
@@ -335,7 +335,7 @@ TEST(ParseSessions, ErrorNamesTheElementIndexInAPageAndRollsBackAll) {
   std::vector<JobSession> out(3);
   const auto r = Sessions(p, json, &out);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(),
+  EXPECT_EQ(r.error().message(),
             "results[12].statistics.transferredDataBytes: expected integer");
   EXPECT_EQ(out.size(), 3u);
 }
@@ -440,7 +440,8 @@ TEST(ParseSessions, EscapedStringsAreDecodedWhereTheyMatter) {
         bad_id + "}]";
     const auto e = Sessions(p, json, &none);
     ASSERT_FALSE(e.ok()) << bad_id;
-    EXPECT_NE(e.error().find("[0].id"), std::string::npos) << e.error();
+    EXPECT_NE(e.error().message().find("[0].id"), std::string::npos)
+        << e.error();
   }
   // A surrogate pair decodes to one code point (U+1F600).
   std::vector<Job> jobs;
@@ -494,7 +495,8 @@ TEST(ParseSessions, NestingIsBounded) {
   EXPECT_TRUE(Sessions(p, nested(200), &out).ok());
   const auto r = Sessions(p, nested(5000), &out);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().find("nesting too deep"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().message().find("nesting too deep"), std::string::npos)
+      << r.error();
   EXPECT_EQ(out.size(), 1u);
 }
 
@@ -610,7 +612,7 @@ TEST(ParseJobs, MalformedJobsNameTheFieldAndLeaveOutputUntouched) {
     out[0].name = "sentinel";
     const auto r = Jobs(p, c.json, &out);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().find(c.error), std::string::npos)
+    EXPECT_NE(r.error().message().find(c.error), std::string::npos)
         << "error: " << r.error() << "\nwanted: " << c.error;
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].name, "sentinel");
@@ -677,8 +679,10 @@ TEST(ParseToken, ErrorsNameTheFieldButNeverTheSecret) {
     const Padded in(c.json);
     const auto r = p.ParseToken(in.data(), in.size());
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().find(c.error), std::string::npos) << r.error();
-    EXPECT_EQ(r.error().find("s3cr3t"), std::string::npos) << r.error();
+    EXPECT_NE(r.error().message().find(c.error), std::string::npos)
+        << r.error();
+    EXPECT_EQ(r.error().message().find("s3cr3t"), std::string::npos)
+        << r.error();
   }
 }
 
@@ -692,7 +696,7 @@ TEST(ParseServiceInstance, ReadsVersion) {
   const Padded bad(R"({"version":8})");
   const auto e = p.ParseServiceInstance(bad.data(), bad.size());
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error(), "version: expected string");
+  EXPECT_EQ(e.error().message(), "version: expected string");
   const Padded none(R"({})");
   EXPECT_FALSE(p.ParseServiceInstance(none.data(), none.size()).ok());
 }

@@ -144,13 +144,15 @@ TEST_F(TokenManagerTest,
   auto tokens = Make();
   Result<std::string> first = tokens->Token();
   ASSERT_FALSE(first.ok());
-  EXPECT_NE(first.error().find("429"), std::string::npos) << first.error();
+  EXPECT_NE(first.error().message().find("429"), std::string::npos)
+      << first.error();
   EXPECT_EQ(server_.token_requests(), 1);
 
   clock_.Advance(seconds(29));
   Result<std::string> during = tokens->Token();
   ASSERT_FALSE(during.ok());
-  EXPECT_NE(during.error().find("429"), std::string::npos) << during.error();
+  EXPECT_NE(during.error().message().find("429"), std::string::npos)
+      << during.error();
   EXPECT_EQ(server_.token_requests(), 1);  // no call during the back-off
 
   clock_.Advance(seconds(2));
@@ -200,12 +202,13 @@ TEST_F(TokenManagerTest, BadCredentialsGiveTheServersReasonAndBackOff) {
       Secret("Wr0ng-Secret"), &server_, &observer_, clock_.AsClock());
   Result<std::string> token = tokens->Token();
   ASSERT_FALSE(token.ok());
-  EXPECT_NE(token.error().find("HTTP 400"), std::string::npos);
-  EXPECT_NE(token.error().find("invalid_grant"), std::string::npos);
-  EXPECT_NE(token.error().find("The user name or password is incorrect"),
-            std::string::npos)
+  EXPECT_NE(token.error().message().find("HTTP 400"), std::string::npos);
+  EXPECT_NE(token.error().message().find("invalid_grant"), std::string::npos);
+  EXPECT_NE(
+      token.error().message().find("The user name or password is incorrect"),
+      std::string::npos)
       << token.error();
-  EXPECT_EQ(token.error().find("Wr0ng-Secret"), std::string::npos);
+  EXPECT_EQ(token.error().message().find("Wr0ng-Secret"), std::string::npos);
   // A second caller right away does not try the bad password again.
   Result<std::string> again = tokens->Token();
   ASSERT_FALSE(again.ok());
@@ -224,7 +227,7 @@ TEST_F(TokenManagerTest, ConcurrentCallersShareOneLogin) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       Result<std::string> t = tokens->Token();
-      got[i] = t.ok() ? *t : "error: " + t.error();
+      got[i] = t.ok() ? *t : "error: " + t.error().message();
     });
   }
   for (auto& t : threads) t.join();
@@ -284,8 +287,10 @@ TEST(TokenSecretsTest, NoSecretInErrorsEvenWhenTheServerEchoesIt) {
                       Secret(password), &transport, nullptr);
   Result<std::string> token = tokens.Token();
   ASSERT_FALSE(token.ok());
-  EXPECT_EQ(token.error().find(password), std::string::npos) << token.error();
-  EXPECT_EQ(token.error().find("S3cr3t"), std::string::npos) << token.error();
+  EXPECT_EQ(token.error().message().find(password), std::string::npos)
+      << token.error();
+  EXPECT_EQ(token.error().message().find("S3cr3t"), std::string::npos)
+      << token.error();
 }
 
 TEST(TokenSecretsTest, MalformedTokenResponseDoesNotQuoteTheBody) {
@@ -298,7 +303,8 @@ TEST(TokenSecretsTest, MalformedTokenResponseDoesNotQuoteTheBody) {
                       Secret("pw"), &transport, &observer);
   Result<std::string> token = tokens.Token();
   ASSERT_FALSE(token.ok());
-  EXPECT_EQ(token.error().find("leaky-token-value"), std::string::npos);
+  EXPECT_EQ(token.error().message().find("leaky-token-value"),
+            std::string::npos);
   EXPECT_EQ(observer.parse_errors, std::vector<std::string>{"token"});
 }
 
@@ -313,7 +319,8 @@ TEST(TokenTransportTest, TransportErrorIsReportedWithCodeZero) {
                       Secret("pw"), &transport, &observer);
   Result<std::string> token = tokens.Token();
   ASSERT_FALSE(token.ok());
-  EXPECT_NE(token.error().find("Failed to connect"), std::string::npos);
+  EXPECT_NE(token.error().message().find("Failed to connect"),
+            std::string::npos);
   ASSERT_EQ(observer.requests.size(), 1u);
   EXPECT_EQ(observer.requests[0].code, 0);
 }

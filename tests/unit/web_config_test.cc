@@ -150,7 +150,8 @@ TEST(WebConfig, BadFilesGiveExactMessages) {
   for (const auto& c : cases) {
     const auto result = LoadWebConfigString(c.yaml, "w.yml");
     ASSERT_FALSE(result.ok()) << c.yaml;
-    EXPECT_EQ(result.error(), c.message) << c.yaml;
+    EXPECT_EQ(result.error().message(), c.message) << c.yaml;
+    EXPECT_EQ(result.error().code(), ErrorCode::kConfig) << c.yaml;
   }
 }
 
@@ -163,7 +164,8 @@ TEST(WebConfig, HashesNeverAppearInMessages) {
         "basic_auth_users:\n  'x:y': '" + hash + "'\n"}) {
     const auto result = LoadWebConfigString(yaml, "w.yml");
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().find(truncated.substr(7)), std::string::npos)
+    EXPECT_EQ(result.error().message().find(truncated.substr(7)),
+              std::string::npos)
         << result.error();
   }
 }
@@ -171,9 +173,10 @@ TEST(WebConfig, HashesNeverAppearInMessages) {
 TEST(WebConfig, MissingFileHasNoLine) {
   const auto result = LoadWebConfigFile("/nonexistent/web.yml");
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(),
+  EXPECT_EQ(result.error().message(),
             "/nonexistent/web.yml: cannot read "
             "\"/nonexistent/web.yml\": No such file or directory");
+  EXPECT_EQ(result.error().code(), ErrorCode::kConfig);
 }
 
 TEST(BasicAuth, ChecksUserAndPassword) {

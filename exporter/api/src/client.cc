@@ -8,6 +8,7 @@
 #include "api/http_util.h"
 #include "common/log.h"
 #include "parse/parser.h"
+#include "response_error.h"
 #include "thread_parser.h"
 
 namespace vb365 {
@@ -85,7 +86,8 @@ Result<ApiVersion> Client::Version() {
     Observe("service_instance", response);
     if (response.status == 404) continue;
     if (response.status == 0) {
-      return Error{"version probe " + request.url + ": " + response.error};
+      return Error(ResponseErrorCode(response),
+                   "version probe " + request.url + ": " + response.error);
     }
     if ((response.status >= 200 && response.status <= 299) ||
         response.status == 401 || response.status == 403) {
@@ -94,11 +96,13 @@ Result<ApiVersion> Client::Version() {
           {{"server", config_.name}, {"api_version", ApiVersionName(v)}});
       return v;
     }
-    return Error{"version probe " + request.url + ": HTTP " +
-                 std::to_string(response.status)};
+    return Error(ResponseErrorCode(response),
+                 "version probe " + request.url + ": HTTP " +
+                     std::to_string(response.status));
   }
-  return Error{"no API version v3..v8 is served at " + config_.url +
-               " (every /vN/ServiceInstance answered 404)"};
+  return Error(ErrorCode::kNotFound,
+               "no API version v3..v8 is served at " + config_.url +
+                   " (every /vN/ServiceInstance answered 404)");
 }
 
 void Client::ResetVersion() {
@@ -111,7 +115,7 @@ void Client::ResetVersion() {
 
 Result<Client::Target> Client::Prepare() {
   Result<ApiVersion> version = Version();
-  if (!version.ok()) return Error{version.error()};
+  if (!version.ok()) return version.error();
   std::lock_guard<std::mutex> lock(mu_);
   Target target;
   target.version = *version;
@@ -132,7 +136,7 @@ Result<HttpResponse> Client::Get(const Target& target,
   HttpResponse response;
   for (int attempt = 0;; ++attempt) {
     Result<std::string> token = target.tokens->Token();
-    if (!token.ok()) return Error{token.error()};
+    if (!token.ok()) return token.error();
     HttpRequest request;
     request.url = target.base_url + path_query;
     request.headers.emplace_back("Authorization", "Bearer " + *token);
@@ -140,9 +144,10 @@ Result<HttpResponse> Client::Get(const Target& target,
     Observe(endpoint, response);
     if (response.status != 401) break;
     if (attempt > 0) {
-      return Error{std::string(endpoint) +
-                   ": HTTP 401 again after a new login (GET " + path_query +
-                   ")"};
+      return Error(ErrorCode::kUnauthorized,
+                   std::string(endpoint) +
+                       ": HTTP 401 again after a new login (GET " + path_query +
+                       ")");
     }
     // Expired or revoked token (the body may be empty): log in once more.
     Log(LogLevel::kInfo, "token rejected, logging in again",
@@ -150,10 +155,11 @@ Result<HttpResponse> Client::Get(const Target& target,
     target.tokens->Invalidate(*token);
   }
   if (response.status == 0) {
-    return Error{std::string(endpoint) + ": " + response.error};
+    return Error(ResponseErrorCode(response),
+                 std::string(endpoint) + ": " + response.error);
   }
   if (response.status == 404) {
-    return Error{"not found: GET " + path_query};
+    return Error(ErrorCode::kNotFound, "not found: GET " + path_query);
   }
   if (response.status < 200 || response.status > 299) {
     std::string message =
@@ -161,7 +167,7 @@ Result<HttpResponse> Client::Get(const Target& target,
     std::string detail =
         http::ErrorBodyMessage(response.body, 200, {config_.password.Reveal()});
     if (!detail.empty()) message += ": " + detail;
-    return Error{std::move(message)};
+    return Error(ResponseErrorCode(response), std::move(message));
   }
   EnsurePadding(&response.body);
   return response;
@@ -184,13 +190,14 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
                                          "&offset=" + std::to_string(offset));
     }
     Result<HttpResponse> response = Get(target, endpoint, path_query);
-    if (!response.ok()) return Error{response.error()};
+    if (!response.ok()) return response.error();
     const size_t page_hash =
         std::hash<std::string_view>{}(response->body) ^ response->body.size();
     if (pages > 0 && page_hash == previous_page) {
-      return Error{std::string(endpoint) + ": the page at offset " +
-                   std::to_string(offset) + " repeats the previous page (GET " +
-                   path_query + ")"};
+      return Error{ErrorCode::kMalformed,
+                   std::string(endpoint) + ": the page at offset " +
+                       std::to_string(offset) +
+                       " repeats the previous page (GET " + path_query + ")"};
     }
     previous_page = page_hash;
     size_t before = out->size();
@@ -199,8 +206,10 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     ReleaseLargeParserMemory();
     if (!info.ok()) {
       if (observer_ != nullptr) observer_->OnParseError(endpoint);
-      return Error{std::string(endpoint) + ": malformed response to GET " +
-                   path_query + ": " + http::Sanitize(info.error(), 200)};
+      return Error(ErrorCode::kMalformed,
+                   std::string(endpoint) + ": malformed response to GET " +
+                       path_query + ": " +
+                       http::Sanitize(info.error().message(), 200));
     }
     out->erase(std::remove_if(out->begin() + before, out->end(),
                               [&](const T& item) { return !keep(item); }),
@@ -221,30 +230,32 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     }
     offset += count;
   }
-  return Error{std::string(endpoint) + ": more than " +
-               std::to_string(kMaxPages) + " pages at GET " + path};
+  return Error(ErrorCode::kMalformed, std::string(endpoint) + ": more than " +
+                                          std::to_string(kMaxPages) +
+                                          " pages at GET " + path);
 }
 
 Result<ServiceInstance> Client::GetServiceInstance() {
   Result<Target> target = Prepare();
-  if (!target.ok()) return Error{target.error()};
+  if (!target.ok()) return target.error();
   Result<HttpResponse> response =
       Get(*target, "service_instance", "/ServiceInstance");
-  if (!response.ok()) return Error{response.error()};
+  if (!response.ok()) return response.error();
   Result<ServiceInstance> parsed = ThreadParser().ParseServiceInstance(
       response->body.data(), response->body.size());
   ReleaseLargeParserMemory();
   if (!parsed.ok()) {
     if (observer_ != nullptr) observer_->OnParseError("service_instance");
-    return Error{"service_instance: malformed response: " +
-                 http::Sanitize(parsed.error(), 200)};
+    return Error(ErrorCode::kMalformed,
+                 "service_instance: malformed response: " +
+                     http::Sanitize(parsed.error().message(), 200));
   }
   return parsed;
 }
 
 Result<std::vector<Job>> Client::ListJobs() {
   Result<Target> target = Prepare();
-  if (!target.ok()) return Error{target.error()};
+  if (!target.ok()) return target.error();
   std::vector<Job> jobs;
   bool paged = target->version >= ApiVersion::kV8;
   Status read = ReadAll(
@@ -253,14 +264,14 @@ Result<std::vector<Job>> Client::ListJobs() {
         return p.ParseJobs(data, size, out);
       },
       [](const Job&) { return true; }, &jobs);
-  if (!read.ok()) return Error{read.error()};
+  if (!read.ok()) return read.error();
   return jobs;
 }
 
 Result<SessionsFetch> Client::ListSessions(const Job& job,
                                            Timestamp lower_bound) {
   Result<Target> target = Prepare();
-  if (!target.ok()) return Error{target.error()};
+  if (!target.ok()) return target.error();
   const ApiVersion v = target->version;
   const Id job_key = job.key.empty() ? ParseId(job.id) : job.key;
 
@@ -293,7 +304,7 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
         return !filter_by_job || s.job_id.empty() || s.job_id == job_key;
       },
       &fetch.sessions);
-  if (!read.ok()) return Error{read.error()};
+  if (!read.ok()) return read.error();
   return fetch;
 }
 

@@ -251,6 +251,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
     response.status = 0;
     response.body.clear();
     if (transfer.too_large) {
+      response.too_large = true;
       response.error = "response body larger than " +
                        std::to_string(options_.max_body_bytes) + " bytes";
     } else {

@@ -7,6 +7,7 @@
 #include "api/client.h"
 #include "api/http_util.h"
 #include "common/log.h"
+#include "response_error.h"
 #include "thread_parser.h"
 
 namespace vb365 {
@@ -57,24 +58,26 @@ Result<std::string> TokenManager::Token() {
   if (now < backoff_until_) {
     if (have_valid) return access_token_;
     double left = std::chrono::duration<double>(backoff_until_ - now).count();
-    return Error{"token: not asking the server for another " +
-                 std::to_string(static_cast<int>(std::ceil(left))) +
-                 "s after: " + last_error_};
+    // The code of what started the back-off: kThrottled after a 429,
+    // kUnauthorized after a rejected password.
+    const ErrorCode code =
+        last_error_ ? last_error_->code() : ErrorCode::kThrottled;
+    return Error(code, "token: not asking the server for another " +
+                           std::to_string(static_cast<int>(std::ceil(left))) +
+                           "s after: " + LastErrorMessage());
   }
 
-  std::string refresh_error;
   if (!refresh_token_.empty()) {
     Result<std::string> refreshed = RequestToken(/*refresh=*/true, now);
     if (refreshed.ok()) return refreshed;
-    refresh_error = refreshed.error();
     // The refresh token is spent or rejected: the password decides now.
     refresh_token_.clear();
     if (now < backoff_until_) {  // 429 on the refresh
       if (have_valid) return access_token_;
-      return Error{refresh_error};
+      return refreshed;
     }
     Log(LogLevel::kInfo, "token refresh failed, logging in again",
-        {{"server", server_}, {"error", refresh_error}});
+        {{"server", server_}, {"error", refreshed.error().message()}});
   }
 
   Result<std::string> login = RequestToken(/*refresh=*/false, now);
@@ -82,7 +85,7 @@ Result<std::string> TokenManager::Token() {
   if (have_valid) {
     refresh_at_ = std::min(expires_at_, now + kRetryAfterFailedRefresh);
     Log(LogLevel::kWarn, "token renewal failed, using the current token",
-        {{"server", server_}, {"error", login.error()}});
+        {{"server", server_}, {"error", login.error().message()}});
     return access_token_;
   }
   return login;
@@ -94,6 +97,11 @@ void TokenManager::Invalidate(const std::string& token) {
   access_token_.clear();
   refresh_token_.clear();
   expires_at_ = refresh_at_ = steady_clock::time_point{};
+}
+
+const std::string& TokenManager::LastErrorMessage() const {
+  static const std::string kNone;
+  return last_error_ ? last_error_->message() : kNone;
 }
 
 void TokenManager::StartBackoff(double retry_after_seconds,
@@ -109,12 +117,10 @@ void TokenManager::StartBackoff(double retry_after_seconds,
   Log(LogLevel::kWarn, "token endpoint: backing off",
       {{"server", server_},
        {"seconds", std::to_string(static_cast<int>(std::ceil(wait)))},
-       {"error", last_error_}});
+       {"error", LastErrorMessage()}});
 }
 
-Result<std::string> TokenManager::RequestToken(bool refresh,
-                                               steady_clock::time_point now) {
-  const std::string_view grant = refresh ? "refresh_token" : "password";
+HttpRequest TokenManager::TokenRequest(bool refresh) const {
   HttpRequest request;
   request.method = "POST";
   request.url = base_url_ + "/Token";
@@ -131,37 +137,78 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
   if (WantsAntiforgeryFlag(version_)) {
     request.body += "&disable_antiforgery_token=true";
   }
+  return request;
+}
+
+Error TokenManager::AuthFailure(std::string_view grant, ErrorCode code,
+                                std::string message) {
+  if (observer_ != nullptr) observer_->OnAuth(grant, false);
+  return Error(code, http::Scrub(http::Scrub(http::Scrub(std::move(message),
+                                                         password_.Reveal()),
+                                             refresh_token_),
+                                 access_token_));
+}
+
+Error TokenManager::RejectedResponse(bool refresh, const HttpResponse& response,
+                                     const std::string& prefix,
+                                     steady_clock::time_point now) {
+  const std::string_view grant = refresh ? "refresh_token" : "password";
+  if (response.status == 0) {
+    return AuthFailure(grant, ResponseErrorCode(response),
+                       prefix + response.error);
+  }
+  std::string detail = http::ErrorBodyMessage(
+      response.body, 200, {password_.Reveal(), refresh_token_, access_token_});
+  std::string message = prefix + "HTTP " + std::to_string(response.status);
+  if (!detail.empty()) message += ": " + detail;
+  // OAuth answers a rejected grant (bad password, spent refresh token) with
+  // 400 invalid_grant, some servers with 401.
+  const ErrorCode code = response.status == 400 ? ErrorCode::kUnauthorized
+                                                : ResponseErrorCode(response);
+  if (response.status == 429) {
+    last_error_ = Error(code, message);
+    StartBackoff(response.retry_after_seconds, now);
+  } else if (!refresh && (response.status == 400 || response.status == 401)) {
+    last_error_ = Error(code, message);
+    StartBackoff(-1, now);
+  }
+  return AuthFailure(grant, code, std::move(message));
+}
+
+Result<std::string> TokenManager::AcceptToken(std::string_view grant,
+                                              TokenResponse token,
+                                              steady_clock::time_point now) {
+  int64_t lifetime = token.expires_in_seconds > 0 ? token.expires_in_seconds
+                                                  : kDefaultLifetimeSeconds;
+  auto life = seconds(lifetime);
+  auto margin = std::min<steady_clock::duration>(life / 10, seconds(60));
+  access_token_ = std::move(token.access_token);
+  refresh_token_ = std::move(token.refresh_token);
+  expires_at_ = now + life;
+  refresh_at_ = expires_at_ - margin;
+  backoff_failures_ = 0;
+  backoff_until_ = steady_clock::time_point{};
+  last_error_.reset();
+  if (observer_ != nullptr) observer_->OnAuth(grant, true);
+  Log(LogLevel::kDebug, "token obtained",
+      {{"server", server_},
+       {"grant", grant},
+       {"expires_in", std::to_string(lifetime)}});
+  return access_token_;
+}
+
+Result<std::string> TokenManager::RequestToken(bool refresh,
+                                               steady_clock::time_point now) {
+  const std::string_view grant = refresh ? "refresh_token" : "password";
+  const HttpRequest request = TokenRequest(refresh);
   HttpResponse response = transport_->Send(request);
   if (observer_ != nullptr) {
     observer_->OnRequest("token", response.status, response.elapsed_seconds,
                          response.body.size());
   }
-  auto fail = [&](std::string message) -> Result<std::string> {
-    if (observer_ != nullptr) observer_->OnAuth(grant, false);
-    return Error{http::Scrub(
-        http::Scrub(http::Scrub(std::move(message), password_.Reveal()),
-                    refresh_token_),
-        access_token_)};
-  };
-
   const std::string prefix = "token (" + std::string(grant) + "): ";
-  if (response.status == 0) {
-    return fail(prefix + response.error);
-  }
   if (response.status < 200 || response.status > 299) {
-    std::string detail = http::ErrorBodyMessage(
-        response.body, 200,
-        {password_.Reveal(), refresh_token_, access_token_});
-    std::string message = prefix + "HTTP " + std::to_string(response.status);
-    if (!detail.empty()) message += ": " + detail;
-    if (response.status == 429) {
-      last_error_ = message;
-      StartBackoff(response.retry_after_seconds, now);
-    } else if (!refresh && (response.status == 400 || response.status == 401)) {
-      last_error_ = message;
-      StartBackoff(-1, now);
-    }
-    return fail(std::move(message));
+    return RejectedResponse(refresh, response, prefix, now);
   }
 
   if (response.body.capacity() < response.body.size() + kParsePadding) {
@@ -172,26 +219,10 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
   if (!parsed.ok() || parsed->access_token.empty()) {
     if (observer_ != nullptr) observer_->OnParseError("token");
     // The parser's message may quote the body, which holds the new token.
-    return fail(prefix + "malformed token response");
+    return AuthFailure(grant, ErrorCode::kMalformed,
+                       prefix + "malformed token response");
   }
-
-  int64_t lifetime = parsed->expires_in_seconds > 0 ? parsed->expires_in_seconds
-                                                    : kDefaultLifetimeSeconds;
-  auto life = seconds(lifetime);
-  auto margin = std::min<steady_clock::duration>(life / 10, seconds(60));
-  access_token_ = std::move(parsed->access_token);
-  refresh_token_ = std::move(parsed->refresh_token);
-  expires_at_ = now + life;
-  refresh_at_ = expires_at_ - margin;
-  backoff_failures_ = 0;
-  backoff_until_ = steady_clock::time_point{};
-  last_error_.clear();
-  if (observer_ != nullptr) observer_->OnAuth(grant, true);
-  Log(LogLevel::kDebug, "token obtained",
-      {{"server", server_},
-       {"grant", grant},
-       {"expires_in", std::to_string(lifetime)}});
-  return access_token_;
+  return AcceptToken(grant, std::move(*parsed), now);
 }
 
 }  // namespace vb365

@@ -85,7 +85,7 @@ EarlyExit ParseCommandLine(int argc, const char* const* argv, Flags* flags) {
   const std::string program = argc > 0 ? argv[0] : "vb365_exporter";
   Result<Flags> parsed = ParseFlags(argc, argv);
   if (!parsed.ok()) {
-    std::cerr << program << ": " << parsed.error() << "\n"
+    std::cerr << program << ": " << parsed.error().message() << "\n"
               << "Try --help.\n";
     return 1;
   }
@@ -113,7 +113,7 @@ void SetUpLogging(const Flags& flags) {
 EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
   Result<Config> loaded = LoadConfigFile(flags.config_file);
   if (!loaded.ok()) {
-    Log(LogLevel::kError, "invalid config", {{"error", loaded.error()}});
+    Log(LogLevel::kError, "invalid config", {{"error", loaded.error().message()}});
     return 1;
   }
   *config = std::move(*loaded);
@@ -124,7 +124,7 @@ EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
     Result<WebConfig> loaded_web = LoadWebConfigFile(flags.web_config_file);
     if (!loaded_web.ok()) {
       Log(LogLevel::kError, "invalid web config",
-          {{"error", loaded_web.error()}});
+          {{"error", loaded_web.error().message()}});
       return 1;
     }
     *web = std::move(*loaded_web);
@@ -201,7 +201,7 @@ std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
       options, Exposition({self->registry().get(), process}, collector));
   if (Status s = http->Start(); !s.ok()) {
     Log(LogLevel::kError, "cannot start the HTTP server",
-        {{"error", s.error()}});
+        {{"error", s.error().message()}});
     return nullptr;
   }
   Log(LogLevel::kInfo, "listening",

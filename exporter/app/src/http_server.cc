@@ -182,8 +182,9 @@ Status HttpServer::Bind(const std::string& host, int port) {
     auto ssl = std::make_unique<httplib::SSLServer>(
         options_.tls_cert_file.c_str(), options_.tls_key_file.c_str());
     if (!ssl->is_valid()) {
-      return Error{"cannot load TLS certificate \"" + options_.tls_cert_file +
-                   "\" and key \"" + options_.tls_key_file + "\""};
+      return Error{ErrorCode::kConfig,
+                   "cannot load TLS certificate \"" + options_.tls_cert_file +
+                       "\" and key \"" + options_.tls_key_file + "\""};
     }
     server_ = std::move(ssl);
   } else {
@@ -211,8 +212,9 @@ Status HttpServer::Bind(const std::string& host, int port) {
   }
   if (port <= 0) {
     server_.reset();
-    return Error{"cannot listen on \"" + options_.listen_address +
-                 "\" (address in use or not available)"};
+    return Error{ErrorCode::kIo, "cannot listen on \"" +
+                                     options_.listen_address +
+                                     "\" (address in use or not available)"};
   }
   host_ = host;
   port_ = port;
@@ -223,11 +225,12 @@ Status HttpServer::Start() {
   int port = 0;
   std::string host;
   if (!SplitListenAddress(options_.listen_address, &host, &port)) {
-    return Error{"bad listen address \"" + options_.listen_address + "\""};
+    return Error{ErrorCode::kConfig,
+                 "bad listen address \"" + options_.listen_address + "\""};
   }
   // ":port" means every address: IPv6 and IPv4 on one dual-stack socket
   // where the host has IPv6, else every IPv4 address.
-  Status bound = Error{"no address"};
+  Status bound = Error{ErrorCode::kInternal, "no address"};
   if (host.empty()) {
     bound = Bind("::", port);
     if (!bound.ok()) bound = Bind("0.0.0.0", port);
@@ -251,7 +254,7 @@ Status HttpServer::Start() {
     if (*loop_ended) {  // the loop ended without ever running
       thread_.join();
       server_.reset();
-      return Error{"cannot serve on \"" + address() +
+      return Error{ErrorCode::kIo, "cannot serve on \"" + address() +
                    "\": the accept loop ended at start"};
     }
     if (std::chrono::steady_clock::now() > deadline) {
@@ -259,7 +262,7 @@ Status HttpServer::Start() {
       // can neither be stopped nor joined before its loop runs).
       thread_.detach();
       static_cast<void>(server_.release());
-      return Error{"cannot serve on \"" + address() +
+      return Error{ErrorCode::kIo, "cannot serve on \"" + address() +
                    "\": the accept loop did not start within 10 s"};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

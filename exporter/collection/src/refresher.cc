@@ -120,13 +120,13 @@ void Refresher::ReadOneJob(ApiVersion version, const Job& job,
     Log(LogLevel::kWarn, "reading job sessions failed",
         {{"server", config_.name},
          {"job", job.name},
-         {"error", fetch.error()}});
+         {"error", fetch.error().message()}});
     state.failing = true;
   } else {
     Log(LogLevel::kDebug, "reading job sessions failed again",
         {{"server", config_.name},
          {"job", job.name},
-         {"error", fetch.error()}});
+         {"error", fetch.error().message()}});
   }
 }
 
@@ -154,7 +154,8 @@ void Refresher::ReadSessions(ApiVersion version, const std::vector<Job>& jobs) {
 }
 
 std::shared_ptr<const ServerSnapshot> Refresher::Fail(
-    const std::string& reason, Steady::time_point start) {
+    const Error& error, Steady::time_point start) {
+  const std::string& reason = error.message();
   if (!failing_) {
     Log(LogLevel::kWarn, "refresh failed",
         {{"server", config_.name}, {"error", reason}});
@@ -229,7 +230,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
 std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
   const auto start = Steady::now();
   Result<ApiVersion> version = source_->Version();
-  if (!version.ok()) return Fail("api version: " + version.error(), start);
+  if (!version.ok()) return Fail(version.error().Context("api version"), start);
   if (!have_service_instance_) {
     // Best effort, once: a missing product version is not an outage.
     Result<ServiceInstance> si = source_->GetServiceInstance();
@@ -243,7 +244,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
     // time (a fixed api_version is kept by the client).
     source_->ResetVersion();
     have_service_instance_ = false;
-    return Fail("list jobs: " + listed.error(), start);
+    return Fail(listed.error().Context("list jobs"), start);
   }
   ReadSessions(*version, SelectJobs(std::move(*listed)));
   return Succeed(*version, start);

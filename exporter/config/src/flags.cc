@@ -97,8 +97,9 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     }
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
       // Values are not echoed: a mistyped argument may hold anything.
-      return Error{"unexpected argument at position " + std::to_string(i + 1) +
-                   "; flags start with --"};
+      return Error{ErrorCode::kConfig, "unexpected argument at position " +
+                                           std::to_string(i + 1) +
+                                           "; flags start with --"};
     }
     const size_t eq = arg.find('=');
     std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
@@ -115,18 +116,20 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
         value = "false";
       }
     }
-    if (spec == nullptr) return Error{"unknown flag --" + name};
+    if (spec == nullptr)
+      return Error{ErrorCode::kConfig, "unknown flag --" + name};
     if (!value) {
       if (spec->placeholder == nullptr) {
         value = "true";
       } else if (i + 1 < args.size()) {
         value = args[++i];
       } else {
-        return Error{"flag --" + name + " needs a value"};
+        return Error{ErrorCode::kConfig, "flag --" + name + " needs a value"};
       }
     }
     const std::string reason = Apply(&flags, name, *value);
-    if (!reason.empty()) return Error{"flag --" + name + ": " + reason};
+    if (!reason.empty())
+      return Error{ErrorCode::kConfig, "flag --" + name + ": " + reason};
   }
   return flags;
 }

@@ -45,7 +45,7 @@ Result<JobNameRegex> JobNameRegex::Compile(const std::string& text) {
     return JobNameRegex(
         text, std::make_shared<const std::regex>(text, std::regex::ECMAScript));
   } catch (const std::regex_error& e) {
-    return Error{RegexErrorReason(e)};
+    return Error{ErrorCode::kConfig, RegexErrorReason(e)};
   }
 }
 

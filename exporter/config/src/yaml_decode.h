@@ -106,7 +106,8 @@ Result<T> DecodeOrError(const std::string& yaml, const std::string& name,
   try {
     return decode(yaml, name, base_dir);
   } catch (const DecodeError& e) {
-    return Error{FormatMessage(name, e.line, e.path, e.reason)};
+    return Error{ErrorCode::kConfig,
+                 FormatMessage(name, e.line, e.path, e.reason)};
   }
 }
 
@@ -115,7 +116,8 @@ Result<T> DecodeOrError(const std::string& yaml, const std::string& name,
 template <typename T, typename DecodeFn>
 Result<T> DecodeFile(const std::string& path, DecodeFn decode) {
   std::string contents, error;
-  if (!ReadFile(path, &contents, &error)) return Error{path + ": " + error};
+  if (!ReadFile(path, &contents, &error))
+    return Error{ErrorCode::kConfig, path + ": " + error};
   return DecodeOrError<T>(contents, path, DirName(path), decode);
 }
 

@@ -1019,7 +1019,7 @@ Error MakeError(std::string m, const Fail& f) {
     m += " at byte ";
     m += std::to_string(f.offset);
   }
-  return Error{std::move(m)};
+  return Error{ErrorCode::kMalformed, std::move(m)};
 }
 
 std::string Indexed(const char* where, size_t index) {
@@ -1133,7 +1133,7 @@ struct Parser::Impl {
                               std::vector<T>* out, ElemFn parse_elem) {
     const size_t old_size = out->size();
     PageInfo page;
-    Error err;
+    Error err{ErrorCode::kMalformed, ""};
     if (!CollectionBody(data, size, out, parse_elem, &page, &err)) {
       out->resize(old_size);
       return err;
@@ -1146,12 +1146,14 @@ struct Parser::Impl {
   bool CollectionBody(const char* data, size_t size, std::vector<T>* out,
                       ElemFn parse_elem, PageInfo* page, Error* err) {
     if (auto e = Index(data, size)) {
-      *err = Error{std::string("invalid JSON: ") + simdjson::error_message(e)};
+      *err = Error{ErrorCode::kMalformed,
+                   std::string("invalid JSON: ") + simdjson::error_message(e)};
       return false;
     }
     if (!EndsWithBracket(data)) {
       *err =
-          Error{StartsWithBracket(data) ? kCutShort
+          Error{ErrorCode::kMalformed,
+                StartsWithBracket(data) ? kCutShort
                                         : "expected an array or a page object"};
       return false;
     }
@@ -1211,12 +1213,13 @@ struct Parser::Impl {
       if (!empty) w.CloseObject();
       if (!has_results) return Fails(TypeFail2("results", kMissing), err);
     } else {
-      *err = Error{"expected an array or a page object"};
+      *err = Error{ErrorCode::kMalformed, "expected an array or a page object"};
       return false;
     }
     if (!w.AtEnd()) {
-      *err = Error{"trailing content after the JSON document at byte " +
-                   std::to_string(w.Offset())};
+      *err = Error{ErrorCode::kMalformed,
+                   "trailing content after the JSON document at byte " +
+                       std::to_string(w.Offset())};
       return false;
     }
     return true;
@@ -1227,17 +1230,19 @@ struct Parser::Impl {
   template <typename FieldFn>
   bool ObjectDoc(const char* data, size_t size, FieldFn field_fn, Error* err) {
     if (auto e = Index(data, size)) {
-      *err = Error{std::string("invalid JSON: ") + simdjson::error_message(e)};
+      *err = Error{ErrorCode::kMalformed,
+                   std::string("invalid JSON: ") + simdjson::error_message(e)};
       return false;
     }
     if (!EndsWithBracket(data)) {
-      *err = Error{StartsWithBracket(data) ? kCutShort : "expected an object"};
+      *err = Error{ErrorCode::kMalformed,
+                   StartsWithBracket(data) ? kCutShort : "expected an object"};
       return false;
     }
     Walker w = MakeWalker(data, size);
     Fail f;
     if (w.Peek() != '{') {
-      *err = Error{"expected an object"};
+      *err = Error{ErrorCode::kMalformed, "expected an object"};
       return false;
     }
     bool empty = false;
@@ -1252,8 +1257,9 @@ struct Parser::Impl {
     }
     if (!empty) w.CloseObject();
     if (!w.AtEnd()) {
-      *err = Error{"trailing content after the JSON document at byte " +
-                   std::to_string(w.Offset())};
+      *err = Error{ErrorCode::kMalformed,
+                   "trailing content after the JSON document at byte " +
+                       std::to_string(w.Offset())};
       return false;
     }
     return true;
@@ -1306,7 +1312,7 @@ Result<PageInfo> Parser::ParseJobs(const char* data, size_t size,
 Result<TokenResponse> Parser::ParseToken(const char* data, size_t size) {
   TokenResponse t;
   bool has_access = false, has_expires = false;
-  Error err;
+  Error err{ErrorCode::kMalformed, ""};
   const bool ok = impl_->ObjectDoc(
       data, size,
       [&](const char* k, Walker& w, Fail* f, bool* handled) {
@@ -1333,8 +1339,11 @@ Result<TokenResponse> Parser::ParseToken(const char* data, size_t size) {
       },
       &err);
   if (!ok) return err;
-  if (!has_access) return Error{std::string("access_token: ") + kMissing};
-  if (!has_expires) return Error{std::string("expires_in: ") + kMissing};
+  if (!has_access)
+    return Error{ErrorCode::kMalformed,
+                 std::string("access_token: ") + kMissing};
+  if (!has_expires)
+    return Error{ErrorCode::kMalformed, std::string("expires_in: ") + kMissing};
   return t;
 }
 
@@ -1342,7 +1351,7 @@ Result<ServiceInstance> Parser::ParseServiceInstance(const char* data,
                                                      size_t size) {
   ServiceInstance si;
   bool has_version = false;
-  Error err;
+  Error err{ErrorCode::kMalformed, ""};
   const bool ok = impl_->ObjectDoc(
       data, size,
       [&](const char* k, Walker& w, Fail* f, bool* handled) {
@@ -1360,7 +1369,8 @@ Result<ServiceInstance> Parser::ParseServiceInstance(const char* data,
       },
       &err);
   if (!ok) return err;
-  if (!has_version) return Error{std::string("version: ") + kMissing};
+  if (!has_version)
+    return Error{ErrorCode::kMalformed, std::string("version: ") + kMissing};
   return si;
 }
 

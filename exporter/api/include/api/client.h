@@ -56,7 +56,8 @@ class Client {
   // The sessions of one job. v3/v4: /Jobs/{id}/JobSessions (whole history).
   // v5/v6: /Jobs/{id}/JobSessions paged. v7/v8:
   // /JobSessions?jobId=..&endTimeLowerBound=.. paged (lower_bound kNoTime:
-  // no bound). A 404 gives an Error whose message starts with "not found".
+  // no bound). A 404 (a job deleted since it was listed) gives an Error
+  // with code kNotFound.
   // Sessions of other jobs (a server that ignores jobId) are dropped.
   // Every request that gets 401 is retried once after a new login.
   Result<SessionsFetch> ListSessions(const Job& job, Timestamp lower_bound);

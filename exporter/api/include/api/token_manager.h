@@ -5,11 +5,14 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/transport.h"
 #include "common/result.h"
 #include "config/config.h"
+#include "model/types.h"
 
 namespace vb365 {
 
@@ -45,11 +48,25 @@ class TokenManager {
   void Invalidate(const std::string& token);
 
  private:
-  // Both called with mu_ held. On success store the new token pair.
+  // All called with mu_ held.
+  // One /Token request; on success stores the new token pair.
   Result<std::string> RequestToken(bool refresh,
                                    std::chrono::steady_clock::time_point now);
+  // Its steps: the form POST for the grant; the Error for a failed
+  // request or a non-2xx answer (starting a back-off on 429 and on a
+  // rejected password); storing a parsed token.
+  HttpRequest TokenRequest(bool refresh) const;
+  Error RejectedResponse(bool refresh, const HttpResponse& response,
+                         const std::string& prefix,
+                         std::chrono::steady_clock::time_point now);
+  Result<std::string> AcceptToken(std::string_view grant, TokenResponse token,
+                                  std::chrono::steady_clock::time_point now);
+  // Reports the failed grant and scrubs the credentials out of `message`.
+  Error AuthFailure(std::string_view grant, ErrorCode code,
+                    std::string message);
   void StartBackoff(double retry_after_seconds,
                     std::chrono::steady_clock::time_point now);
+  const std::string& LastErrorMessage() const;  // "" when none
 
   const std::string server_;
   const std::string base_url_;
@@ -66,8 +83,8 @@ class TokenManager {
   std::chrono::steady_clock::time_point expires_at_{};
   std::chrono::steady_clock::time_point refresh_at_{};
   std::chrono::steady_clock::time_point backoff_until_{};
-  int backoff_failures_ = 0;  // consecutive 429s / rejected passwords
-  std::string last_error_;    // why the back-off started
+  int backoff_failures_ = 0;         // consecutive 429s / rejected passwords
+  std::optional<Error> last_error_;  // why the back-off started
 };
 
 }  // namespace vb365

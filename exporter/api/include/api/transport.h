@@ -17,8 +17,9 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;     // HTTP status; 0 when the request did not complete
-  std::string error;  // transport error (status 0); never holds a secret
+  int status = 0;          // HTTP status; 0 when the request did not complete
+  std::string error;       // transport error (status 0); never holds a secret
+  bool too_large = false;  // status 0 because the body was over the limit
   // The body. Its capacity is at least size() + kParsePadding, so the parser
   // can read it in place.
   std::string body;

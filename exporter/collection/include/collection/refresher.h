@@ -79,7 +79,7 @@ class Refresher {
 
   void Run();
   std::shared_ptr<const ServerSnapshot> Fail(
-      const std::string& reason, std::chrono::steady_clock::time_point start);
+      const Error& error, std::chrono::steady_clock::time_point start);
   // Keeps the listed jobs that pass the filter, each id once, with their
   // state from the last refresh; drops the state of every other job.
   std::vector<Job> SelectJobs(std::vector<Job> listed);
