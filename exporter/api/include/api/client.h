@@ -76,7 +76,9 @@ class Client {
   // The version, its base URL and the token manager, probing if needed.
   Result<Target> Prepare();
   // GET base_url + path_query with a bearer token; one re-login and retry
-  // on 401. Non-2xx and transport failures become Errors.
+  // on 401. Non-2xx and transport failures become Errors: 404 kNotFound,
+  // 401 twice kUnauthorized, 429 kThrottled, other kHttpStatus, no answer
+  // kTransport (kTooLarge over the body limit).
   Result<HttpResponse> Get(const Target& target, std::string_view endpoint,
                            const std::string& path_query);
   // Reads every page of a collection into *out. `parse` appends one page's

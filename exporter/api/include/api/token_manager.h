@@ -42,6 +42,11 @@ class TokenManager {
   // to 5 min) and a rejected password (400/401: repeated bad logins can lock
   // the account) make Token() return an Error without calling the server
   // until the back-off ends, unless the cached token is still valid.
+  //
+  // Error codes: kThrottled for a 429 and its back-off, kUnauthorized for a
+  // rejected grant (400/401) and the back-off of a rejected password,
+  // kMalformed for an unusable token response, kTransport/kTooLarge when no
+  // answer came, kHttpStatus for any other status.
   Result<std::string> Token();
   // A request made with `token` got 401: drop it and its refresh token (if
   // still the current one) so the next Token() logs in with the password.
