@@ -200,7 +200,7 @@ class TokenErrorCodeTest : public ::testing::Test {
   std::unique_ptr<TokenManager> Make(Transport* transport,
                                      std::string password) {
     return std::make_unique<TokenManager>(
-        "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
+        "east", "https://vb365.test:4443/v8", ApiVersion::kV8, server_.username,
         Secret(std::move(password)), transport, nullptr,
         [this] { return now_; });
   }

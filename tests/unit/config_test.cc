@@ -275,6 +275,17 @@ TEST(ConfigBadFiles, EachBadFileGivesItsExactMessage) {
   }
 }
 
+TEST(JobNameRegexCompile, BadPatternIsAConfigErrorWithTheReason) {
+  const Result<JobNameRegex> bad = JobNameRegex::Compile("(unclosed");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kConfig);
+  EXPECT_EQ(bad.error().message(), "unbalanced ( )");
+  const Result<JobNameRegex> good = JobNameRegex::Compile("Daily.*");
+  ASSERT_TRUE(good.ok()) << good.error();
+  EXPECT_TRUE(good->FullMatch("Daily backup"));
+  EXPECT_FALSE(good->FullMatch("Weekly backup"));
+}
+
 TEST(ConfigDefaults, MinimalServerGetsEveryDefault) {
   const auto result = LoadConfigFile(kFixtures + "/minimal.yml");
   ASSERT_TRUE(result.ok()) << result.error();

@@ -113,7 +113,8 @@ void SetUpLogging(const Flags& flags) {
 EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
   Result<Config> loaded = LoadConfigFile(flags.config_file);
   if (!loaded.ok()) {
-    Log(LogLevel::kError, "invalid config", {{"error", loaded.error().message()}});
+    Log(LogLevel::kError, "invalid config",
+        {{"error", loaded.error().message()}});
     return 1;
   }
   *config = std::move(*loaded);

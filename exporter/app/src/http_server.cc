@@ -255,15 +255,16 @@ Status HttpServer::Start() {
       thread_.join();
       server_.reset();
       return Error{ErrorCode::kIo, "cannot serve on \"" + address() +
-                   "\": the accept loop ended at start"};
+                                       "\": the accept loop ended at start"};
     }
     if (std::chrono::steady_clock::now() > deadline) {
       // Not started in 10 s: give the thread its server and let it go (it
       // can neither be stopped nor joined before its loop runs).
       thread_.detach();
       static_cast<void>(server_.release());
-      return Error{ErrorCode::kIo, "cannot serve on \"" + address() +
-                   "\": the accept loop did not start within 10 s"};
+      return Error{ErrorCode::kIo,
+                   "cannot serve on \"" + address() +
+                       "\": the accept loop did not start within 10 s"};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

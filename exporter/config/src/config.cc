@@ -183,7 +183,8 @@ std::vector<JobNameRegex> DecodeRegexList(const std::optional<Field>& field) {
     const std::string pattern = AsString(item);
     Result<JobNameRegex> re = JobNameRegex::Compile(pattern);
     if (!re.ok()) {
-      Fail(item, "invalid regex: " + re.error() + " in " + Quote(pattern));
+      Fail(item,
+           "invalid regex: " + re.error().message() + " in " + Quote(pattern));
     }
     out.push_back(std::move(*re));
   }
