@@ -297,8 +297,10 @@ TEST(ClientSessionReadTest, APageThatRepeatsItselfEndsTheReadWithAnError) {
   Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
   Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
-  EXPECT_NE(fetch.error().find("repeats the previous page"), std::string::npos)
+  EXPECT_NE(fetch.error().message().find("repeats the previous page"),
+            std::string::npos)
       << fetch.error();
+  EXPECT_EQ(fetch.error().code(), ErrorCode::kMalformed);
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/JobSessions"), 2);
 }
 
