@@ -47,24 +47,7 @@ root=$(cd "$here/../.." && pwd)
 prometheus_bin=${PROMETHEUS:-prometheus}
 promtool_bin=${PROMTOOL:-promtool}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb365_e2e_prom.XXXXXX")
-pids=()
-cleanup() {
-  local rc=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$rc" != 0 ]; then
-    for log in "$tmp"/*.log; do
-      [ -f "$log" ] || continue
-      echo "----- last lines of $(basename "$log")" >&2
-      tail -n 30 "$log" >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+chain_scratch vb365_e2e_prom
 
 die() { echo "prometheus_e2e: $*" >&2; exit 1; }
 

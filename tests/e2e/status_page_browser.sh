@@ -42,24 +42,7 @@ root=$(cd "$here/../.." && pwd)
 . "$root/tests/lib/chain.sh"
 chromium_bin=${CHROMIUM:-chromium}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb365_e2e_browser.XXXXXX")
-pids=()
-cleanup() {
-  local rc=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$rc" != 0 ]; then
-    for log in "$tmp"/*.log; do
-      [ -f "$log" ] || continue
-      echo "----- last lines of $(basename "$log")" >&2
-      tail -n 30 "$log" >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+chain_scratch vb365_e2e_browser
 
 die() { echo "status_page_browser: $*" >&2; exit 1; }
 

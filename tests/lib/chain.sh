@@ -1,15 +1,43 @@
 # shellcheck shell=bash
-# Sourced (not run) by tests/demo/demo.sh and tests/e2e/prometheus_e2e.sh: the
-# steps both take to start the chain simulator -> vb365_exporter ->
+# Sourced (not run) by tests/demo/demo.sh and the shell end-to-end tests
+# (tests/e2e/prometheus_e2e.sh, status_page_browser.sh): the steps they take
+# to start the chain simulator -> vb365_exporter ->
 # Prometheus -> Alertmanager -> a webhook receiver, everything on 127.0.0.1.
 #
-# The caller defines die MESSAGE (prints and exits non-zero) and the array
-# `pids` (the processes started; wait_for gives up when one of them dies, and
-# the caller's exit trap kills them). Sets `py`, the Python 3 to use.
+# The caller defines die MESSAGE (prints and exits non-zero) and calls
+# chain_scratch first (the scratch folder `tmp`, the array `pids` of the
+# processes started, which wait_for watches and the exit trap kills; the demo
+# keeps its own trap). Sets `py`, the Python 3 to use.
 
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 chain_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# chain_scratch NAME: makes the scratch folder `tmp` (under $TMPDIR, named
+# NAME.XXXXXX) and the empty array `pids`, and sets the exit traps: every
+# process in `pids` is killed and waited for, the last lines of each log in
+# `tmp` are printed when the script fails, and `tmp` is removed.
+chain_scratch() {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+  pids=()
+  trap chain_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+chain_cleanup() {
+  local rc=$? pid log
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$rc" != 0 ]; then
+    for log in "$tmp"/*.log; do
+      [ -f "$log" ] || continue
+      echo "----- last lines of $(basename "$log")" >&2
+      tail -n 30 "$log" >&2
+    done
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
 
 # port_free PORT: succeeds when 127.0.0.1:PORT can be bound now.
 port_free() {
