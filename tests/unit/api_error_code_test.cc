@@ -14,29 +14,12 @@ namespace vb365 {
 namespace {
 
 using std::chrono::seconds;
+using testing::ConfigFor;
 using testing::FakeTransport;
 using testing::FakeVb365;
 using testing::JobId;
 using testing::MakeResponse;
-
-ServerConfig MakeConfig(const FakeVb365& server,
-                        ApiVersion v = ApiVersion::kV8) {
-  ServerConfig c;
-  c.name = "east";
-  c.url = "https://vb365.test:4443";
-  c.api_version = v;
-  c.username = server.username;
-  c.password = Secret(server.password);
-  return c;
-}
-
-Job MakeJob(int i) {
-  Job job;
-  job.id = JobId(i);
-  job.key = ParseId(job.id);
-  job.name = "Job " + std::to_string(i);
-  return job;
-}
+using testing::NumberedJob;
 
 // Answers /Token from `server` and every other request with `response`.
 FakeTransport DataAnswers(FakeVb365* server, HttpResponse response) {
@@ -57,11 +40,11 @@ HttpResponse TransportFailure(bool too_large) {
 TEST(ClientErrorCodeTest, ADeletedJobIsNotFoundWhileTheOthersStillRead) {
   FakeVb365 server;
   server.deleted_jobs = {JobId(1)};
-  Client client(MakeConfig(server), &server, nullptr);
-  Result<SessionsFetch> gone = client.ListSessions(MakeJob(1), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> gone = client.ListSessions(NumberedJob(1), kNoTime);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code(), ErrorCode::kNotFound) << gone.error();
-  Result<SessionsFetch> kept = client.ListSessions(MakeJob(0), kNoTime);
+  Result<SessionsFetch> kept = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_TRUE(kept.ok()) << kept.error();
   EXPECT_FALSE(kept->sessions.empty());
 }
@@ -69,7 +52,7 @@ TEST(ClientErrorCodeTest, ADeletedJobIsNotFoundWhileTheOthersStillRead) {
 TEST(ClientErrorCodeTest, A404OnTheJobsListIsNotFound) {
   FakeVb365 server;
   server.fail_path["/v8/Jobs"] = 404;
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_EQ(jobs.error().code(), ErrorCode::kNotFound) << jobs.error();
@@ -78,7 +61,7 @@ TEST(ClientErrorCodeTest, A404OnTheJobsListIsNotFound) {
 TEST(ClientErrorCodeTest, NoServedVersionIsNotFound) {
   FakeVb365 server;
   server.versions = {};
-  Client client(MakeConfig(server, ApiVersion::kAuto), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kAuto), &server, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().code(), ErrorCode::kNotFound) << v.error();
@@ -88,7 +71,7 @@ TEST(ClientErrorCodeTest, A5xxDuringTheProbeIsAnHttpStatusError) {
   FakeTransport transport(
       [](const HttpRequest&) { return MakeResponse(503, ""); });
   FakeVb365 cfg;
-  Client client(MakeConfig(cfg, ApiVersion::kAuto), &transport, nullptr);
+  Client client(ConfigFor(cfg, ApiVersion::kAuto), &transport, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().code(), ErrorCode::kHttpStatus) << v.error();
@@ -98,7 +81,7 @@ TEST(ClientErrorCodeTest, AnUnreachableServerIsATransportError) {
   FakeTransport transport(
       [](const HttpRequest&) { return TransportFailure(false); });
   FakeVb365 cfg;
-  Client client(MakeConfig(cfg, ApiVersion::kAuto), &transport, nullptr);
+  Client client(ConfigFor(cfg, ApiVersion::kAuto), &transport, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().code(), ErrorCode::kTransport) << v.error();
@@ -107,8 +90,8 @@ TEST(ClientErrorCodeTest, AnUnreachableServerIsATransportError) {
 TEST(ClientErrorCodeTest, TransportFailuresOfADataRequestAreTransportErrors) {
   FakeVb365 server;
   FakeTransport transport = DataAnswers(&server, TransportFailure(false));
-  Client client(MakeConfig(server), &transport, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &transport, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_EQ(fetch.error().code(), ErrorCode::kTransport) << fetch.error();
 }
@@ -116,8 +99,8 @@ TEST(ClientErrorCodeTest, TransportFailuresOfADataRequestAreTransportErrors) {
 TEST(ClientErrorCodeTest, ABodyOverTheLimitIsTooLarge) {
   FakeVb365 server;
   FakeTransport transport = DataAnswers(&server, TransportFailure(true));
-  Client client(MakeConfig(server), &transport, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &transport, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_EQ(fetch.error().code(), ErrorCode::kTooLarge) << fetch.error();
 }
@@ -125,7 +108,7 @@ TEST(ClientErrorCodeTest, ABodyOverTheLimitIsTooLarge) {
 TEST(ClientErrorCodeTest, A401TwiceIsUnauthorized) {
   FakeVb365 server;
   server.always_401 = true;
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_EQ(jobs.error().code(), ErrorCode::kUnauthorized) << jobs.error();
@@ -135,8 +118,8 @@ TEST(ClientErrorCodeTest, A401TwiceIsUnauthorized) {
 TEST(ClientErrorCodeTest, A429OnADataRequestIsThrottled) {
   FakeVb365 server;
   server.fail_path["/v8/JobSessions"] = 429;
-  Client client(MakeConfig(server), &server, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_EQ(fetch.error().code(), ErrorCode::kThrottled) << fetch.error();
 }
@@ -145,7 +128,7 @@ TEST(ClientErrorCodeTest, OtherStatusesAreHttpStatusErrors) {
   for (int status : {400, 403, 500, 503}) {
     FakeVb365 server;
     server.fail_path["/v8/Jobs"] = status;
-    Client client(MakeConfig(server), &server, nullptr);
+    Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
     Result<std::vector<Job>> jobs = client.ListJobs();
     ASSERT_FALSE(jobs.ok()) << status;
     EXPECT_EQ(jobs.error().code(), ErrorCode::kHttpStatus)
@@ -157,7 +140,7 @@ TEST(ClientErrorCodeTest, ABadBodyIsMalformed) {
   FakeVb365 server;
   server.body_for["/v8/Jobs"] = R"({"offset":0,"limit":30,"results":[{"id":)";
   server.body_for["/v8/ServiceInstance"] = R"({"version":8})";
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_EQ(jobs.error().code(), ErrorCode::kMalformed) << jobs.error();
@@ -168,7 +151,7 @@ TEST(ClientErrorCodeTest, ABadBodyIsMalformed) {
 
 TEST(ClientErrorCodeTest, BadCredentialsAreUnauthorized) {
   FakeVb365 server;
-  ServerConfig config = MakeConfig(server);
+  ServerConfig config = ConfigFor(server, ApiVersion::kV8);
   config.password = Secret("not-the-password-123");
   Client client(config, &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();

@@ -12,30 +12,13 @@
 namespace vb365 {
 namespace {
 
+using testing::ConfigFor;
 using testing::FakeTransport;
 using testing::FakeVb365;
 using testing::JobId;
 using testing::MakeResponse;
+using testing::NumberedJob;
 using testing::RecordingObserver;
-
-ServerConfig MakeConfig(const FakeVb365& server,
-                        ApiVersion v = ApiVersion::kAuto) {
-  ServerConfig c;
-  c.name = "east";
-  c.url = "https://vb365.test:4443";
-  c.api_version = v;
-  c.username = server.username;
-  c.password = Secret(server.password);
-  return c;
-}
-
-Job MakeJob(int i) {
-  Job job;
-  job.id = JobId(i);
-  job.key = ParseId(job.id);
-  job.name = "Job " + std::to_string(i);
-  return job;
-}
 
 int CountPrefix(const std::vector<std::string>& paths, const std::string& p) {
   return static_cast<int>(
@@ -46,7 +29,7 @@ int CountPrefix(const std::vector<std::string>& paths, const std::string& p) {
 TEST(ClientVersionTest, ProbesNewestFirstWithoutATokenAndCachesTheAnswer) {
   FakeVb365 server;
   server.versions = {6};
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_TRUE(v.ok()) << v.error();
   EXPECT_EQ(*v, ApiVersion::kV6);
@@ -63,7 +46,7 @@ TEST(ClientVersionTest, ProbesNewestFirstWithoutATokenAndCachesTheAnswer) {
 TEST(ClientVersionTest, ProbeGoesDownToV3) {
   FakeVb365 server;
   server.versions = {3};
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   EXPECT_EQ(*client.Version(), ApiVersion::kV3);
   EXPECT_EQ(server.paths().size(), 6u);
 }
@@ -71,7 +54,7 @@ TEST(ClientVersionTest, ProbeGoesDownToV3) {
 TEST(ClientVersionTest, AFixedVersionIsNotProbed) {
   FakeVb365 server;
   server.versions = {3, 8};
-  Client client(MakeConfig(server, ApiVersion::kV3), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV3), &server, nullptr);
   EXPECT_EQ(*client.Version(), ApiVersion::kV3);
   EXPECT_TRUE(server.paths().empty());
 }
@@ -79,7 +62,7 @@ TEST(ClientVersionTest, AFixedVersionIsNotProbed) {
 TEST(ClientVersionTest, NoServedVersionIsAnError) {
   FakeVb365 server;
   server.versions = {};
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.error().message().find("404"), std::string::npos) << v.error();
@@ -93,7 +76,7 @@ TEST(ClientVersionTest, AnUnreachableServerStopsTheProbeAtOnce) {
     return r;
   });
   FakeVb365 cfg;
-  Client client(MakeConfig(cfg), &transport, nullptr);
+  Client client(ConfigFor(cfg), &transport, nullptr);
   Result<ApiVersion> v = client.Version();
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.error().message().find("Couldn't connect"), std::string::npos);
@@ -103,7 +86,7 @@ TEST(ClientVersionTest, AnUnreachableServerStopsTheProbeAtOnce) {
 TEST(ClientVersionTest, ResetVersionProbesAgain) {
   FakeVb365 server;
   server.versions = {8};
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   EXPECT_EQ(*client.Version(), ApiVersion::kV8);
   server.versions = {7};
   client.ResetVersion();
@@ -112,7 +95,7 @@ TEST(ClientVersionTest, ResetVersionProbesAgain) {
 
 TEST(ClientVersionTest, ResetVersionKeepsTheTokenWhileTheVersionStaysTheSame) {
   FakeVb365 server;
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   ASSERT_TRUE(client.ListJobs().ok());
   // A failed refresh makes the refresher forget the version; the next probe
   // finds v8 again and the cached token is still good: no new login.
@@ -125,7 +108,7 @@ TEST(ClientVersionTest, ResetVersionDoesNotForgetATokenBackoff) {
   FakeVb365 server;
   server.token_429_left = 100;
   server.retry_after = 600;
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   for (int refresh = 0; refresh < 5; ++refresh) {
     EXPECT_FALSE(client.ListJobs().ok());
     client.ResetVersion();  // what the refresher does after a failure
@@ -136,7 +119,7 @@ TEST(ClientVersionTest, ResetVersionDoesNotForgetATokenBackoff) {
 TEST(ClientVersionTest, ANewVersionAfterResetGetsItsOwnLogin) {
   FakeVb365 server;
   server.versions = {8};
-  Client client(MakeConfig(server), &server, nullptr);
+  Client client(ConfigFor(server), &server, nullptr);
   ASSERT_TRUE(client.ListJobs().ok());
   server.versions = {7};
   client.ResetVersion();
@@ -150,7 +133,7 @@ TEST(ClientJobsTest, V8PagesPastThirtyJobsWhenTheServerCapsTheLimit) {
   FakeVb365 server;
   server.jobs = 75;
   server.max_limit = 30;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_TRUE(jobs.ok()) << jobs.error();
   ASSERT_EQ(jobs->size(), 75u);
@@ -165,7 +148,7 @@ TEST(ClientJobsTest, V8PagesPastThirtyJobsWhenTheServerCapsTheLimit) {
 TEST(ClientJobsTest, V8AsksForLargePagesAndStopsAtTheShortLastPage) {
   FakeVb365 server;
   server.jobs = 2500;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_TRUE(jobs.ok()) << jobs.error();
   EXPECT_EQ(jobs->size(), 2500u);
@@ -178,7 +161,7 @@ TEST(ClientJobsTest, FullPagesContinueEvenWithoutNextLinks) {
   server.jobs = 60;
   server.max_limit = 30;
   server.send_next_links = false;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_TRUE(jobs.ok()) << jobs.error();
   EXPECT_EQ(jobs->size(), 60u);
@@ -191,7 +174,7 @@ TEST(ClientJobsTest, OlderVersionsReadOnePlainArray) {
     FakeVb365 server;
     server.versions = {v};
     server.jobs = 45;
-    Client client(MakeConfig(server, static_cast<ApiVersion>(v)), &server,
+    Client client(ConfigFor(server, static_cast<ApiVersion>(v)), &server,
                   nullptr);
     Result<std::vector<Job>> jobs = client.ListJobs();
     ASSERT_TRUE(jobs.ok()) << jobs.error();
@@ -213,10 +196,10 @@ TEST_P(ClientSessionsTest, UsesTheEndpointOfTheVersion) {
   server.versions = {c.version};
   server.jobs = 3;
   server.sessions_per_job = 4;
-  Client client(MakeConfig(server, static_cast<ApiVersion>(c.version)), &server,
+  Client client(ConfigFor(server, static_cast<ApiVersion>(c.version)), &server,
                 nullptr);
   Timestamp bound = *ParseTimestamp("2026-11-29T09:00:00Z");
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(1), bound);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(1), bound);
   ASSERT_TRUE(fetch.ok()) << fetch.error();
   EXPECT_EQ(fetch->sessions.size(), 4u);
   for (const auto& s : fetch->sessions) {
@@ -244,8 +227,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ClientSessionReadTest, NoLowerBoundReadsTheWholeHistory) {
   FakeVb365 server;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_TRUE(fetch.ok()) << fetch.error();
   EXPECT_EQ(server.paths().back(),
             "/v8/JobSessions?jobId=" + JobId(0) + "&limit=1000&offset=0");
@@ -259,9 +242,9 @@ TEST(ClientSessionReadTest,
     server.ignore_job_id = true;
     server.jobs = 5;
     server.sessions_per_job = 3;
-    Client client(MakeConfig(server, static_cast<ApiVersion>(v)), &server,
+    Client client(ConfigFor(server, static_cast<ApiVersion>(v)), &server,
                   nullptr);
-    Result<SessionsFetch> fetch = client.ListSessions(MakeJob(2), kNoTime);
+    Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(2), kNoTime);
     ASSERT_TRUE(fetch.ok()) << fetch.error();
     ASSERT_EQ(fetch->sessions.size(), 3u) << "v" << v;
     for (const auto& s : fetch->sessions) {
@@ -274,8 +257,8 @@ TEST(ClientSessionReadTest, SessionPagesArePagedPastTheServersLimit) {
   FakeVb365 server;
   server.sessions_per_job = 70;
   server.max_limit = 30;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_TRUE(fetch.ok()) << fetch.error();
   EXPECT_EQ(fetch->sessions.size(), 70u);
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/JobSessions"), 3);
@@ -294,8 +277,8 @@ TEST(ClientSessionReadTest, APageThatRepeatsItselfEndsTheReadWithAnError) {
       R"({"offset":0,"limit":1,"results":[)" + session +
       R"(],"_links":{"self":{"href":"/v8/JobSessions?offset=0&limit=1"},)"
       R"("next":{"href":"/v8/JobSessions?offset=0&limit=1"}}})";
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_NE(fetch.error().message().find("repeats the previous page"),
             std::string::npos)
@@ -307,8 +290,8 @@ TEST(ClientSessionReadTest, APageThatRepeatsItselfEndsTheReadWithAnError) {
 TEST(ClientSessionReadTest, ADeletedJobIsNotFound) {
   FakeVb365 server;
   server.deleted_jobs = {JobId(1)};
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(1), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(1), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_EQ(fetch.error().message().rfind("not found", 0), 0u) << fetch.error();
   EXPECT_EQ(fetch.error().code(), ErrorCode::kNotFound);
@@ -317,14 +300,14 @@ TEST(ClientSessionReadTest, ADeletedJobIsNotFound) {
 TEST(ClientAuthTest, ManyRequestsShareOneLogin) {
   FakeVb365 server;
   server.jobs = 20;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   ASSERT_TRUE(client.ListJobs().ok());
   std::vector<std::thread> workers;
   std::atomic<int> failures{0};
   for (int w = 0; w < 4; ++w) {
     workers.emplace_back([&, w] {
       for (int i = w; i < 20; i += 4) {
-        if (!client.ListSessions(MakeJob(i), kNoTime).ok()) ++failures;
+        if (!client.ListSessions(NumberedJob(i), kNoTime).ok()) ++failures;
       }
     });
   }
@@ -336,7 +319,7 @@ TEST(ClientAuthTest, ManyRequestsShareOneLogin) {
 TEST(ClientAuthTest, A401LogsInOnceAndRetries) {
   FakeVb365 server;
   RecordingObserver observer;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, &observer);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, &observer);
   ASSERT_TRUE(client.ListJobs().ok());
   server.ExpireAllTokens();  // e.g. the server restarted
   Result<std::vector<Job>> jobs = client.ListJobs();
@@ -356,7 +339,7 @@ TEST(ClientAuthTest, A401LogsInOnceAndRetries) {
 TEST(ClientAuthTest, ASecond401IsAnErrorNotALoop) {
   FakeVb365 server;
   server.always_401 = true;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_NE(jobs.error().message().find("401"), std::string::npos)
@@ -370,7 +353,7 @@ TEST(ClientAuthTest, ASecond401IsAnErrorNotALoop) {
 
 TEST(ClientAuthTest, BadCredentialsSurfaceFromListJobsWithoutThePassword) {
   FakeVb365 server;
-  ServerConfig config = MakeConfig(server, ApiVersion::kV8);
+  ServerConfig config = ConfigFor(server, ApiVersion::kV8);
   config.password = Secret("not-the-password-123");
   Client client(config, &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
@@ -385,7 +368,7 @@ TEST(ClientAuthTest, BadCredentialsSurfaceFromListJobsWithoutThePassword) {
 TEST(ClientErrorTest, ServerErrorsCarryTheStatusAndTheMessage) {
   FakeVb365 server;
   server.fail_path["/v8/Jobs"] = 500;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_NE(jobs.error().message().find("HTTP 500"), std::string::npos)
@@ -400,7 +383,7 @@ TEST(ClientErrorTest, LongServerMessagesAreCut) {
     return MakeResponse(503,
                         R"({"message":")" + std::string(5000, 'x') + R"("})");
   });
-  Client client(MakeConfig(server, ApiVersion::kV8), &transport, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &transport, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_LT(jobs.error().message().size(), 400u);
@@ -410,7 +393,7 @@ TEST(ClientErrorTest, MalformedJsonIsAParseErrorOfThatEndpoint) {
   FakeVb365 server;
   server.body_for["/v8/Jobs"] = R"({"offset":0,"limit":30,"results":[{"id":)";
   RecordingObserver observer;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, &observer);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, &observer);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_NE(jobs.error().message().find("malformed"), std::string::npos)
@@ -427,8 +410,8 @@ TEST(ClientErrorTest, TransportFailuresAreErrorsWithCodeZero) {
     failed.error = "curl error 56: Connection reset by peer";
     return failed;
   });
-  Client client(MakeConfig(server, ApiVersion::kV8), &transport, &observer);
-  Result<SessionsFetch> fetch = client.ListSessions(MakeJob(0), kNoTime);
+  Client client(ConfigFor(server, ApiVersion::kV8), &transport, &observer);
+  Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_FALSE(fetch.ok());
   EXPECT_NE(fetch.error().message().find("Connection reset"),
             std::string::npos);
@@ -444,7 +427,7 @@ TEST(ClientErrorTest, ServerEchoedPasswordNeverReachesTheError) {
     return MakeResponse(
         500, R"({"message":"login )" + server.password + R"( failed"})");
   });
-  Client client(MakeConfig(server, ApiVersion::kV8), &transport, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &transport, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_FALSE(jobs.ok());
   EXPECT_EQ(jobs.error().message().find(server.password), std::string::npos)
@@ -457,9 +440,9 @@ TEST(ClientObserverTest, EveryRequestIsReportedWithItsEndpoint) {
   server.versions = {7};
   server.jobs = 2;
   RecordingObserver observer;
-  Client client(MakeConfig(server), &server, &observer);
+  Client client(ConfigFor(server), &server, &observer);
   ASSERT_TRUE(client.ListJobs().ok());
-  ASSERT_TRUE(client.ListSessions(MakeJob(0), kNoTime).ok());
+  ASSERT_TRUE(client.ListSessions(NumberedJob(0), kNoTime).ok());
   ASSERT_TRUE(client.GetServiceInstance().ok());
   EXPECT_EQ(observer.CountRequests("service_instance"), 3);  // v8, v7, + GET
   EXPECT_EQ(observer.CountRequests("token"), 1);
@@ -472,7 +455,7 @@ TEST(ClientObserverTest, EveryRequestIsReportedWithItsEndpoint) {
 
 TEST(ClientServiceInstanceTest, ReadsTheProductVersion) {
   FakeVb365 server;
-  Client client(MakeConfig(server, ApiVersion::kV8), &server, nullptr);
+  Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<ServiceInstance> si = client.GetServiceInstance();
   ASSERT_TRUE(si.ok()) << si.error();
   EXPECT_EQ(si->version, "8.1.0.305");

@@ -372,4 +372,26 @@ class FakeVb365 : public Transport {
   int issued_ = 0;
 };
 
+// A server entry for `server` (name "east", its credentials) at the version
+// given (kAuto: the client probes).
+inline ServerConfig ConfigFor(const FakeVb365& server,
+                              ApiVersion v = ApiVersion::kAuto) {
+  ServerConfig c;
+  c.name = "east";
+  c.url = "https://vb365.test:4443";
+  c.api_version = v;
+  c.username = server.username;
+  c.password = Secret(server.password);
+  return c;
+}
+
+// Job i as the client lists it: the id JobId(i), the name "Job i".
+inline Job NumberedJob(int i) {
+  Job job;
+  job.id = JobId(i);
+  job.key = ParseId(job.id);
+  job.name = "Job " + std::to_string(i);
+  return job;
+}
+
 }  // namespace vb365::testing
