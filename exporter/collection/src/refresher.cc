@@ -236,8 +236,10 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
     Log(LogLevel::kInfo, "refresh succeeded again", {{"server", config_.name}});
     failing_ = false;
   }
-  Publish(snap);
+  // Saved before it is published: a value Prometheus scraped is on disk, so
+  // a crash never makes a counter go back (a restart goes on from the file).
   SaveState();
+  Publish(snap);
   return snap;
 }
 

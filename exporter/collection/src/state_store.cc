@@ -143,7 +143,7 @@ void StateStore::Update(const std::string& name, const std::string& url,
   });
   std::lock_guard<std::mutex> lock(mu_);
   servers_[{name, url}] = std::move(jobs);
-  Status s = WriteLocked();
+  Status s = WriteLocked(/*force=*/false);
   if (!s.ok() && !failing_) {
     Log(LogLevel::kWarn, "cannot write the state file; will retry",
         {{"path", options_.path}, {"error", s.error().message()}});
@@ -156,16 +156,16 @@ void StateStore::Update(const std::string& name, const std::string& url,
 
 Status StateStore::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
-  return WriteLocked();
+  return WriteLocked(/*force=*/true);
 }
 
-Status StateStore::WriteLocked() {
+Status StateStore::WriteLocked(bool force) {
   SavedState state;
   for (const auto& [key, jobs] : servers_) {
     state.servers.push_back(SavedServer{key.first, key.second, jobs});
   }
   std::string text = EncodeState(state);
-  if (text == written_ && !failing_) return Ok{};
+  if (!force && text == written_ && !failing_) return Ok{};
   if (Status s = WriteFileAtomically(options_.path, text,
                                      options_.pause_before_rename);
       !s.ok()) {

@@ -45,13 +45,15 @@ class StateStore {
   void Update(const std::string& name, const std::string& url,
               std::vector<SavedJob> jobs);
 
-  // Writes the file if the last write failed or was skipped; for shutdown.
+  // Writes the file now, changed or not (shutdown: the file is there and
+  // current when the process exits).
   Status Flush();
 
   const std::string& path() const { return options_.path; }
 
  private:
-  Status WriteLocked();  // mu_ held
+  // Writes unless the text is what was last written (or force); mu_ held.
+  Status WriteLocked(bool force);
 
   const StateStoreOptions options_;
   mutable std::mutex mu_;
