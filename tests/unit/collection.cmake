@@ -12,3 +12,5 @@ add_executable(collection_state_test
 target_link_libraries(collection_state_test PRIVATE vb365_collection
                       GTest::gtest_main)
 gtest_discover_tests(collection_state_test)
+target_compile_definitions(collection_state_test PRIVATE
+  VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")

@@ -121,6 +121,25 @@ TEST(StateFile, WellFormedButInvalidLinesAreRefused) {
   EXPECT_FALSE(DecodeState(EncodeState(st)).ok()) << "empty id";
 }
 
+TEST(StateFile, TheFixtureInTheDocumentedFormatDecodes) {
+  std::ifstream f(std::string(VB365_FIXTURES_DIR) + "/state/two_servers.state",
+                  std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  Result<SavedState> st = DecodeState(ss.str());
+  ASSERT_TRUE(st.ok()) << st.error();
+  ASSERT_EQ(st->servers.size(), 2u);
+  EXPECT_EQ(st->servers[1].name, "west dc");
+  const SavedJob& j = st->servers[0].jobs[0];
+  EXPECT_EQ(j.tracker.sessions_total[0], 12u);
+  EXPECT_EQ(j.tracker.transferred_bytes_total, 1234567890u);
+  EXPECT_EQ(j.tracker.at_watermark, (std::vector<Id>{Id{7, 42}}));
+  ASSERT_EQ(j.tracker.pending.size(), 2u);
+  EXPECT_EQ(j.tracker.pending[1], (std::pair<Id, int>{Id{7, 59}, 2}));
+  EXPECT_EQ(st->servers[0].jobs[1].tracker.watermark, kNoTime);
+  EXPECT_EQ(EncodeState(*st), ss.str());
+}
+
 // A fresh directory under /tmp, removed afterwards; logs captured.
 class StateStoreTest : public ::testing::Test {
  protected:
