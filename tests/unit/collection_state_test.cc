@@ -238,6 +238,19 @@ TEST_F(StateStoreTest, BadFilesAreLoggedOnceAndIgnored) {
   }
 }
 
+TEST_F(StateStoreTest, ADirectoryOrAnEndlessFileIsIgnoredNotRead) {
+  std::filesystem::create_directory(path_);
+  {
+    StateStore store({path_}, {Server("s", "https://s")});
+    EXPECT_TRUE(store.Restored("s", "https://s").empty());
+  }
+  EXPECT_EQ(Count("state file ignored"), 1u) << log_;
+  log_.clear();
+  StateStore zero({"/dev/zero"}, {Server("s", "https://s")});
+  EXPECT_EQ(Count("state file ignored"), 1u) << log_;
+  EXPECT_NE(log_.find("not a state file"), std::string::npos) << log_;
+}
+
 TEST_F(StateStoreTest, UnwritableDirectoryIsLoggedOnceNotFatal) {
   StateStore store({dir_ + "/no/such/dir/state"}, {Server("s", "https://s")});
   store.Update("s", "https://s", Sample().servers[0].jobs);

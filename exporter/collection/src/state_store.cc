@@ -7,9 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "common/log.h"
@@ -39,15 +37,38 @@ Status WriteAll(int fd, const std::string& text, const std::string& path) {
   return Ok{};
 }
 
-// The file's bytes; false when it does not exist (errno ENOENT) or cannot
-// be read.
-bool ReadWhole(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return !f.bad();
+// A state file is a few kB per server; anything far larger is not one (and
+// /dev/zero must not be read forever).
+constexpr size_t kMaxStateFileBytes = size_t{64} << 20;
+
+// The file's bytes, or why it cannot be read (kNotFound: it does not exist).
+Result<std::string> ReadWhole(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Error{errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 std::strerror(errno)};
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e{ErrorCode::kIo, std::strerror(errno)};
+      ::close(fd);
+      return e;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxStateFileBytes) {
+      ::close(fd);
+      return Error{ErrorCode::kTooLarge,
+                   "larger than " + std::to_string(kMaxStateFileBytes) +
+                       " bytes: not a state file"};
+    }
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace
@@ -89,18 +110,18 @@ Status WriteFileAtomically(const std::string& path, const std::string& text,
 StateStore::StateStore(StateStoreOptions options,
                        const std::vector<ServerConfig>& servers)
     : options_(std::move(options)) {
-  std::string text;
-  if (!ReadWhole(options_.path, &text)) {
-    if (errno == ENOENT) {
-      Log(LogLevel::kInfo, "no state file yet; counters start at a baseline",
-          {{"path", options_.path}});
-    } else {
-      Log(LogLevel::kWarn,
-          "state file unreadable; ignored, counters start at a baseline",
-          {{"path", options_.path}, {"error", std::strerror(errno)}});
-    }
+  Result<std::string> read = ReadWhole(options_.path);
+  if (!read.ok() && read.error().code() == ErrorCode::kNotFound) {
+    Log(LogLevel::kInfo, "no state file yet; counters start at a baseline",
+        {{"path", options_.path}});
     return;
   }
+  if (!read.ok()) {
+    Log(LogLevel::kWarn, "state file ignored; counters start at a baseline",
+        {{"path", options_.path}, {"error", read.error().message()}});
+    return;
+  }
+  const std::string& text = *read;
   Result<SavedState> state = DecodeState(text);
   if (!state.ok()) {
     Log(LogLevel::kWarn, "state file ignored; counters start at a baseline",
