@@ -391,7 +391,7 @@ TEST_F(StateStoreTest, RestartCountsSessionsFinishedWhileDownExactlyOnce) {
   }
 }
 
-TEST_F(StateStoreTest, JobsNoLongerListedAreDroppedFromTheFile) {
+TEST_F(StateStoreTest, JobsRemovedFromTheConfigAreDroppedFromTheFile) {
   ServerConfig server = Server("s", "https://s");
   Source source;
   source.jobs = {MakeJob("a"), MakeJob("b")};
@@ -406,7 +406,11 @@ TEST_F(StateStoreTest, JobsNoLongerListedAreDroppedFromTheFile) {
     Refresher r(server, options, &source, &sink, nullptr);
     r.RefreshOnce();
   }
-  source.jobs = {MakeJob("a")};  // b deleted (or filtered out) meanwhile
+  // The restarted exporter's config excludes b by name (the job still
+  // exists on the server).
+  Result<JobNameRegex> exclude = JobNameRegex::Compile("job b");
+  ASSERT_TRUE(exclude.ok()) << exclude.error();
+  server.jobs.exclude = {*exclude};
   StateStore store({path_}, {server});
   options.state = &store;
   Refresher r(server, options, &source, &sink, nullptr);
@@ -416,6 +420,12 @@ TEST_F(StateStoreTest, JobsNoLongerListedAreDroppedFromTheFile) {
   ASSERT_EQ(back->servers.size(), 1u);
   ASSERT_EQ(back->servers[0].jobs.size(), 1u);
   EXPECT_EQ(back->servers[0].jobs[0].job_id, "a");
+  source.jobs = {};  // a deleted on the server
+  r.RefreshOnce();
+  back = DecodeState(Read());
+  ASSERT_TRUE(back.ok()) << back.error();
+  ASSERT_EQ(back->servers.size(), 1u);
+  EXPECT_TRUE(back->servers[0].jobs.empty());
 }
 
 }  // namespace
