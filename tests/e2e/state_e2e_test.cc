@@ -228,6 +228,28 @@ TEST_F(StateE2E, KillNineAtRandomMomentsNeverLosesOrDoublesASession) {
   ExpectCountedOnce(s, *e, jobs);
 }
 
+TEST_F(StateE2E, CorruptOrForeignFileIsLoggedOnceAndReplaced) {
+  SimulatorProcess s(SimConfig());
+  const std::vector<sim::SimJob> jobs = s.Jobs();
+  for (const std::string& bad :
+       {std::string("vb365_exporter state v1\nserver sim x\nchecksum 0\n"),
+        std::string("vb365_exporter state v99\n"), std::string("\0\xff", 2)}) {
+    e2e::WriteFile(state_, bad);
+    auto e = Start(s);
+    ExpectCountedOnce(s, *e, jobs);  // a baseline: nothing counted
+    const std::string log = e->Stderr();
+    size_t n = 0;
+    for (size_t p = log.find("state file ignored"); p != std::string::npos;
+         p = log.find("state file ignored", p + 1)) {
+      ++n;
+    }
+    EXPECT_EQ(n, 1u) << log;
+    EXPECT_EQ(e->Stop(), 0);
+    EXPECT_EQ(ReadFile(state_).rfind("vb365_exporter state v1\n", 0), 0u);
+    EXPECT_NE(ReadFile(state_), bad);
+  }
+}
+
 TEST_F(StateE2E, SigtermDuringAStuckRefreshExitsZeroWithin2sAndWritesState) {
   SimulatorProcess s(SimConfig());
   const std::vector<sim::SimJob> jobs = s.Jobs();
