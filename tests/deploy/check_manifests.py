@@ -8,7 +8,8 @@ manifests fit together (what `kubectl apply` cannot tell us on this machine).
   Deployment's pods and targets a port the container has; the ServiceMonitor
   selects the Service and scrapes one of its ports; the Deployment mounts the
   ConfigMap and Secret that exist, runs as non-root with a read-only root
-  filesystem and one replica; every file the exporter config names under the
+  filesystem and one replica; the --storage.state-file lies on a mounted,
+  writable PersistentVolumeClaim that exists; every file the exporter config names under the
   Secret's mount is a key of the Secret; the PrometheusRule carries the same
   groups as deploy/prometheus/vb365_rules.yml;
 - the Grafana provisioning files have apiVersion 1.
@@ -100,6 +101,17 @@ def main(deploy):
           "Deployment must mount the Secret")
     check(len(cm_vol) == 1 and vols[cm_vol[0]]["configMap"]["name"] == cm["metadata"]["name"],
           "Deployment must mount the ConfigMap")
+    state_args = [a for a in container.get("args", []) if a.startswith("--storage.state-file=")]
+    if check(len(state_args) == 1, "Deployment must pass --storage.state-file (counters survive restarts)"):
+        state_path = state_args[0].split("=", 1)[1]
+        state_mounts = [m for m in container["volumeMounts"]
+                        if state_path.startswith(m["mountPath"].rstrip("/") + "/")]
+        check(len(state_mounts) == 1 and not state_mounts[0].get("readOnly"),
+              f"state file {state_path} is not on one writable volume mount")
+        if state_mounts:
+            claim = (vols[state_mounts[0]["name"]].get("persistentVolumeClaim") or {}).get("claimName")
+            claims = [d["metadata"]["name"] for d in by_kind.get("PersistentVolumeClaim", [])]
+            check(claim in claims, f"state volume's claim {claim} is not one of the PVCs {claims}")
     if errors:
         return
     secret_dir = mounts[secret_vol[0]]["mountPath"].rstrip("/") + "/"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Checks deploy/systemd/vb365_exporter.service:
 # - the hardening the README promises is there (DynamicUser, ProtectSystem=strict,
-#   NoNewPrivileges, LoadCredential), and every password_file of the example
+#   NoNewPrivileges, LoadCredential, and StateDirectory= holding the
+#   --storage.state-file), and every password_file of the example
 #   config under /run/credentials/vb365_exporter.service/ is a LoadCredential id;
 # - `systemd-analyze verify` accepts it (ExecStart pointed at the built exporter,
 #   or /bin/true when it is not built);
@@ -14,7 +15,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 for directive in '^DynamicUser=yes' '^ProtectSystem=strict' '^NoNewPrivileges=yes' \
                  '^LoadCredential=' '^ProtectHome=yes' '^CapabilityBoundingSet=$' \
-                 '--config.file=/etc/vb365_exporter/'; do
+                 '--config.file=/etc/vb365_exporter/' '^StateDirectory=vb365_exporter$' \
+                 '--storage.state-file=/var/lib/vb365_exporter/'; do
   grep -Eq -- "$directive" "$unit" || fail "$unit: no line matching $directive"
 done
 creds=$(sed -n 's/^LoadCredential=\([^:]*\):.*/\1/p' "$unit" | sort)

@@ -11,3 +11,14 @@ target_compile_definitions(exporter_e2e_test PRIVATE
 add_dependencies(exporter_e2e_test vb365_exporter)
 gtest_discover_tests(exporter_e2e_test TEST_PREFIX "e2e." DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 300)
+
+# The state file: kill -9 mid-refresh and mid-write, SIGTERM on a stuck
+# refresh (tests/e2e/state_e2e_test.cc).
+add_executable(state_e2e_test ${CMAKE_CURRENT_LIST_DIR}/state_e2e_test.cc)
+target_link_libraries(state_e2e_test PRIVATE vb365_sim_harness vb365_httplib
+  GTest::gtest GTest::gtest_main Threads::Threads)
+target_compile_definitions(state_e2e_test PRIVATE
+  VB365_EXPORTER_PATH="$<TARGET_FILE:vb365_exporter>")
+add_dependencies(state_e2e_test vb365_exporter)
+gtest_discover_tests(state_e2e_test TEST_PREFIX "e2e." DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 300)

@@ -1,7 +1,7 @@
 // CurlTransport over real HTTPS on loopback against an in-process
 // cpp-httplib server (the simulator does not compress and cannot report its
 // connections): gzip, Retry-After, the request as sent, connection reuse,
-// the parallelism bound, padding and the body size limit.
+// the parallelism bound, padding, the body size limit and Abort().
 #include "api/curl_transport.h"
 
 #include <gtest/gtest.h>
@@ -313,6 +313,53 @@ TEST(CurlTransportIntegration, TransportErrorsNeverQuoteTheRequest) {
   EXPECT_FALSE(response.error.empty());
   EXPECT_EQ(response.error.find("TOKEN-VALUE"), std::string::npos);
   EXPECT_EQ(response.error.find("PASSWORD-VALUE"), std::string::npos);
+}
+
+TEST(CurlTransportIntegration, AbortEndsATransferInFlightAndFailsLaterOnes) {
+  // A body that trickles for 20 s (one byte every 200 ms) and a second
+  // request waiting for the only connection slot.
+  LocalHttps https;
+  std::atomic<bool> server_stop{false};
+  https.server().Get(
+      "/slow", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider(
+            "application/json", [&](size_t offset, httplib::DataSink& sink) {
+              if (offset >= 100 || server_stop) {
+                sink.done();
+                return true;
+              }
+              std::this_thread::sleep_for(std::chrono::milliseconds(200));
+              sink.write(" ", 1);
+              return true;
+            });
+      });
+  https.Start();
+  CurlTransportOptions options = https.Options();
+  options.max_connections = 1;
+  CurlTransport transport(options);
+  HttpRequest request;
+  request.url = https.url("/slow");
+  HttpResponse first, waiting;
+  std::thread a([&] { first = transport.Send(request); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::thread b([&] { waiting = transport.Send(request); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto t0 = std::chrono::steady_clock::now();
+  transport.Abort();
+  a.join();
+  b.join();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  server_stop = true;
+  EXPECT_LT(took, 1.5);
+  EXPECT_EQ(first.status, 0);
+  EXPECT_NE(first.error.find("aborted"), std::string::npos) << first.error;
+  EXPECT_EQ(waiting.status, 0);
+  EXPECT_NE(waiting.error.find("aborted"), std::string::npos) << waiting.error;
+  HttpResponse later = transport.Send(request);
+  EXPECT_EQ(later.status, 0);
+  EXPECT_NE(later.error.find("aborted"), std::string::npos) << later.error;
 }
 
 }  // namespace

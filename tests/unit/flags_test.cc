@@ -54,6 +54,25 @@ TEST(Flags, SpaceFormTakesTheNextArgument) {
   EXPECT_EQ(flags->telemetry_path, "/x/metrics");
 }
 
+TEST(Flags, StateFileIsOffByDefaultAndTakesAPath) {
+  auto flags = ParseFlags(std::vector<std::string>{});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->state_file, "");
+  flags = ParseFlags(std::vector<std::string>{
+      "--storage.state-file=/var/lib/vb365_exporter/state"});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->state_file, "/var/lib/vb365_exporter/state");
+  flags = ParseFlags(std::vector<std::string>{"--storage.state-file", "s"});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->state_file, "s");
+  flags = ParseFlags(std::vector<std::string>{"--storage.state-file=/var/"});
+  ASSERT_FALSE(flags.ok());
+  EXPECT_NE(flags.error().message().find("--storage.state-file"),
+            std::string::npos);
+  EXPECT_NE(HelpText("x").find("--storage.state-file=<path>"),
+            std::string::npos);
+}
+
 TEST(Flags, BooleanFlagsDoNotConsumeTheNextArgument) {
   const auto flags = ParseFlags(
       std::vector<std::string>{"--config.check", "--log.level", "warn"});

@@ -43,7 +43,15 @@ struct Transfer {
   size_t max_body = 0;
   bool too_large = false;
   double retry_after = -1;
+  const std::atomic<bool>* aborted = nullptr;  // CurlTransport::Abort()
 };
+
+// Called by libcurl often during a transfer (about once a second when no
+// data moves): a non-zero return ends it with CURLE_ABORTED_BY_CALLBACK.
+int OnProgress(void* data, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const Transfer* t = static_cast<const Transfer*>(data);
+  return t->aborted->load() ? 1 : 0;
+}
 
 // Keeps kParsePadding spare bytes after the body so the parser can read the
 // buffer in place.
@@ -142,7 +150,8 @@ CurlTransport::~CurlTransport() {
 void* CurlTransport::AcquireHandle() {
   std::unique_lock<std::mutex> lock(mu_);
   int limit = std::max(1, options_.max_connections);
-  slot_free_.wait(lock, [&] { return busy_ < limit; });
+  slot_free_.wait(lock, [&] { return busy_ < limit || aborted_; });
+  if (aborted_) return nullptr;
   ++busy_;
   if (!idle_.empty()) {
     void* handle = idle_.back();
@@ -159,6 +168,14 @@ void* CurlTransport::AcquireHandle() {
   return handle;
 }
 
+void CurlTransport::Abort() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    aborted_ = true;
+  }
+  slot_free_.notify_all();
+}
+
 void CurlTransport::ReleaseHandle(void* handle) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -168,37 +185,14 @@ void CurlTransport::ReleaseHandle(void* handle) {
   slot_free_.notify_one();
 }
 
-HttpResponse CurlTransport::Send(const HttpRequest& request) {
-  HttpResponse response;
-  CURL* curl = static_cast<CURL*>(AcquireHandle());
-  if (curl == nullptr) {
-    response.error = "curl: cannot create a handle";
-    ReserveFor(&response.body, 0);
-    return response;
-  }
-  // Reset keeps the live connection and the TLS session cache of the handle.
-  curl_easy_reset(curl);
-
-  Transfer transfer;
-  transfer.body = &response.body;
-  transfer.max_body = options_.max_body_bytes;
-  ReserveFor(&response.body, 0);
-  char error_buffer[CURL_ERROR_SIZE];
-  error_buffer[0] = '\0';
-
-  curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) {
-    std::string line = name + ": " + value;
-    headers = curl_slist_append(headers, line.c_str());
-  }
-  headers = curl_slist_append(headers, "Accept: application/json");
-  // Small form bodies: no need to wait for 100 Continue.
-  headers = curl_slist_append(headers, "Expect:");
-
+void CurlTransport::ConfigureHandle(void* handle, const HttpRequest& request,
+                                    void* headers, void* transfer,
+                                    char* error_buffer) const {
+  CURL* curl = static_cast<CURL*>(handle);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(headers));
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip, br, ...
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
@@ -209,9 +203,9 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(options_.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, transfer);
   if (share_ != nullptr && share_->handle != nullptr) {
     curl_easy_setopt(curl, CURLOPT_SHARE, share_->handle);
   }
@@ -236,6 +230,46 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, transfer);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+}
+
+HttpResponse CurlTransport::Send(const HttpRequest& request) {
+  HttpResponse response;
+  if (aborted_) {
+    response.error = "aborted: the exporter is shutting down";
+    ReserveFor(&response.body, 0);
+    return response;
+  }
+  CURL* curl = static_cast<CURL*>(AcquireHandle());
+  if (curl == nullptr) {
+    response.error = aborted_ ? "aborted: the exporter is shutting down"
+                              : "curl: cannot create a handle";
+    ReserveFor(&response.body, 0);
+    return response;
+  }
+  // Reset keeps the live connection and the TLS session cache of the handle.
+  curl_easy_reset(curl);
+
+  Transfer transfer;
+  transfer.body = &response.body;
+  transfer.max_body = options_.max_body_bytes;
+  transfer.aborted = &aborted_;
+  ReserveFor(&response.body, 0);
+  char error_buffer[CURL_ERROR_SIZE];
+  error_buffer[0] = '\0';
+
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    std::string line = name + ": " + value;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  headers = curl_slist_append(headers, "Accept: application/json");
+  // Small form bodies: no need to wait for 100 Continue.
+  headers = curl_slist_append(headers, "Expect:");
+
+  ConfigureHandle(curl, request, headers, &transfer, error_buffer);
   auto start = std::chrono::steady_clock::now();
   CURLcode code = curl_easy_perform(curl);
   response.elapsed_seconds =
@@ -250,7 +284,9 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   } else {
     response.status = 0;
     response.body.clear();
-    if (transfer.too_large) {
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+      response.error = "aborted: the exporter is shutting down";
+    } else if (transfer.too_large) {
       response.too_large = true;
       response.error = "response body larger than " +
                        std::to_string(options_.max_body_bytes) + " bytes";

@@ -23,6 +23,7 @@
 #include "build_info.h"
 #include "collection/job_source.h"
 #include "collection/refresher.h"
+#include "collection/state_store.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "config/flags.h"
@@ -141,9 +142,25 @@ EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
   return std::nullopt;
 }
 
+// The state file's store, or null without --storage.state-file. Reading it
+// never fails the start (a bad file is logged and ignored).
+std::unique_ptr<StateStore> OpenStateStore(const Flags& flags,
+                                           const Config& config) {
+  if (flags.state_file.empty()) return nullptr;
+  StateStoreOptions options;
+  options.path = flags.state_file;
+  // Test hook only (tests/e2e/state_e2e_test.cc): a pause between the
+  // temporary file and the rename, to kill -9 the exporter inside a write.
+  if (const char* pause =
+          std::getenv("VB365_TEST_STATE_PAUSE_BEFORE_RENAME_MS")) {
+    options.pause_before_rename = std::chrono::milliseconds(std::atol(pause));
+  }
+  return std::make_unique<StateStore>(options, config.servers);
+}
+
 // One client and one refresher per configured server (not started yet).
 std::vector<ServerRuntime> BuildServers(const Config& config, SelfMetrics* self,
-                                        SnapshotSink* sink) {
+                                        SnapshotSink* sink, StateStore* state) {
   std::vector<ServerRuntime> servers;
   servers.reserve(config.servers.size());
   for (const ServerConfig& server : config.servers) {
@@ -160,6 +177,7 @@ std::vector<ServerRuntime> BuildServers(const Config& config, SelfMetrics* self,
     options.interval = server.refresh_interval.count() > 0
                            ? server.refresh_interval
                            : config.refresh_interval;
+    options.state = state;
     rt.refresher = std::make_unique<Refresher>(server, options, rt.source.get(),
                                                sink, rt.refresh_observer.get());
     Log(LogLevel::kInfo, "server configured",
@@ -220,15 +238,27 @@ void WaitForStopSignal(const sigset_t& signals) {
       {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
 }
 
-// Stops serving, then the refreshers; returns the exit code.
-int ShutDown(HttpServer* http, std::vector<ServerRuntime>* servers) {
+// Stops serving, aborts the transfers in flight, stops the refreshers and
+// writes the state file; returns the exit code.
+int ShutDown(HttpServer* http, std::vector<ServerRuntime>* servers,
+             StateStore* state) {
   http->Stop();
+  // A refresh stuck on a slow server ends within about a second: its
+  // transfers fail as aborted and the jobs keep what they had.
+  for (ServerRuntime& rt : *servers) rt.transport->Abort();
   bool clean = true;
   for (ServerRuntime& rt : *servers) {
-    clean = rt.refresher->Stop(std::chrono::seconds(5)) && clean;
+    clean = rt.refresher->Stop(std::chrono::milliseconds(1500)) && clean;
+  }
+  if (state != nullptr) {
+    // Each refresh already wrote what it changed; this retries a failed one.
+    if (Status s = state->Flush(); !s.ok()) {
+      Log(LogLevel::kWarn, "cannot write the state file at shutdown",
+          {{"error", s.error().message()}});
+    }
   }
   if (!clean) {
-    // A request is still waiting for its timeout; nothing is left to save.
+    // Cannot happen with aborted transfers, but never hang the shutdown.
     Log(LogLevel::kWarn, "a refresh did not stop in time; exiting anyway");
     std::fflush(nullptr);
     std::_Exit(0);
@@ -255,14 +285,16 @@ int RunExporter(int argc, const char* const* argv) {
   const ProcessCollector process;
   SnapshotCollector collector;
   CollectorSink sink(&collector);
-  std::vector<ServerRuntime> servers = BuildServers(config, &self, &sink);
+  std::unique_ptr<StateStore> state = OpenStateStore(flags, config);
+  std::vector<ServerRuntime> servers =
+      BuildServers(config, &self, &sink, state.get());
   std::unique_ptr<HttpServer> http =
       StartHttp(flags, web, &self, &process, &collector);
   if (http == nullptr) return 1;
   for (ServerRuntime& rt : servers) rt.refresher->Start();
 
   WaitForStopSignal(signals);
-  return ShutDown(http.get(), &servers);
+  return ShutDown(http.get(), &servers, state.get());
 }
 
 }  // namespace vb365

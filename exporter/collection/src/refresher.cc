@@ -34,6 +34,9 @@ Refresher::Refresher(ServerConfig config, RefresherOptions options,
     options_.overlap = std::max<std::chrono::milliseconds>(
         2 * options_.interval, std::chrono::minutes(10));
   }
+  if (options_.state != nullptr) {
+    restored_ = options_.state->Restored(config_.name, config_.url);
+  }
   // Until the first refresh ends: up 0, no jobs (never "no series at all").
   auto initial = std::make_shared<ServerSnapshot>();
   initial->server = config_.name;
@@ -95,11 +98,15 @@ Timestamp Refresher::LowerBound(ApiVersion version, const JobState& state,
   auto ticks = [](std::chrono::milliseconds d) {
     return static_cast<Timestamp>(d.count()) * (kTicksPerSecond / 1000);
   };
-  if (state.last_read == kNoTime) {
-    return now - static_cast<Timestamp>(config_.session_history.count()) *
-                     kTicksPerSecond;
-  }
-  return state.last_read - ticks(options_.overlap);
+  const Timestamp history =
+      now -
+      static_cast<Timestamp>(config_.session_history.count()) * kTicksPerSecond;
+  if (state.last_read == kNoTime) return history;
+  const Timestamp since_last = state.last_read - ticks(options_.overlap);
+  // After a restart: everything since the last read before it, and at least
+  // the history window (the last-finished series need their session).
+  if (state.restored) return std::min(since_last, history);
+  return since_last;
 }
 
 void Refresher::ReadOneJob(ApiVersion version, const Job& job,
@@ -110,6 +117,7 @@ void Refresher::ReadOneJob(ApiVersion version, const Job& job,
   if (fetch.ok()) {
     state.tracker->Apply(fetch->sessions);
     state.last_read = read_start;
+    state.restored = false;
     if (state.failing) {
       Log(LogLevel::kInfo, "job sessions readable again",
           {{"server", config_.name}, {"job", job.name}});
@@ -190,12 +198,17 @@ std::vector<Job> Refresher::SelectJobs(std::vector<Job> listed) {
     if (it != jobs_.end()) {
       state = std::move(it->second);
       state.tracker->UpdateJob(job);
+    } else if (auto saved = restored_.find(job.id); saved != restored_.end()) {
+      state.tracker = std::make_unique<JobTracker>(job, saved->second.tracker);
+      state.last_read = saved->second.last_read;
+      state.restored = true;
     } else {
       state.tracker = std::make_unique<JobTracker>(job);
     }
     jobs.push_back(std::move(job));
   }
   jobs_ = std::move(kept);
+  restored_.clear();  // saved jobs not listed now are gone from the server
   return jobs;
 }
 
@@ -223,8 +236,23 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
     Log(LogLevel::kInfo, "refresh succeeded again", {{"server", config_.name}});
     failing_ = false;
   }
+  // Saved before it is published: a value Prometheus scraped is on disk, so
+  // a crash never makes a counter go back (a restart goes on from the file).
+  SaveState();
   Publish(snap);
   return snap;
+}
+
+void Refresher::SaveState() {
+  if (options_.state == nullptr) return;
+  std::vector<SavedJob> saved;
+  saved.reserve(jobs_.size());
+  for (const auto& [id, state] : jobs_) {
+    // A job whose baseline read has not succeeded has nothing to go on from.
+    if (state.tracker->applied() == 0) continue;
+    saved.push_back(SavedJob{id, state.last_read, state.tracker->SaveState()});
+  }
+  options_.state->Update(config_.name, config_.url, std::move(saved));
 }
 
 std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {

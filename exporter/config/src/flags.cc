@@ -25,6 +25,10 @@ const FlagSpec kFlags[] = {
     {"web.config.file", "<path>", "",
      "Path to a web configuration file (TLS and basic auth, exporter-toolkit "
      "format)."},
+    {"storage.state-file", "<path>", "",
+     "File that keeps what the session counters have counted, so sessions "
+     "that finish while the exporter is down are counted once after a "
+     "restart; empty: none (counters start at a baseline on every start)."},
     {"log.level", "<level>", "info",
      "Only log messages with the given severity or above: debug, info, warn, "
      "error."},
@@ -66,6 +70,9 @@ std::string Apply(Flags* flags, const std::string& name,
     flags->telemetry_path = value;
   } else if (name == "web.config.file") {
     flags->web_config_file = value;
+  } else if (name == "storage.state-file") {
+    if (!value.empty() && value.back() == '/') return "must name a file";
+    flags->state_file = value;
   } else if (name == "log.level") {
     if (!ParseLogLevel(value, &flags->log_level)) {
       return "invalid value \"" + value +

@@ -42,6 +42,29 @@ uint64_t NonNegative(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
 
 JobTracker::JobTracker(Job job) { summary_.job = std::move(job); }
 
+JobTracker::JobTracker(Job job, const JobTrackerState& saved)
+    : applied_(1), watermark_(saved.watermark) {
+  summary_.job = std::move(job);
+  summary_.sessions_total = saved.sessions_total;
+  summary_.transferred_bytes_total = saved.transferred_bytes_total;
+  summary_.processed_objects_total = saved.processed_objects_total;
+  at_watermark_.insert(saved.at_watermark.begin(), saved.at_watermark.end());
+  for (const auto& [id, misses] : saved.pending) pending_[id] = misses;
+}
+
+JobTrackerState JobTracker::SaveState() const {
+  JobTrackerState out;
+  out.watermark = watermark_;
+  out.at_watermark.assign(at_watermark_.begin(), at_watermark_.end());
+  std::sort(out.at_watermark.begin(), out.at_watermark.end());
+  out.pending.assign(pending_.begin(), pending_.end());
+  std::sort(out.pending.begin(), out.pending.end());
+  out.sessions_total = summary_.sessions_total;
+  out.transferred_bytes_total = summary_.transferred_bytes_total;
+  out.processed_objects_total = summary_.processed_objects_total;
+  return out;
+}
+
 void JobTracker::UpdateJob(Job job) { summary_.job = std::move(job); }
 
 void JobTracker::Count(const JobSession& s) {

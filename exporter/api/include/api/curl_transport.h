@@ -2,6 +2,7 @@
 // connections and TLS sessions are reused from one request to the next.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -44,10 +45,19 @@ class CurlTransport : public Transport {
 
   HttpResponse Send(const HttpRequest& request) override;
 
+  // Ends every transfer in flight within about a second (a progress
+  // callback checks the flag) and fails every later Send at once, for
+  // shutdown. Irreversible; callable from any thread.
+  void Abort();
+
  private:
   struct Share;
   void* AcquireHandle();  // blocks while max_connections are busy
   void ReleaseHandle(void* handle);
+  // Every option of one request (handle is a CURL*, headers a curl_slist*,
+  // transfer the callbacks' state).
+  void ConfigureHandle(void* handle, const HttpRequest& request, void* headers,
+                       void* transfer, char* error_buffer) const;
 
   const CurlTransportOptions options_;
   std::unique_ptr<Share> share_;
@@ -56,6 +66,7 @@ class CurlTransport : public Transport {
   std::condition_variable slot_free_;
   std::vector<void*> idle_;  // CURL* handles not in use; guarded by mu_
   int busy_ = 0;             // guarded by mu_
+  std::atomic<bool> aborted_{false};
 };
 
 }  // namespace vb365

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "collection/job_source.h"
+#include "collection/state_store.h"
 #include "config/config.h"
 #include "model/job_state.h"
 
@@ -45,6 +46,9 @@ struct RefresherOptions {
   std::chrono::milliseconds overlap{0};
   // Wall clock (lower bounds, last success). Tests move it by hand.
   std::function<Timestamp()> now;
+  // Where the jobs' counting state survives a restart (--storage.state-file);
+  // null: every start is a baseline. Not owned; outlives the Refresher.
+  StateStore* state = nullptr;
 };
 
 // Refreshes one server every interval on its own thread (the first refresh
@@ -75,6 +79,9 @@ class Refresher {
     std::unique_ptr<JobTracker> tracker;
     Timestamp last_read = kNoTime;  // start of the last successful read
     bool failing = false;           // in a failure streak (logged once)
+    // Restored from the state file and not read since: the first read
+    // reaches back to cover the time the exporter was down.
+    bool restored = false;
   };
 
   void Run();
@@ -90,6 +97,8 @@ class Refresher {
   std::shared_ptr<const ServerSnapshot> Succeed(
       ApiVersion version, std::chrono::steady_clock::time_point start);
   void Publish(std::shared_ptr<const ServerSnapshot> snapshot);
+  // Hands the jobs' counting state to options_.state (if any).
+  void SaveState();
 
   const ServerConfig config_;
   RefresherOptions options_;
@@ -100,6 +109,9 @@ class Refresher {
   // Refresh state: touched only by the refreshing thread (and its workers,
   // each on its own JobState).
   std::map<std::string, JobState> jobs_;
+  // From the state file, by job id, until the first successful listing
+  // takes the listed ones (the others are dropped).
+  std::map<std::string, SavedJob> restored_;
   std::shared_ptr<const ServerSnapshot> last_;
   std::string product_version_;
   bool have_service_instance_ = false;

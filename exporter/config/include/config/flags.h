@@ -17,6 +17,9 @@ struct Flags {
   std::string listen_address = ":9865";
   std::string telemetry_path = "/metrics";
   std::string web_config_file;  // empty: plain HTTP, no auth
+  // Where the session counters' state survives restarts; empty: none (each
+  // start is a baseline).
+  std::string state_file;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
   bool version = false;  // print the version and exit

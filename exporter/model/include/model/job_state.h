@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "model/types.h"
@@ -42,6 +43,26 @@ struct JobSummary {
   uint64_t processed_objects_total = 0;
 };
 
+// What a JobTracker needs to go on counting exactly once after a restart
+// (the state file): the watermark and its ids, the pending ids and the
+// counters. A plain value; O(running sessions) like the tracker.
+struct JobTrackerState {
+  Timestamp watermark = kNoTime;
+  std::vector<Id> at_watermark;             // sorted
+  std::vector<std::pair<Id, int>> pending;  // id -> misses; sorted by id
+  std::array<uint64_t, kSessionStatusCount> sessions_total{};
+  uint64_t transferred_bytes_total = 0;
+  uint64_t processed_objects_total = 0;
+
+  bool operator==(const JobTrackerState& o) const {
+    return watermark == o.watermark && at_watermark == o.at_watermark &&
+           pending == o.pending && sessions_total == o.sessions_total &&
+           transferred_bytes_total == o.transferred_bytes_total &&
+           processed_objects_total == o.processed_objects_total;
+  }
+  bool operator!=(const JobTrackerState& o) const { return !(*this == o); }
+};
+
 // Folds fetches of one job's sessions into a JobSummary. Counts each finished
 // session exactly once, including sessions that finished during an outage and
 // are first seen after it, while keeping O(running sessions) memory: it keeps
@@ -50,6 +71,14 @@ struct JobSummary {
 class JobTracker {
  public:
   explicit JobTracker(Job job);
+  // A tracker that goes on from a saved state: its first Apply() is not a
+  // baseline; it counts what finished after the saved watermark (and the
+  // saved pending ids), on top of the saved counters.
+  JobTracker(Job job, const JobTrackerState& saved);
+
+  // The state to save; only meaningful once applied() > 0 (before the
+  // baseline there is nothing to go on from).
+  JobTrackerState SaveState() const;
 
   // Applies one fetch of the job's sessions, in any order, duplicates
   // allowed: the whole history (v3 to v6) or the sessions since a lower
