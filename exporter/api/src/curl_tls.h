@@ -17,7 +17,10 @@ namespace vb365::curl_tls {
 // What the handshake of one transfer checks and what it saw. Lives for the
 // transfer: libcurl calls the verify callback only inside curl_easy_perform,
 // during the handshake of a new connection (renegotiation is refused, and
-// connections reused later are not verified again).
+// connections reused later are not verified again). libcurl reuses
+// connections and TLS sessions without knowing what the callback checks;
+// that is safe because one CurlTransport (its handles and its share) only
+// ever serves one server with one TlsConfig.
 struct LeafCheck {
   std::string pin;           // "AA:BB:..."; empty: no pin
   bool verify_chain = true;  // also OpenSSL's chain verification (ca_file)

@@ -3,6 +3,9 @@
 #include "tls_config.h"
 
 #include <cctype>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace vb365 {
 
