@@ -151,5 +151,32 @@ TEST_F(TlsE2E, ConfigCheckPrintsThePresentedFingerprintOnAPinMismatch) {
   EXPECT_EQ(sim_->Stat("logins"), 0);
 }
 
+TEST(TlsE2EExpired, ConfigCheckAcceptsAnExpiredPinnedCertificateWithAWarning) {
+  SimulatorConfig config;
+  config.versions = {"v8"};
+  config.expired_certificate = true;
+  SimulatorProcess sim(config);
+  const std::string path = sim.dir() + "/pinned.yml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  const std::string yaml =
+      "servers:\n  - name: old\n    url: " + sim.base_url() +
+      "\n    username: u\n    password_file: " + sim.password_file() +
+      "\n    tls:\n      server_certificate_sha256: \"" + Pin(sim.cert_file()) +
+      "\"\n";
+  std::fputs(yaml.c_str(), f);
+  std::fclose(f);
+  const CommandRun run =
+      Shell("'" + Exporter() + "' --config.check --config.file=" + path);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("level=warn msg=\"certificate pin matches, but "
+                            "the certificate has expired\" server=old"),
+            std::string::npos)
+      << run.output;
+  const CommandRun print =
+      Shell("'" + Exporter() + "' --print-certificate " + sim.base_url());
+  EXPECT_EQ(print.exit_code, 0) << print.output;
+  EXPECT_NE(print.output.find("(EXPIRED)"), std::string::npos) << print.output;
+}
+
 }  // namespace
 }  // namespace vb365

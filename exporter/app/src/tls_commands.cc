@@ -33,7 +33,13 @@ bool CheckCertificatePins(const Config& config) {
     Result<PeerCertificate> cert =
         ProbeCertificate(server.url, server.tls, /*verify=*/true,
                          std::min(server.timeout, kProbeTimeout));
-    if (cert.ok()) {
+    if (cert.ok() && cert->expired) {
+      // Accepted without a ca_file (docs/configuration.md), but worth
+      // knowing before the server's certificate is renewed.
+      Log(LogLevel::kWarn,
+          "certificate pin matches, but the certificate has expired",
+          {{"server", server.name}, {"not_after", cert->not_after}});
+    } else if (cert.ok()) {
       Log(LogLevel::kInfo, "certificate pin matches",
           {{"server", server.name}, {"not_after", cert->not_after}});
     } else if (cert.error().code() == ErrorCode::kCertificatePinMismatch) {

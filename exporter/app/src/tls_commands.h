@@ -14,7 +14,8 @@ namespace vb365 {
 int PrintCertificate(const std::string& url);
 
 // For each server with tls.server_certificate_sha256: one TLS handshake with
-// its TLS settings, no HTTP request. A mismatch is logged as an error with
+// its TLS settings, no HTTP request. A match is logged at info level (at
+// warn when the certificate has expired). A mismatch is logged as an error with
 // the fingerprint the server presented, and makes this return false; a
 // server that cannot be reached is logged as a warning (the config itself
 // is valid) and does not.
