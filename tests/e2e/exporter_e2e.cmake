@@ -22,3 +22,13 @@ target_compile_definitions(state_e2e_test PRIVATE
 add_dependencies(state_e2e_test vb365_exporter)
 gtest_discover_tests(state_e2e_test TEST_PREFIX "e2e." DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 300)
+# The exporter's TLS helpers: --print-certificate and --config.check's pin
+# check, against the simulator.
+add_executable(tls_e2e_test ${CMAKE_CURRENT_LIST_DIR}/tls_e2e_test.cc)
+target_link_libraries(tls_e2e_test PRIVATE vb365_sim_harness GTest::gtest
+  GTest::gtest_main Threads::Threads)
+target_compile_definitions(tls_e2e_test PRIVATE
+  VB365_EXPORTER_PATH="$<TARGET_FILE:vb365_exporter>")
+add_dependencies(tls_e2e_test vb365_exporter)
+gtest_discover_tests(tls_e2e_test TEST_PREFIX "e2e.tls." DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 120)

@@ -8,7 +8,8 @@ Two simulators ("a", API v8 probed with api_version auto, behind a TCP proxy
 run by this script; "b", API v3) and one exporter configured with both
 servers. For each row a fault is switched on for server a (the simulator's
 /_sim/faults control endpoint, its other controls, or the proxy: closed port,
-untrusted certificate, full listen backlog, stopped process), and the script
+untrusted certificate, another certificate of the same CA where server a pins
+its own, full listen backlog, stopped process), and the script
 checks, while it scrapes /metrics every 100 ms:
 
   - the exporter keeps running and every scrape answers within 200 ms;
@@ -274,9 +275,12 @@ class Sim:
 class Proxy:
     """A TCP proxy in front of simulator a, whose modes make the network
     faults: forward, refuse (port closed), blackhole (listen backlog full:
-    connects time out), tls_other (a certificate from another CA)."""
+    connects time out), tls_other (a certificate from another CA),
+    tls_second (another certificate from server a's own CA: not the pinned
+    one). In the tls_* modes it completes the handshake it can and counts
+    connections on which the client sent anything after it (leaked)."""
 
-    def __init__(self, upstream_port, other_certs):
+    def __init__(self, upstream_port, other_certs, certs):
         self.upstream = upstream_port
         self.port = free_port()
         self.mode = "forward"
@@ -284,9 +288,15 @@ class Proxy:
         self.mu = threading.Lock()
         self.listener = None
         self.fillers = []
-        self.other = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.other.load_cert_chain(os.path.join(other_certs, "server.pem"),
-                                   os.path.join(other_certs, "server.key"))
+        self.leaked = 0
+        self.tls = {}
+        for mode, cert, key in (
+                ("tls_other", os.path.join(other_certs, "server.pem"),
+                 os.path.join(other_certs, "server.key")),
+                ("tls_second", os.path.join(certs, "second.pem"),
+                 os.path.join(certs, "server.key"))):
+            self.tls[mode] = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls[mode].load_cert_chain(cert, key)
         self.open_listener(backlog=64)
 
     def open_listener(self, backlog):
@@ -324,7 +334,7 @@ class Proxy:
         self.close_listener()
         self.drop_connections()  # pooled keep-alive connections see the change
         self.mode = mode
-        if mode in ("forward", "tls_other"):
+        if mode in ("forward", "tls_other", "tls_second"):
             self.open_listener(backlog=64)
         elif mode == "blackhole":
             # Never accepts; one queued connection fills a backlog of 0, so
@@ -351,10 +361,20 @@ class Proxy:
 
     def serve(self, client):
         self.track(client)
-        if self.mode == "tls_other":
+        if self.mode in self.tls:
             try:
                 client.settimeout(5)
-                self.other.wrap_socket(client, server_side=True).close()
+                t = self.tls[self.mode].wrap_socket(client, server_side=True)
+                # A client that accepted the certificate would now send its
+                # request (with the token or the password).
+                t.settimeout(0.5)
+                try:
+                    if t.recv(1):
+                        with self.mu:
+                            self.leaked += 1
+                except (OSError, ssl.SSLError):
+                    pass
+                t.close()
             except (OSError, ssl.SSLError):
                 pass
             client.close()
@@ -586,6 +606,12 @@ def rows_main():
         time.sleep(0.15)  # the next refresh has listed the jobs by now
         c.sim_a.call("POST", f"/_sim/jobs/delete?id={c.job_ids[1]}", "")
 
+    def pin_clear(c):
+        leaked, c.proxy.leaked = c.proxy.leaked, 0
+        c.proxy.set_mode("forward")
+        check(leaked == 0, f"{leaked} connections sent a request after the "
+              "handshake with an unpinned or untrusted certificate")
+
     up0 = r'vb365_refresh_failures_total$'
     rows = [
         Row("server down (503 maintenance)", "`/_sim/faults` kind=down: every API "
@@ -599,8 +625,15 @@ def rows_main():
             "accepts, nothing answers; SIGCONT clears", sigstop, sigcont, 0,
             [up0, r'code="error"'], r'server=a .*curl error 28', add_sessions="before"),
         Row("TLS certificate untrusted", "the proxy answers with a certificate of "
-            "another CA", proxy("tls_other"), proxy("forward"), 0,
+            "another CA", proxy("tls_other"), pin_clear, 0,
             [up0, r'code="error"'], r'server=a .*curl error 60: .*certificate'),
+        Row("certificate pin mismatch", "server a pins its certificate "
+            "(`tls.server_certificate_sha256` with `ca_file`); the proxy answers with "
+            "another certificate of the same CA (a renewal nobody re-pinned, or a "
+            "substitute): the chain verifies, the pin does not; no byte of a request "
+            "reaches the proxy", proxy("tls_second"), pin_clear, 0,
+            [up0, r'code="error"'],
+            r'server=a .*certificate pin mismatch: server presented SHA256 [0-9A-F:]{95}'),
         Row("connect timeout", "the proxy's port listens with a full backlog: "
             "SYNs are dropped", proxy("blackhole"), proxy("forward"), 0,
             [up0, r'code="error"'], r'server=a .*curl error 28: .*onnect'),
@@ -891,11 +924,12 @@ def check_secrets(c, exporters):
     return len(secrets_)
 
 
-def server_yaml(name, url, c, extra=""):
+def server_yaml(name, url, c, extra="", pin=""):
     return (f"  - name: {name}\n    url: {url}\n    api_version: "
             f"{'v3' if name == 'b' else 'auto'}\n"
             f"    username: 'VB365\\monitor'\n    password_file: {c.password_file}\n"
-            f"    tls:\n      ca_file: {c.certs}/ca.pem\n"
+            f"    tls:\n      ca_file: {c.certs}/ca.pem\n" +
+            (f"      server_certificate_sha256: '{pin}'\n" if pin else "") +
             f"    timeout: {TIMEOUT if name != 'b' else '5s'}\n"
             f"    max_concurrent_requests: 4\n{extra}")
 
@@ -945,11 +979,14 @@ def rss_kb(pid):
     return 0
 
 
-NOT_SUPPORTED = [{
-    "fault": "certificate pin mismatch",
-    "how": "not yet supported: `tls.server_certificate_sha256` does not exist (issue 10); "
-           "a certificate from another CA is the row \"TLS certificate untrusted\"",
-    "shows": "—", "slowest_ms": None, "log": "—", "warn_lines": None, "recovery": "—"}]
+NOT_SUPPORTED = []  # rows for faults the exporter cannot be given yet
+
+
+def sha256_fingerprint(pem_path):
+    """"AA:BB:..." of a PEM certificate, as `openssl x509 -fingerprint -sha256`."""
+    der = ssl.PEM_cert_to_DER_cert(open(pem_path).read())
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 def markdown(results):
@@ -1082,8 +1119,10 @@ def main():
                        f"--anchor-time={anchor}", "--token-lifetime=600"])
         sims.append(c.sim_b)
         c.job_ids = [j["id"] for j in sorted(c.sim_a.jobs(), key=lambda j: j["index"])]
-        c.proxy = Proxy(c.sim_a.port, other)
-        yaml = server_yaml("a", f"https://127.0.0.1:{c.proxy.port}", c) + \
+        c.proxy = Proxy(c.sim_a.port, other, c.certs)
+        # Server a pins its certificate (and verifies the chain with its CA).
+        yaml = server_yaml("a", f"https://127.0.0.1:{c.proxy.port}", c,
+                           pin=sha256_fingerprint(os.path.join(c.certs, "server.pem"))) + \
             server_yaml("b", f"https://127.0.0.1:{c.sim_b.port}", c)
         c.exporter = Exporter(args.exporter, c.work, "main", yaml)
         exporters.append(c.exporter)
@@ -1127,8 +1166,7 @@ def main():
             "token the simulators issued)")
         rc = c.exporter.stop()
         check(rc == 0, f"the exporter exited with {rc} on SIGTERM")
-        if selected("certificate pin mismatch"):
-            results += NOT_SUPPORTED
+        results += NOT_SUPPORTED
         summary = (f"Run of {time.strftime('%Y-%m-%d', time.gmtime())} on a "
                    f"{os.cpu_count()}-core machine, "
                    f"{'in a private network namespace' if os.environ.get('VB365_FAULT_MATRIX_NETNS') == '1' else 'on the host loopback'}, "

@@ -3,6 +3,10 @@
 # localhost in DIR (which must exist):
 #   DIR/ca.pem DIR/ca.key          the CA (give ca.pem to clients)
 #   DIR/server.pem DIR/server.key  the server certificate and key
+#   DIR/expired.pem                the same names and key, signed by the same
+#                                  CA, its validity ended a day ago
+#   DIR/second.pem                 the same names and key, signed by the same
+#                                  CA, valid: another certificate (a renewal)
 # Used by the test harness, `make demo` and the shell e2e tests. Quiet on
 # success; on failure prints openssl's output and exits non-zero.
 set -euo pipefail
@@ -27,5 +31,10 @@ subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost
 EXT
 run openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
   -out server.pem -days 2 -extfile server.ext
+# -days -1: notAfter a day before notBefore (now), so expired from the start.
+run openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+  -out expired.pem -days -1 -extfile server.ext
+run openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+  -out second.pem -days 2 -extfile server.ext
 rm -f server.csr server.ext ca.srl
-chmod 644 ca.pem server.pem
+chmod 644 ca.pem server.pem expired.pem second.pem

@@ -133,7 +133,8 @@ SimulatorProcess::SimulatorProcess(SimulatorConfig config)
                                  ReadAll(dir_ + "/gen_certs.log"));
       }
       ca_file_ = dir_ + "/ca.pem";
-      cert_file_ = dir_ + "/server.pem";
+      cert_file_ =
+          dir_ + (config_.expired_certificate ? "/expired.pem" : "/server.pem");
       key_file_ = dir_ + "/server.key";
     }
     password_file_ = dir_ + "/password";
@@ -285,7 +286,10 @@ std::unique_ptr<httplib::Client> MakeClient(const SimulatorProcess& sim) {
   auto c = std::make_unique<httplib::Client>(sim.base_url());
   if (!sim.config().plain_http) {
     c->set_ca_cert_path(sim.ca_file());
-    c->enable_server_certificate_verification(true);
+    // An expired certificate fails every verification; the harness still
+    // needs to reach the control endpoint.
+    c->enable_server_certificate_verification(
+        !sim.config().expired_certificate);
   }
   c->set_connection_timeout(5, 0);
   c->set_read_timeout(60, 0);

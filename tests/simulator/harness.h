@@ -39,6 +39,9 @@ struct SimulatorConfig {
   double session_interval_seconds = 0;  // 0 = frozen time
   int64_t latency_ms = 0;
   bool plain_http = false;
+  // Serve gen_certs.sh's expired.pem (same CA, names and key as server.pem,
+  // validity ended a day ago) instead of server.pem.
+  bool expired_certificate = false;
   // Job id -> file served verbatim as that job's sessions.
   std::vector<std::pair<std::string, std::string>> fixture_sessions;
   // --fault specs ("kind=drip,endpoint=jobs,ms=20"), active from the start.
@@ -95,7 +98,7 @@ class SimulatorProcess {
   int port() const { return port_; }
   std::string base_url() const;  // "https://127.0.0.1:PORT" (no trailing /)
   const std::string& ca_file() const { return ca_file_; }
-  const std::string& cert_file() const { return cert_file_; }
+  const std::string& cert_file() const { return cert_file_; }  // served
   const std::string& key_file() const { return key_file_; }
   const std::string& username() const { return config_.username; }
   const std::string& password() const { return config_.password; }
@@ -106,7 +109,8 @@ class SimulatorProcess {
   // Everything the process wrote to stderr so far.
   std::string Stderr() const;
 
-  // Plain requests over HTTPS (verified with ca_file()). path includes the
+  // Plain requests over HTTPS (verified with ca_file(), unless the
+  // certificate is the expired one). path includes the
   // query. Bearer token added when non-empty.
   HttpResult Get(const std::string& path, const std::string& token = "") const;
   HttpResult Post(const std::string& path, const std::string& body,

@@ -174,6 +174,23 @@ TEST(Flags, HelpListsEveryFlagWithItsDefault) {
   }
 }
 
+TEST(Flags, PrintCertificateTakesAnHttpsUrlAndNeverEchoesAnother) {
+  auto flags = ParseFlags(
+      std::vector<std::string>{"--print-certificate", "https://10.0.0.5:4443"});
+  ASSERT_TRUE(flags.ok()) << flags.error();
+  EXPECT_EQ(flags->print_certificate, "https://10.0.0.5:4443");
+  EXPECT_TRUE(
+      ParseFlags(std::vector<std::string>{})->print_certificate.empty());
+  for (const char* bad : {"http://h:4443", "https://", "user:secret@h"}) {
+    auto r = ParseFlags(
+        std::vector<std::string>{std::string("--print-certificate=") + bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kConfig);
+    EXPECT_EQ(r.error().message(),
+              "flag --print-certificate: must be an https:// URL");
+  }
+}
+
 TEST(ListenAddress, SplitsHostAndPort) {
   std::string host;
   int port = -1;

@@ -69,16 +69,24 @@ TEST(ResultTest, AnErrorCanBeMovedOutOfATemporaryResult) {
 }
 
 TEST(ResultTest, EveryCodeHasItsOwnName) {
-  const ErrorCode all[] = {ErrorCode::kInternal,     ErrorCode::kConfig,
-                           ErrorCode::kIo,           ErrorCode::kTransport,
-                           ErrorCode::kTooLarge,     ErrorCode::kNotFound,
-                           ErrorCode::kUnauthorized, ErrorCode::kThrottled,
-                           ErrorCode::kHttpStatus,   ErrorCode::kMalformed};
+  const ErrorCode all[] = {ErrorCode::kInternal,
+                           ErrorCode::kConfig,
+                           ErrorCode::kIo,
+                           ErrorCode::kTransport,
+                           ErrorCode::kTooLarge,
+                           ErrorCode::kNotFound,
+                           ErrorCode::kUnauthorized,
+                           ErrorCode::kThrottled,
+                           ErrorCode::kHttpStatus,
+                           ErrorCode::kMalformed,
+                           ErrorCode::kCertificatePinMismatch};
   std::set<std::string_view> names;
   for (ErrorCode c : all) names.insert(ErrorCodeName(c));
   EXPECT_EQ(names.size(), std::size(all));
   EXPECT_EQ(ErrorCodeName(ErrorCode::kNotFound), "not_found");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kMalformed), "malformed");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kCertificatePinMismatch),
+            "certificate_pin_mismatch");
 }
 
 TEST(ResultTest, PrintingAnErrorShowsItsCodeAndMessage) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/http_util.h"
+#include "curl_tls.h"
 #include "parse/parser.h"
 
 namespace vb365 {
@@ -43,6 +44,7 @@ struct Transfer {
   size_t max_body = 0;
   bool too_large = false;
   double retry_after = -1;
+  curl_tls::LeafCheck leaf;  // what the handshake checks and saw
   const std::atomic<bool>* aborted = nullptr;  // CurlTransport::Abort()
 };
 
@@ -110,12 +112,61 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+void SetMethod(CURL* curl, const HttpRequest& request) {
+  if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+  } else if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+}
+
+// The status, or the error (status 0) of a finished transfer.
+void SetOutcome(CURL* curl, CURLcode code, const Transfer& transfer,
+                const char* error_buffer, size_t max_body,
+                HttpResponse* response) {
+  if (transfer.leaf.mismatch) {
+    response->status = 0;
+    response->body.clear();
+    response->pin_mismatch = true;
+    response->error = curl_tls::PinMismatchMessage(transfer.leaf);
+  } else if (code == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    response->status = static_cast<int>(status);
+    response->retry_after_seconds = transfer.retry_after;
+  } else {
+    response->status = 0;
+    response->body.clear();
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+      response->error = "aborted: the exporter is shutting down";
+    } else if (transfer.too_large) {
+      response->too_large = true;
+      response->error =
+          "response body larger than " + std::to_string(max_body) + " bytes";
+    } else {
+      // The error buffer describes the connection (host, TLS, timeout); it
+      // never echoes request headers or the POST body.
+      std::string detail = error_buffer[0] != '\0'
+                               ? std::string(error_buffer)
+                               : std::string(curl_easy_strerror(code));
+      response->error = "curl error " + std::to_string(static_cast<int>(code)) +
+                        ": " + http::Sanitize(detail, 300);
+    }
+  }
+}
+
 }  // namespace
 
 CurlTransportOptions CurlTransportOptions::FromServer(
     const ServerConfig& server) {
   CurlTransportOptions options;
   options.tls = server.tls;
+  options.origin = server.url;
   options.timeout = server.timeout;
   options.connect_timeout = std::min(server.timeout, options.connect_timeout);
   options.max_connections = std::max(1, server.max_concurrent_requests);
@@ -123,7 +174,9 @@ CurlTransportOptions CurlTransportOptions::FromServer(
 }
 
 CurlTransport::CurlTransport(CurlTransportOptions options)
-    : options_(std::move(options)) {
+    : options_(std::move(options)),
+      route_(std::make_unique<curl_tls::ServerNameRoute>(
+          options_.origin, options_.tls.server_name)) {
   GlobalInitOnce();
   if (options_.share_tls_sessions) {
     share_ = std::make_unique<Share>();
@@ -186,10 +239,12 @@ void CurlTransport::ReleaseHandle(void* handle) {
 }
 
 void CurlTransport::ConfigureHandle(void* handle, const HttpRequest& request,
-                                    void* headers, void* transfer,
+                                    void* headers, void* transfer_data,
                                     char* error_buffer) const {
   CURL* curl = static_cast<CURL*>(handle);
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  auto* transfer = static_cast<Transfer*>(transfer_data);
+  const std::string url = route_->Apply(curl, request.url);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());  // libcurl copies it
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(headers));
@@ -209,27 +264,7 @@ void CurlTransport::ConfigureHandle(void* handle, const HttpRequest& request,
   if (share_ != nullptr && share_->handle != nullptr) {
     curl_easy_setopt(curl, CURLOPT_SHARE, share_->handle);
   }
-  if (options_.tls.insecure_skip_verify) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.tls.ca_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_CAINFO, options_.tls.ca_file.c_str());
-    }
-  }
-  if (request.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-  } else if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
-
+  SetMethod(curl, request);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, transfer);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -237,12 +272,7 @@ void CurlTransport::ConfigureHandle(void* handle, const HttpRequest& request,
 
 HttpResponse CurlTransport::Send(const HttpRequest& request) {
   HttpResponse response;
-  if (aborted_) {
-    response.error = "aborted: the exporter is shutting down";
-    ReserveFor(&response.body, 0);
-    return response;
-  }
-  CURL* curl = static_cast<CURL*>(AcquireHandle());
+  CURL* curl = aborted_ ? nullptr : static_cast<CURL*>(AcquireHandle());
   if (curl == nullptr) {
     response.error = aborted_ ? "aborted: the exporter is shutting down"
                               : "curl: cannot create a handle";
@@ -270,39 +300,21 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   headers = curl_slist_append(headers, "Expect:");
 
   ConfigureHandle(curl, request, headers, &transfer, error_buffer);
+  const CURLcode tls_code = curl_tls::Apply(curl, options_.tls, &transfer.leaf);
   auto start = std::chrono::steady_clock::now();
-  CURLcode code = curl_easy_perform(curl);
+  // A TLS setting libcurl refuses (a pin without the OpenSSL backend) fails
+  // the request instead of sending it less protected.
+  CURLcode code = tls_code != CURLE_OK ? tls_code : curl_easy_perform(curl);
   response.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
 
-  if (code == CURLE_OK) {
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    response.status = static_cast<int>(status);
-    response.retry_after_seconds = transfer.retry_after;
-  } else {
-    response.status = 0;
-    response.body.clear();
-    if (code == CURLE_ABORTED_BY_CALLBACK) {
-      response.error = "aborted: the exporter is shutting down";
-    } else if (transfer.too_large) {
-      response.too_large = true;
-      response.error = "response body larger than " +
-                       std::to_string(options_.max_body_bytes) + " bytes";
-    } else {
-      // The error buffer describes the connection (host, TLS, timeout); it
-      // never echoes request headers or the POST body.
-      std::string detail = error_buffer[0] != '\0'
-                               ? std::string(error_buffer)
-                               : std::string(curl_easy_strerror(code));
-      response.error = "curl error " + std::to_string(static_cast<int>(code)) +
-                       ": " + http::Sanitize(detail, 300);
-    }
-  }
+  SetOutcome(curl, code, transfer, error_buffer, options_.max_body_bytes,
+             &response);
   // Do not leave pointers to this stack frame in the pooled handle.
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, nullptr);
   curl_slist_free_all(headers);
   ReleaseHandle(curl);
   ReserveFor(&response.body, response.body.size());

@@ -7,11 +7,13 @@
 
 namespace vb365 {
 
-// status 0: kTooLarge when the body was over the limit, else kTransport.
+// status 0: kCertificatePinMismatch when the pin did not match, kTooLarge
+// when the body was over the limit, else kTransport.
 // 404 kNotFound, 401 kUnauthorized, 429 kThrottled, any other kHttpStatus.
 inline ErrorCode ResponseErrorCode(const HttpResponse& response) {
   switch (response.status) {
     case 0:
+      if (response.pin_mismatch) return ErrorCode::kCertificatePinMismatch;
       return response.too_large ? ErrorCode::kTooLarge : ErrorCode::kTransport;
     case 401:
       return ErrorCode::kUnauthorized;

@@ -31,6 +31,7 @@
 #include "metrics/process_metrics.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
+#include "tls_commands.h"
 
 namespace vb365 {
 namespace {
@@ -100,6 +101,9 @@ EarlyExit ParseCommandLine(int argc, const char* const* argv, Flags* flags) {
               << " (revision: " << ExporterRevision() << ")\n";
     return 0;
   }
+  if (!flags->print_certificate.empty()) {
+    return PrintCertificate(flags->print_certificate);
+  }
   return std::nullopt;
 }
 
@@ -110,7 +114,8 @@ void SetUpLogging(const Flags& flags) {
 
 // The config file (job-name regexes included: --config.check catches a bad
 // one) and the web config. An invalid one, and --config.check, end the
-// program here.
+// program here; --config.check also checks each certificate pin with one
+// TLS handshake.
 EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
   Result<Config> loaded = LoadConfigFile(flags.config_file);
   if (!loaded.ok()) {
@@ -135,6 +140,7 @@ EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
     }
   }
   if (flags.config_check) {
+    if (!CheckCertificatePins(*config)) return 1;
     std::cout << "config OK: " << flags.config_file << " ("
               << config->servers.size() << " servers)\n";
     return 0;

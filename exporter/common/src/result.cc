@@ -14,6 +14,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "io";
     case ErrorCode::kTransport:
       return "transport";
+    case ErrorCode::kCertificatePinMismatch:
+      return "certificate_pin_mismatch";
     case ErrorCode::kTooLarge:
       return "too_large";
     case ErrorCode::kNotFound:

@@ -5,11 +5,11 @@
 #include <limits>
 #include <set>
 
+#include "tls_config.h"
 #include "yaml_decode.h"
 
 namespace vb365 {
 
-using config_internal::AsBool;
 using config_internal::AsDuration;
 using config_internal::AsInt;
 using config_internal::AsSequence;
@@ -18,7 +18,6 @@ using config_internal::Fail;
 using config_internal::Field;
 using config_internal::MapReader;
 using config_internal::Quote;
-using config_internal::ReadPemFile;
 
 namespace {
 
@@ -271,25 +270,6 @@ void DecodePassword(const Field& field, const MapReader& map,
   server->password_file = path;
 }
 
-void DecodeTls(const MapReader& map, const std::string& base_dir,
-               const std::string& file, ServerConfig* server,
-               std::vector<std::string>* warnings) {
-  const auto tls_field = map.Get("tls");
-  if (!tls_field) return;
-  MapReader tls(*tls_field, {"ca_file", "insecure_skip_verify"});
-  if (const auto f = tls.Get("ca_file")) {
-    server->tls.ca_file =
-        ReadPemFile(*f, base_dir, "-----BEGIN CERTIFICATE-----", "certificate");
-  }
-  if (const auto f = tls.Get("insecure_skip_verify")) {
-    server->tls.insecure_skip_verify = AsBool(*f);
-    if (server->tls.insecure_skip_verify) {
-      warnings->push_back(config_internal::FormatMessage(
-          file, f->line, f->path, "TLS certificate verification is disabled"));
-    }
-  }
-}
-
 // timeout, max_concurrent_requests, session_history.
 void DecodeLimits(const MapReader& map, ServerConfig* server) {
   if (const auto f = map.Get("timeout")) server->timeout = AsDuration(*f);
@@ -328,7 +308,7 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
   DecodeApiVersion(map, &server);
   server.username = RequiredString(map, "username");
   DecodePassword(field, map, base_dir, &server);
-  DecodeTls(map, base_dir, file, &server, warnings);
+  config_internal::DecodeTls(map, base_dir, file, &server, warnings);
   DecodeLimits(map, &server);
   if (const auto jobs_field = map.Get("jobs")) {
     MapReader jobs(*jobs_field, {"include", "exclude"});

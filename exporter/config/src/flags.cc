@@ -17,7 +17,13 @@ const FlagSpec kFlags[] = {
     {"config.file", "<path>", "vb365_exporter.yml",
      "Path to the configuration file."},
     {"config.check", nullptr, "false",
-     "Validate the configuration file and exit with 0 (valid) or 1."},
+     "Validate the configuration file and exit with 0 (valid) or 1; a "
+     "server with tls.server_certificate_sha256 gets one TLS handshake to "
+     "check the pin."},
+    {"print-certificate", "<url>", "",
+     "Print the TLS certificate https://host:port presents (subject, issuer, "
+     "validity, SHA-256 fingerprint) and exit. Needs no config; sends "
+     "nothing but the TLS handshake."},
     {"web.listen-address", "<address>", ":9865",
      "Address to listen on for the web interface and telemetry."},
     {"web.telemetry-path", "<path>", "/metrics",
@@ -68,6 +74,11 @@ std::string Apply(Flags* flags, const std::string& name,
     if (value.empty() || value[0] != '/') return "must start with /";
     if (value == "/") return "must not be / (the landing page)";
     flags->telemetry_path = value;
+  } else if (name == "print-certificate") {
+    if (value.compare(0, 8, "https://") != 0 || value.size() == 8) {
+      return "must be an https:// URL";  // not echoed: it may hold anything
+    }
+    flags->print_certificate = value;
   } else if (name == "web.config.file") {
     flags->web_config_file = value;
   } else if (name == "storage.state-file") {

@@ -16,8 +16,17 @@
 
 namespace vb365 {
 
+namespace curl_tls {
+class ServerNameRoute;
+}
+
 struct CurlTransportOptions {
   TlsConfig tls;  // ca_file empty: the system trust store
+  // scheme://host[:port] of the server (its config url). With
+  // tls.server_name set, requests to it go to https://server_name:port and
+  // libcurl connects to this host (SNI, verified name and Host header are
+  // server_name).
+  std::string origin;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // whole request
   // Requests in flight at once; further callers of Send wait for a slot.
@@ -35,7 +44,9 @@ struct CurlTransportOptions {
 // Thread-safe: Send may be called from many threads at once; at most
 // max_connections transfers run in parallel, each on its own pooled handle.
 // Errors come from curl's error buffer and never contain the request's
-// headers or body (where the token and the password travel).
+// headers or body (where the token and the password travel). With
+// tls.server_certificate_sha256 the leaf certificate is checked during the
+// handshake, so a wrong server never receives a request (pin_mismatch).
 class CurlTransport : public Transport {
  public:
   explicit CurlTransport(CurlTransportOptions options);
@@ -61,6 +72,7 @@ class CurlTransport : public Transport {
 
   const CurlTransportOptions options_;
   std::unique_ptr<Share> share_;
+  std::unique_ptr<curl_tls::ServerNameRoute> route_;  // never null
 
   std::mutex mu_;
   std::condition_variable slot_free_;

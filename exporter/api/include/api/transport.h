@@ -20,6 +20,9 @@ struct HttpResponse {
   int status = 0;          // HTTP status; 0 when the request did not complete
   std::string error;       // transport error (status 0); never holds a secret
   bool too_large = false;  // status 0 because the body was over the limit
+  // status 0 because the server's certificate is not the pinned one (the
+  // handshake was aborted: nothing of the request was sent).
+  bool pin_mismatch = false;
   // The body. Its capacity is at least size() + kParsePadding, so the parser
   // can read it in place.
   std::string body;

@@ -19,10 +19,13 @@ namespace vb365 {
 // What kind of failure an Error is. Small on purpose: add a code only when a
 // caller needs to tell it apart from the others.
 enum class ErrorCode : uint8_t {
-  kInternal,      // a bug or an impossible state
-  kConfig,        // configuration, flags, web config, a file they name
-  kIo,            // a local resource: a port that cannot be bound
-  kTransport,     // the request did not complete: connect, TLS, timeout
+  kInternal,   // a bug or an impossible state
+  kConfig,     // configuration, flags, web config, a file they name
+  kIo,         // a local resource: a port that cannot be bound
+  kTransport,  // the request did not complete: connect, TLS, timeout
+  // The server's TLS certificate is not the one tls.server_certificate_sha256
+  // pins; the handshake was aborted before any request byte was sent.
+  kCertificatePinMismatch,
   kTooLarge,      // a response body over the size limit
   kNotFound,      // HTTP 404: the resource (e.g. a deleted job) is gone
   kUnauthorized,  // HTTP 401 after a new login, or credentials rejected
@@ -31,8 +34,9 @@ enum class ErrorCode : uint8_t {
   kMalformed,     // a body that does not parse or lacks required fields
 };
 
-// "internal", "config", "io", "transport", "too_large", "not_found",
-// "unauthorized", "throttled", "http_status", "malformed".
+// "internal", "config", "io", "transport", "certificate_pin_mismatch",
+// "too_large", "not_found", "unauthorized", "throttled", "http_status",
+// "malformed".
 std::string_view ErrorCodeName(ErrorCode code);
 
 // A failure: its code and a message meant for logs. The message never holds

@@ -30,10 +30,30 @@ enum class ApiVersion { kAuto = 0, kV3 = 3, kV4, kV5, kV6, kV7, kV8 };
 std::optional<ApiVersion> ParseApiVersion(const std::string& text);
 std::string ApiVersionName(ApiVersion v);  // "auto", "v3", ...
 
+enum class TlsVersion { kTls12, kTls13 };
+
+// A server's `tls:` block. How the settings combine (docs/configuration.md):
+// without a pin, the chain is verified against ca_file (or the system trust
+// store) and the name against server_name (or the URL's host); with a pin
+// and no ca_file, the pin replaces the chain and name checks; with a pin and
+// a ca_file, both must hold.
 struct TlsConfig {
   std::string ca_file;  // empty: the system's trust store
   bool insecure_skip_verify = false;
+  // The leaf certificate's SHA-256 fingerprint as "AA:BB:..." (32 bytes,
+  // upper-case hex, colons), normalized at load; empty: no pin.
+  std::string server_certificate_sha256;
+  // The name sent as SNI and verified in the certificate (and sent as the
+  // Host header) instead of the URL's host; empty: the URL's host.
+  std::string server_name;
+  TlsVersion min_version = TlsVersion::kTls12;
 };
+
+// "AA:BB:..." from a SHA-256 fingerprint written as 64 hex digits, with or
+// without a colon between every two, either case, optionally after
+// "sha256 Fingerprint=" (openssl x509 -fingerprint's output); nullopt
+// otherwise.
+std::optional<std::string> NormalizeSha256Fingerprint(const std::string& text);
 
 // One jobs.include / jobs.exclude entry, compiled once when the config is
 // loaded: the compiled ECMAScript regex and its source text (for messages).

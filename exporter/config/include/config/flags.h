@@ -22,6 +22,8 @@ struct Flags {
   std::string state_file;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
+  // --print-certificate: print what this https:// URL presents and exit.
+  std::string print_certificate;
   bool version = false;  // print the version and exit
   bool help = false;     // print HelpText() and exit
 };
