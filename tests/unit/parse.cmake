@@ -8,3 +8,7 @@ target_link_libraries(parser_test PRIVATE vb365_parse GTest::gtest_main)
 target_compile_definitions(parser_test
   PRIVATE VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
 gtest_discover_tests(parser_test)
+
+add_executable(padded_body_test ${CMAKE_CURRENT_LIST_DIR}/padded_body_test.cc)
+target_link_libraries(padded_body_test PRIVATE vb365_parse GTest::gtest_main)
+gtest_discover_tests(padded_body_test)

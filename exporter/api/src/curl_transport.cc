@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "api/http_util.h"
-#include "parse/parser.h"
 
 namespace vb365 {
 
@@ -39,20 +38,11 @@ void GlobalInitOnce() {
 
 // Per-transfer state handed to the callbacks.
 struct Transfer {
-  std::string* body = nullptr;
+  PaddedBody* body = nullptr;
   size_t max_body = 0;
   bool too_large = false;
   double retry_after = -1;
 };
-
-// Keeps kParsePadding spare bytes after the body so the parser can read the
-// buffer in place.
-void ReserveFor(std::string* body, size_t needed) {
-  size_t want = needed + kParsePadding;
-  if (body->capacity() < want) {
-    body->reserve(std::max(want, body->capacity() * 2));
-  }
-}
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -61,8 +51,7 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
     t->too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
-  ReserveFor(t->body, t->body->size() + n);
-  t->body->append(data, n);
+  t->body->Append(data, n);
   return n;
 }
 
@@ -97,7 +86,9 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
       t->too_large = true;
       return 0;  // aborts the transfer with CURLE_WRITE_ERROR
     }
-    if (end != value.c_str()) ReserveFor(t->body, static_cast<size_t>(length));
+    if (end != value.c_str()) {
+      t->body->Reserve(static_cast<size_t>(length));
+    }
   }
   return n;
 }
@@ -173,7 +164,6 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   CURL* curl = static_cast<CURL*>(AcquireHandle());
   if (curl == nullptr) {
     response.error = "curl: cannot create a handle";
-    ReserveFor(&response.body, 0);
     return response;
   }
   // Reset keeps the live connection and the TLS session cache of the handle.
@@ -182,7 +172,6 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   Transfer transfer;
   transfer.body = &response.body;
   transfer.max_body = options_.max_body_bytes;
-  ReserveFor(&response.body, 0);
   char error_buffer[CURL_ERROR_SIZE];
   error_buffer[0] = '\0';
 
@@ -249,7 +238,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
     response.retry_after_seconds = transfer.retry_after;
   } else {
     response.status = 0;
-    response.body.clear();
+    response.body.Clear();
     if (transfer.too_large) {
       response.too_large = true;
       response.error = "response body larger than " +
@@ -269,7 +258,6 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);
   ReleaseHandle(curl);
-  ReserveFor(&response.body, response.body.size());
   return response;
 }
 

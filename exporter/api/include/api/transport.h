@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "parse/padded_body.h"
+
 namespace vb365 {
 
 struct HttpRequest {
@@ -20,9 +22,8 @@ struct HttpResponse {
   int status = 0;          // HTTP status; 0 when the request did not complete
   std::string error;       // transport error (status 0); never holds a secret
   bool too_large = false;  // status 0 because the body was over the limit
-  // The body. Its capacity is at least size() + kParsePadding, so the parser
-  // can read it in place.
-  std::string body;
+  // The body, with the padding the parser needs, so it is parsed in place.
+  PaddedBody body;
   // Retry-After in seconds, when sent; -1 otherwise.
   double retry_after_seconds = -1;
   double elapsed_seconds = 0;
