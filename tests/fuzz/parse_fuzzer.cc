@@ -50,8 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static vb365::Parser parser;  // reused across inputs, as in the exporter
   std::vector<vb365::JobSession> sessions(1);
   const bool sessions_ok = CheckAppend<vb365::JobSession>(
-      [&](auto* out) { return parser.ParseSessions(in, out); },
-      &sessions);
+      [&](auto* out) { return parser.ParseSessions(in, out); }, &sessions);
   std::vector<vb365::Job> jobs(1);
   const bool jobs_ok = CheckAppend<vb365::Job>(
       [&](auto* out) { return parser.ParseJobs(in, out); }, &jobs);
@@ -65,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static simdjson::dom::parser dom;
     simdjson::dom::element doc;
     const simdjson::error_code e =
-        dom.parse(reinterpret_cast<const uint8_t*>(in.data()), size, false).get(doc);
+        dom.parse(reinterpret_cast<const uint8_t*>(in.data()), size, false)
+            .get(doc);
     if (e != simdjson::SUCCESS && e != simdjson::STRING_ERROR &&
         e != simdjson::NUMBER_ERROR && e != simdjson::NUMBER_OUT_OF_RANGE &&
         e != simdjson::DEPTH_ERROR) {

@@ -110,9 +110,9 @@ TEST(CurlTransportIntegration, AsksForCompressionAndHandsOverTheDecodedBody) {
   EXPECT_NE(accept_encoding.find("gzip"), std::string::npos) << accept_encoding;
   EXPECT_EQ(response.body.view(), payload);
   // The padding the parser reads past the end is there, zeroed.
-  EXPECT_EQ(std::string_view(response.body.data() + payload.size(),
-                             kParsePadding),
-            std::string(kParsePadding, '\0'));
+  EXPECT_EQ(
+      std::string_view(response.body.data() + payload.size(), kParsePadding),
+      std::string(kParsePadding, '\0'));
   EXPECT_GT(response.elapsed_seconds, 0);
 }
 

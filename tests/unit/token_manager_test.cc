@@ -349,8 +349,7 @@ TEST(HttpUtilTest, ErrorBodyMessageReadsOAuthAndMessageBodies) {
       "Job not found");
   EXPECT_EQ(ErrorBodyMessageOf(""), "");
   EXPECT_EQ(ErrorBodyMessageOf("<html>oops</html>"), "");
-  EXPECT_EQ(ErrorBodyMessageOf(R"({"message":"line1\nline2"})"),
-            "line1 line2");
+  EXPECT_EQ(ErrorBodyMessageOf(R"({"message":"line1\nline2"})"), "line1 line2");
   std::string longer = R"({"message":")" + std::string(500, 'x') + "\"}";
   EXPECT_EQ(ErrorBodyMessageOf(longer, 10), "xxxxxxxxxx...");
 }

@@ -93,6 +93,45 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// The request's headers plus the ones every request sends.
+curl_slist* RequestHeaders(const HttpRequest& request) {
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    std::string line = name + ": " + value;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  headers = curl_slist_append(headers, "Accept: application/json");
+  // Small form bodies: no need to wait for 100 Continue.
+  return curl_slist_append(headers, "Expect:");
+}
+
+// Verification on, unless the server's config opts out.
+void SetTls(CURL* curl, const CurlTransportOptions& options) {
+  if (options.tls.insecure_skip_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options.tls.ca_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_CAINFO, options.tls.ca_file.c_str());
+    }
+  }
+}
+
+void SetMethod(CURL* curl, const HttpRequest& request) {
+  if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+  } else if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+}
+
 }  // namespace
 
 CurlTransportOptions CurlTransportOptions::FromServer(
@@ -175,14 +214,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   char error_buffer[CURL_ERROR_SIZE];
   error_buffer[0] = '\0';
 
-  curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) {
-    std::string line = name + ": " + value;
-    headers = curl_slist_append(headers, line.c_str());
-  }
-  headers = curl_slist_append(headers, "Accept: application/json");
-  // Small form bodies: no need to wait for 100 Continue.
-  headers = curl_slist_append(headers, "Expect:");
+  curl_slist* headers = RequestHeaders(request);
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -204,26 +236,8 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   if (share_ != nullptr && share_->handle != nullptr) {
     curl_easy_setopt(curl, CURLOPT_SHARE, share_->handle);
   }
-  if (options_.tls.insecure_skip_verify) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.tls.ca_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_CAINFO, options_.tls.ca_file.c_str());
-    }
-  }
-  if (request.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-  } else if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
+  SetTls(curl, options_);
+  SetMethod(curl, request);
 
   auto start = std::chrono::steady_clock::now();
   CURLcode code = curl_easy_perform(curl);
