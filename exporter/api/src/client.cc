@@ -185,7 +185,8 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     Result<HttpResponse> response = Get(target, endpoint, path_query);
     if (!response.ok()) return response.error();
     const size_t page_hash =
-        std::hash<std::string_view>{}(response->body) ^ response->body.size();
+        std::hash<std::string_view>{}(response->body.view()) ^
+        response->body.size();
     if (pages > 0 && page_hash == previous_page) {
       return Error{ErrorCode::kMalformed,
                    std::string(endpoint) + ": the page at offset " +
