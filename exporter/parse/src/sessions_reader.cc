@@ -13,6 +13,10 @@ namespace {
 // A session, and what the reader needs until its end: the job's href (used
 // when there is no jobId, i.e. before v8).
 struct SessionBuilder : JobSession {
+  // User-provided (not "= default"), so that the base and these members are
+  // initialized one by one: a defaulted constructor clears all 152 bytes at
+  // once, which gcc does with "rep stos", about 10% of the walk.
+  SessionBuilder() {}  // NOLINT(modernize-use-equals-default)
   std::string_view job_href;
   bool has_job_id = false;
 };
