@@ -66,7 +66,14 @@ constexpr MemberSpec<N, Fn> Required(const char (&name)[N], Value<Fn> value) {
       VB365_INLINE_LAMBDA -> bool
 
 inline constexpr uint8_t kNoMember = 0xFF;
-inline constexpr size_t kMaxMembers = 16;  // the dispatch switch below
+
+// Bytes a member name may start with: the key dispatch below is a switch on
+// the key's first byte over this range ('A'..'z': letters, '_' and a few
+// punctuation marks), so that it compiles to one jump table, like the
+// hand-written switch it replaced. A key starting with another byte is an
+// unknown member.
+inline constexpr unsigned char kFirstKeyByte = 'A';
+inline constexpr unsigned char kLastKeyByte = 'z';
 
 template <typename Out, typename... Members>
 struct ObjectSpec {
@@ -80,16 +87,21 @@ struct ObjectSpec {
   std::array<const char*, sizeof...(Members)> names{};
 };
 
+// Throwing in a constant expression is a compile error: the spec is checked
+// when its constexpr variable is built.
 template <typename Out, typename... Members>
 constexpr ObjectSpec<Out, Members...> Object(const char* where,
                                              Members... members) {
-  static_assert(sizeof...(Members) <= kMaxMembers, "raise kMaxMembers");
+  static_assert(sizeof...(Members) <= 32, "the required bits are a uint32_t");
   ObjectSpec<Out, Members...> spec{where, {members...}};
   spec.names = {members.name...};
   const bool required[] = {members.required...};
   for (auto& slot : spec.first) slot = kNoMember;
   for (size_t i = sizeof...(Members); i-- > 0;) {
     const auto c = static_cast<unsigned char>(spec.names[i][0]);
+    if (c < kFirstKeyByte || c > kLastKeyByte) {
+      throw "a member name must start with a byte in 'A'..'z'";
+    }
     spec.next[i] = spec.first[c];
     spec.first[c] = static_cast<uint8_t>(i);
     if (required[i]) spec.required |= uint32_t{1} << i;
@@ -97,26 +109,29 @@ constexpr ObjectSpec<Out, Members...> Object(const char* where,
   return spec;
 }
 
-// The value of the member whose key is at `key`, if it is member I or a
-// later one with the same first byte; *known=false when none matches.
+// What ReadMember did: read the member's value, failed (*f filled), or
+// found no member by that key (the caller skips the value).
+enum class Member { kRead, kFailed, kUnknown };
+
+// The member whose key is at `key`, if it is member I or a later one with
+// the same first byte (I == kNoMember: none is).
 template <const auto& kSpec, size_t I, typename Out>
-VB365_ALWAYS_INLINE bool ReadMember(Walker& w, const char* key, Out* out,
-                                    Fail* f, uint32_t* seen, bool* known) {
-  constexpr auto& member = std::get<I>(kSpec.members);
-  if (MatchKey(key, member.key)) {
-    if constexpr (member.required) *seen |= uint32_t{1} << I;
-    if (member.value.read(w, out, f)) return true;
-    if (f->what == nullptr) {
-      TypeFail(f, kSpec.where, member.name, member.value.what);
+VB365_ALWAYS_INLINE Member ReadMember(Walker& w, const char* key, Out* out,
+                                      Fail* f, uint32_t* seen) {
+  if constexpr (I == kNoMember) {
+    return Member::kUnknown;
+  } else {
+    constexpr auto& member = std::get<I>(kSpec.members);
+    if (MatchKey(key, member.key)) {
+      if constexpr (member.required) *seen |= uint32_t{1} << I;
+      if (member.value.read(w, out, f)) return Member::kRead;
+      if (f->what == nullptr) {
+        TypeFail(f, kSpec.where, member.name, member.value.what);
+      }
+      return Member::kFailed;
     }
-    return false;
+    return ReadMember<kSpec, kSpec.next[I]>(w, key, out, f, seen);
   }
-  constexpr uint8_t kNext = kSpec.next[I];
-  if constexpr (kNext != kNoMember) {
-    return ReadMember<kSpec, kNext>(w, key, out, f, seen, known);
-  }
-  *known = false;
-  return true;
 }
 
 // The first required member not seen, as "<where>.<name>: missing".
@@ -127,42 +142,40 @@ __attribute__((cold, noinline)) bool MissingMember(uint32_t seen, Fail* f) {
   return TypeFail(f, kSpec.where, kSpec.names[i], kMissing);
 }
 
-#define VB365_MEMBER_CASE(i)                                                  \
-  case i:                                                                     \
-    if constexpr (i < kCount) {                                               \
-      if (!ReadMember<kSpec, i>(w, key, out, f, &seen, &known)) return false; \
-    }                                                                         \
+// One case per first byte c in kFirstKeyByte..kLastKeyByte: the members
+// starting with c, resolved at compile time.
+#define VB365_KEY_CASE(c)                                             \
+  case (c):                                                           \
+    if constexpr (kSpec.first[(c)] != kNoMember) {                    \
+      r = ReadMember<kSpec, kSpec.first[(c)]>(w, key, out, f, &seen); \
+    }                                                                 \
     break;
+#define VB365_KEY_CASES2(c) VB365_KEY_CASE(c) VB365_KEY_CASE((c) + 1)
+#define VB365_KEY_CASES4(c) VB365_KEY_CASES2(c) VB365_KEY_CASES2((c) + 2)
+#define VB365_KEY_CASES8(c) VB365_KEY_CASES4(c) VB365_KEY_CASES4((c) + 4)
+#define VB365_KEY_CASES16(c) VB365_KEY_CASES8(c) VB365_KEY_CASES8((c) + 8)
+#define VB365_KEY_CASES32(c) VB365_KEY_CASES16(c) VB365_KEY_CASES16((c) + 16)
 
 // The object whose '{' is the next token, read into *out by kSpec.
 template <const auto& kSpec, typename Out>
 VB365_ALWAYS_INLINE bool ReadObject(Walker& w, Out* out, Fail* f) {
-  constexpr size_t kCount = std::tuple_size_v<decltype(kSpec.members)>;
+  static_assert(kLastKeyByte - kFirstKeyByte + 1 == 32 + 16 + 8 + 2);
   uint32_t seen = 0;
   const bool ok =
       w.Members(kSpec.where, f, [&](const char* key) VB365_INLINE_LAMBDA {
-        bool known = true;
-        switch (kSpec.first[static_cast<unsigned char>(key[0])]) {
-          VB365_MEMBER_CASE(0)
-          VB365_MEMBER_CASE(1)
-          VB365_MEMBER_CASE(2)
-          VB365_MEMBER_CASE(3)
-          VB365_MEMBER_CASE(4)
-          VB365_MEMBER_CASE(5)
-          VB365_MEMBER_CASE(6)
-          VB365_MEMBER_CASE(7)
-          VB365_MEMBER_CASE(8)
-          VB365_MEMBER_CASE(9)
-          VB365_MEMBER_CASE(10)
-          VB365_MEMBER_CASE(11)
-          VB365_MEMBER_CASE(12)
-          VB365_MEMBER_CASE(13)
-          VB365_MEMBER_CASE(14)
-          VB365_MEMBER_CASE(15)
+        Member r = Member::kUnknown;
+        switch (static_cast<unsigned char>(key[0])) {
+          VB365_KEY_CASES32(kFirstKeyByte)
+          VB365_KEY_CASES16(kFirstKeyByte + 32)
+          VB365_KEY_CASES8(kFirstKeyByte + 48)
+          VB365_KEY_CASES2(kFirstKeyByte + 56)
           default:
-            known = false;
+            break;
         }
-        return known || w.Skip(kSpec.where, f);
+        // One skip for every unknown member: a copy per case would bloat
+        // the loop.
+        if (r == Member::kUnknown) return w.Skip(kSpec.where, f);
+        return r == Member::kRead;
       });
   if (!ok) return false;
   if ((seen & kSpec.required) != kSpec.required) {
@@ -171,7 +184,12 @@ VB365_ALWAYS_INLINE bool ReadObject(Walker& w, Out* out, Fail* f) {
   return true;
 }
 
-#undef VB365_MEMBER_CASE
+#undef VB365_KEY_CASES32
+#undef VB365_KEY_CASES16
+#undef VB365_KEY_CASES8
+#undef VB365_KEY_CASES4
+#undef VB365_KEY_CASES2
+#undef VB365_KEY_CASE
 
 // ---- Value readers shared by the readers -----------------------------------
 
