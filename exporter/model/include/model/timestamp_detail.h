@@ -176,8 +176,10 @@ inline constexpr int64_t kTicksPerDay = 86400 * kTicksPerSecond;
 
 // Parses text like ParseTimestamp, reusing *days when the text starts with
 // the date in date[10] (which only ever holds a valid date, or zeros).
-inline bool ParseWithDateCache(std::string_view text, char* date, int64_t* days,
-                               Timestamp* out) {
+// Always inlined: gcc kept it a call in the session walk (10% of the parse
+// in perf); inlined, the paired ratio over the DOM parse gains about 1.5%.
+__attribute__((always_inline)) inline bool ParseWithDateCache(
+    std::string_view text, char* date, int64_t* days, Timestamp* out) {
   if (text.size() < 19) return false;
   const auto* u = reinterpret_cast<const unsigned char*>(text.data());
   int64_t d;
