@@ -37,14 +37,10 @@ Error DocumentError(std::string message);
 template <typename Reader>
 bool ReadElements(Walker& outer, const char* array,
                   std::vector<typename Reader::Value>* out, Fail* f) {
-  // A local copy whose address never escapes: the compiler keeps the
+  // A local copy whose address never escapes (copied back below, not by a
+  // destructor that would hold its address), so the compiler can keep the
   // position in registers through the whole loop.
   Walker w = outer;
-  struct CopyBack {
-    Walker& to;
-    Walker& from;
-    ~CopyBack() { to = from; }
-  } copy_back{outer, w};
   size_t current = 0;
   const bool ok = w.Elements(nullptr, f, [&](size_t index) VB365_INLINE_LAMBDA {
     current = index;
@@ -57,6 +53,7 @@ bool ReadElements(Walker& outer, const char* array,
     out->push_back(std::move(static_cast<typename Reader::Value&>(b)));
     return true;
   });
+  outer = w;
   if (!ok) {
     f->array = array;
     f->index = static_cast<int64_t>(current);

@@ -10,6 +10,14 @@ bool TypeFail(Fail* f, const char* where, const char* field, const char* what) {
   return false;
 }
 
+bool SyntaxError(Fail* f, const char* where, const char* what, int64_t offset) {
+  f->where = where;
+  f->field = nullptr;
+  f->what = what;
+  f->offset = offset;
+  return false;
+}
+
 bool ValidScalar(const char* p, const char* end) {
   while (end > p && IsWs(end[-1])) --end;
   const std::string_view t(p, static_cast<size_t>(end - p));
@@ -32,6 +40,15 @@ std::string_view LastPathSegment(std::string_view href) {
     return LastPathSegment(href.substr(0, end - 1));
   }
   return href.substr(start, end - start);
+}
+
+uint32_t Walker::SkipValue(const char* buf, uint32_t len, const uint32_t* idx,
+                           uint32_t n, int depth, uint32_t p, const char* where,
+                           Fail* f) {
+  Walker w(buf, len, idx, n, nullptr);
+  w.p_ = p;
+  w.depth_ = depth;
+  return w.SkipSlow(where, f) ? w.p_ : 0;
 }
 
 bool Walker::SkipSlow(const char* where, Fail* f) {

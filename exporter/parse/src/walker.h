@@ -60,6 +60,11 @@ __attribute__((noinline)) bool ValidScalar(const char* p, const char* end);
 // (v3..v5) or a relative "/v6/Jobs/<id>" path; a query or fragment is cut.
 std::string_view LastPathSegment(std::string_view href);
 
+// A syntax error at byte `offset`: fills *f, returns false. Cold.
+__attribute__((cold, noinline)) bool SyntaxError(Fail* f, const char* where,
+                                                 const char* what,
+                                                 int64_t offset);
+
 // Result of reading an optional value: null and absent mean the same.
 enum class Read { kValue, kNull, kBad };
 
@@ -78,18 +83,18 @@ class Walker {
   // repeat the last token, which no rule accepts more than once per nesting
   // level.
   VB365_ALWAYS_INLINE char Peek() const { return buf_[idx_[p_]]; }
-  uint32_t Offset() const { return p_ < n_ ? idx_[p_] : len_; }
+  VB365_ALWAYS_INLINE uint32_t Offset() const {
+    return p_ < n_ ? idx_[p_] : len_;
+  }
   // Exactly at the end: a walk that consumed a sentinel went past it.
   bool AtEnd() const { return p_ == n_; }
 
-  // A syntax error at the current token.
-  __attribute__((cold, noinline)) bool Syntax(Fail* f, const char* where,
-                                              const char* what) const {
-    f->where = where;
-    f->field = nullptr;
-    f->what = what;
-    f->offset = Offset();
-    return false;
+  // A syntax error at the current token. The cold part gets the offset, not
+  // the walker: a call with the walker's address would keep the whole walker
+  // in memory (gcc's SRA gives up on it), every ++p_ of the hot loops a store.
+  VB365_ALWAYS_INLINE bool Syntax(Fail* f, const char* where,
+                                  const char* what) const {
+    return SyntaxError(f, where, what, Offset());
   }
 
   // ---- Containers: the one member loop and the one element loop ----------
@@ -278,9 +283,9 @@ class Walker {
 
   // Skips any value, checking its grammar. A string (the usual unknown
   // member) is skipped inline, and so are objects of strings (links such as
-  // {"href": "..."}) and `false` (v7+ jobWillBeRetried); anything else on a
-  // copy, out of line, so that this walker's address never escapes and its
-  // state stays in registers in the hot loops.
+  // {"href": "..."}) and `false` (v7+ jobWillBeRetried); anything else out
+  // of line, handed the position (not the walker), so that this walker's
+  // address never escapes and its state stays in registers in the hot loops.
   VB365_ALWAYS_INLINE bool Skip(const char* where, Fail* f) {
     const char c = Peek();
     if (c == '"') {
@@ -410,14 +415,20 @@ class Walker {
     return true;
   }
 
+  // The call gets the position and the index, not the walker (nor a copy of
+  // it): with its address taken the walker would live in memory.
   VB365_ALWAYS_INLINE bool SkipOutOfLine(const char* where, Fail* f) {
-    Walker copy = *this;
-    if (!copy.SkipSlow(where, f)) return false;
-    p_ = copy.p_;
+    const uint32_t p = SkipValue(buf_, len_, idx_, n_, depth_, p_, where, f);
+    if (p == 0) return false;
+    p_ = p;
     return true;
   }
-  // Any value, recursively (walker.cc).
-  __attribute__((noinline)) bool SkipSlow(const char* where, Fail* f);
+  // Any value at token p, recursively (walker.cc): the position after it,
+  // or 0 on a syntax error (*f filled).
+  __attribute__((noinline)) static uint32_t SkipValue(
+      const char* buf, uint32_t len, const uint32_t* idx, uint32_t n, int depth,
+      uint32_t p, const char* where, Fail* f);
+  bool SkipSlow(const char* where, Fail* f);
   // The current token is a JSON number (any size; not converted).
   bool Number() const;
 
