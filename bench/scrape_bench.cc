@@ -38,10 +38,7 @@ constexpr int kSessionsPerJob = 10;
 // Parses `text` with the exporter's parser (padded copy).
 template <typename T, typename Fn>
 bool ParseInto(const std::string& text, Fn fn, std::vector<T>* out) {
-  std::string buf;
-  buf.reserve(text.size() + vb365::kParsePadding);
-  buf = text;
-  return fn(buf.data(), buf.size(), out).ok();
+  return fn(vb365::PaddedBody(text), out).ok();
 }
 
 std::shared_ptr<const vb365::ServerSnapshot> BuildSnapshot(int jobs) {
@@ -63,8 +60,8 @@ std::shared_ptr<const vb365::ServerSnapshot> BuildSnapshot(int jobs) {
   std::vector<vb365::Job> parsed_jobs;
   if (!ParseInto(
           jobs_json,
-          [&](const char* d, size_t n, std::vector<vb365::Job>* out) {
-            return parser.ParseJobs(d, n, out);
+          [&](const vb365::PaddedBody& b, std::vector<vb365::Job>* out) {
+            return parser.ParseJobs(b, out);
           },
           &parsed_jobs) ||
       parsed_jobs.size() != data.jobs.size()) {
@@ -82,8 +79,9 @@ std::shared_ptr<const vb365::ServerSnapshot> BuildSnapshot(int jobs) {
     std::vector<vb365::JobSession> sessions;
     if (!ParseInto(
             vb365::sim::SessionsBody(data.jobs[i], w),
-            [&](const char* d, size_t n, std::vector<vb365::JobSession>* out) {
-              return parser.ParseSessions(d, n, out);
+            [&](const vb365::PaddedBody& b,
+                std::vector<vb365::JobSession>* out) {
+              return parser.ParseSessions(b, out);
             },
             &sessions)) {
       return nullptr;

@@ -1,6 +1,7 @@
 // Fuzz target for parse/Parser: any bytes must give a value or an Error,
-// never a crash, an overread (the copy below has exactly kParsePadding bytes
-// of padding, so ASan sees a read past it) or a partial append.
+// never a crash, an overread (the PaddedBody copy below has exactly
+// kParsePadding bytes of padding, so ASan sees a read past it) or a partial
+// append.
 //
 // Built with libFuzzer under clang (-fsanitize=fuzzer,address,undefined) and,
 // in every other build, with fuzz_main.cc, which runs it over files.
@@ -9,7 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
+#include <string_view>
 #include <vector>
 
 #include "parse/parser.h"
@@ -42,22 +43,19 @@ bool CheckAppend(Fn parse, std::vector<T>* out) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Exactly size + kParsePadding bytes, padding not zeroed on purpose: the
   // parser must not depend on its contents.
-  std::unique_ptr<char[]> buf(new char[size + vb365::kParsePadding]);
-  if (size > 0) std::memcpy(buf.get(), data, size);
-  std::memset(buf.get() + size, size > 0 ? data[size - 1] : '[',
-              vb365::kParsePadding);
-  const char* in = buf.get();
+  const vb365::PaddedBody in(
+      std::string_view(reinterpret_cast<const char*>(data), size),
+      size > 0 ? static_cast<char>(data[size - 1]) : '[');
 
   static vb365::Parser parser;  // reused across inputs, as in the exporter
   std::vector<vb365::JobSession> sessions(1);
   const bool sessions_ok = CheckAppend<vb365::JobSession>(
-      [&](auto* out) { return parser.ParseSessions(in, size, out); },
-      &sessions);
+      [&](auto* out) { return parser.ParseSessions(in, out); }, &sessions);
   std::vector<vb365::Job> jobs(1);
   const bool jobs_ok = CheckAppend<vb365::Job>(
-      [&](auto* out) { return parser.ParseJobs(in, size, out); }, &jobs);
-  const bool token_ok = parser.ParseToken(in, size).ok();
-  const bool service_ok = parser.ParseServiceInstance(in, size).ok();
+      [&](auto* out) { return parser.ParseJobs(in, out); }, &jobs);
+  const bool token_ok = parser.ParseToken(in).ok();
+  const bool service_ok = parser.ParseServiceInstance(in).ok();
 
   // Whatever the parser accepts is JSON for simdjson's DOM parser too. The
   // parser does not decode strings it skips, nor convert numbers it skips,
@@ -66,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static simdjson::dom::parser dom;
     simdjson::dom::element doc;
     const simdjson::error_code e =
-        dom.parse(reinterpret_cast<const uint8_t*>(in), size, false).get(doc);
+        dom.parse(reinterpret_cast<const uint8_t*>(in.data()), size, false)
+            .get(doc);
     if (e != simdjson::SUCCESS && e != simdjson::STRING_ERROR &&
         e != simdjson::NUMBER_ERROR && e != simdjson::NUMBER_OUT_OF_RANGE &&
         e != simdjson::DEPTH_ERROR) {

@@ -163,19 +163,26 @@ TEST(ClientErrorCodeTest, BadCredentialsAreUnauthorized) {
 // only for the message; the code is its own).
 TEST(ParserErrorCodeTest, EveryParseFailureIsMalformed) {
   Parser parser;
-  for (std::string body : {std::string("[{\"id\":"), std::string("{}"),
-                           std::string("[1] x"), std::string("")}) {
+  for (const char* text : {"[{\"id\":", "{}", "[1] x", ""}) {
     std::vector<Job> jobs;
-    body.reserve(body.size() + kParsePadding);
-    Result<PageInfo> r = parser.ParseJobs(body.data(), body.size(), &jobs);
-    ASSERT_FALSE(r.ok()) << body;
-    EXPECT_EQ(r.error().code(), ErrorCode::kMalformed) << body;
+    Result<PageInfo> r = parser.ParseJobs(PaddedBody(text), &jobs);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().code(), ErrorCode::kMalformed) << text;
+    std::vector<JobSession> sessions;
+    Result<PageInfo> s = parser.ParseSessions(PaddedBody(text), &sessions);
+    ASSERT_FALSE(s.ok()) << text;
+    EXPECT_EQ(s.error().code(), ErrorCode::kMalformed) << text;
   }
-  std::string token = R"({"access_token":"a"})";
-  token.reserve(token.size() + kParsePadding);
-  Result<TokenResponse> t = parser.ParseToken(token.data(), token.size());
+  Result<TokenResponse> t =
+      parser.ParseToken(PaddedBody(R"({"access_token":"a"})"));
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code(), ErrorCode::kMalformed) << t.error();
+  Result<ServiceInstance> si = parser.ParseServiceInstance(PaddedBody("{}"));
+  ASSERT_FALSE(si.ok());
+  EXPECT_EQ(si.error().code(), ErrorCode::kMalformed) << si.error();
+  Result<ApiErrorBody> e = parser.ParseErrorBody(PaddedBody("[]"));
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code(), ErrorCode::kMalformed) << e.error();
 }
 
 class TokenErrorCodeTest : public ::testing::Test {

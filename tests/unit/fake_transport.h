@@ -16,7 +16,7 @@
 
 #include "api/client.h"
 #include "api/transport.h"
-#include "parse/parser.h"
+#include "parse/padded_body.h"
 
 namespace vb365::testing {
 
@@ -24,8 +24,7 @@ inline HttpResponse MakeResponse(int status, std::string body,
                                  double retry_after = -1) {
   HttpResponse r;
   r.status = status;
-  r.body = std::move(body);
-  r.body.reserve(r.body.size() + kParsePadding);
+  r.body = PaddedBody(body);
   r.retry_after_seconds = retry_after;
   r.elapsed_seconds = 0.001;
   return r;

@@ -13,21 +13,6 @@
 namespace vb365 {
 namespace {
 
-// Input with the kParsePadding readable bytes the parser needs.
-class Padded {
- public:
-  explicit Padded(std::string_view json) : size_(json.size()) {
-    buf_.assign(json.data(), json.size());
-    buf_.append(kParsePadding, '\0');
-  }
-  const char* data() const { return buf_.data(); }
-  size_t size() const { return size_; }
-
- private:
-  std::string buf_;
-  size_t size_;
-};
-
 std::string ReadFixture(const std::string& name) {
   std::ifstream in(std::string(VB365_FIXTURES_DIR) + "/" + name,
                    std::ios::binary);
@@ -39,13 +24,11 @@ std::string ReadFixture(const std::string& name) {
 
 Result<PageInfo> Sessions(Parser& p, std::string_view json,
                           std::vector<JobSession>* out) {
-  const Padded in(json);
-  return p.ParseSessions(in.data(), in.size(), out);
+  return p.ParseSessions(PaddedBody(json), out);
 }
 
 Result<PageInfo> Jobs(Parser& p, std::string_view json, std::vector<Job>* out) {
-  const Padded in(json);
-  return p.ParseJobs(in.data(), in.size(), out);
+  return p.ParseJobs(PaddedBody(json), out);
 }
 
 Timestamp T(const char* text) { return ParseTimestamp(text).value(); }
@@ -521,12 +504,10 @@ TEST(ParseSessions, ReadsNothingPastThePadding) {
   const size_t complete = seed.find_last_not_of(" \n") + 1;  // a valid body
   Parser p;
   for (size_t n = 0; n < complete; ++n) {
-    std::unique_ptr<char[]> buf(new char[n + kParsePadding]);
-    std::memcpy(buf.get(), seed.data(), n);
-    std::memset(buf.get() + n, '}',
-                kParsePadding);  // padding that looks like JSON
+    // Padding that looks like JSON.
+    const PaddedBody body(std::string_view(seed.data(), n), '}');
     std::vector<JobSession> out;
-    EXPECT_FALSE(p.ParseSessions(buf.get(), n, &out).ok()) << n;
+    EXPECT_FALSE(p.ParseSessions(body, &out).ok()) << n;
     EXPECT_TRUE(out.empty());
   }
 }
@@ -642,11 +623,11 @@ TEST(Parser, ReleaseMemoryFreesTheIndexAndParsingGoesOn) {
 
 TEST(ParseToken, ReadsTheTokensAndIgnoresTheRest) {
   Parser p;
-  const Padded in(
+  const PaddedBody in(
       R"({"access_token":"AAA.bbb","token_type":"bearer","expires_in":3600,)"
       R"("refresh_token":"RRR\/1","userName":"DOMAIN\\user",)"
       R"(".issued":"Sun, 29 Nov 2026 10:00:00 GMT","extra":{"a":[1,2]}})");
-  const auto r = p.ParseToken(in.data(), in.size());
+  const auto r = p.ParseToken(in);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->access_token, "AAA.bbb");
   EXPECT_EQ(r->refresh_token, "RRR/1");
@@ -676,8 +657,8 @@ TEST(ParseToken, ErrorsNameTheFieldButNeverTheSecret) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.json);
-    const Padded in(c.json);
-    const auto r = p.ParseToken(in.data(), in.size());
+    const PaddedBody in(c.json);
+    const auto r = p.ParseToken(in);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message().find(c.error), std::string::npos)
         << r.error();
@@ -688,17 +669,17 @@ TEST(ParseToken, ErrorsNameTheFieldButNeverTheSecret) {
 
 TEST(ParseServiceInstance, ReadsVersion) {
   Parser p;
-  const Padded in(
+  const PaddedBody in(
       R"({"installationId":"00000000-0000-0000-0000-000000000000","version":"8.0.3.1044"})");
-  const auto r = p.ParseServiceInstance(in.data(), in.size());
+  const auto r = p.ParseServiceInstance(in);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->version, "8.0.3.1044");
-  const Padded bad(R"({"version":8})");
-  const auto e = p.ParseServiceInstance(bad.data(), bad.size());
+  const PaddedBody bad(R"({"version":8})");
+  const auto e = p.ParseServiceInstance(bad);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().message(), "version: expected string");
-  const Padded none(R"({})");
-  EXPECT_FALSE(p.ParseServiceInstance(none.data(), none.size()).ok());
+  const PaddedBody none(R"({})");
+  EXPECT_FALSE(p.ParseServiceInstance(none).ok());
 }
 
 }  // namespace

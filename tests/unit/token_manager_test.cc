@@ -332,26 +332,32 @@ TEST(HttpUtilTest, UrlEncodeKeepsOnlyUnreservedCharacters) {
   EXPECT_EQ(http::UrlEncode("\xc3\xa9"), "%C3%A9");
 }
 
+// ErrorBodyMessage on a body received as `text`.
+std::string ErrorBodyMessageOf(
+    std::string_view text, size_t max_len = 200,
+    std::initializer_list<std::string_view> secrets = {}) {
+  return http::ErrorBodyMessage(PaddedBody(text), max_len, secrets);
+}
+
 TEST(HttpUtilTest, ErrorBodyMessageReadsOAuthAndMessageBodies) {
-  EXPECT_EQ(http::ErrorBodyMessage(
+  EXPECT_EQ(ErrorBodyMessageOf(
                 R"({"error":"invalid_grant","error_description":"bad \"x\""})"),
             "invalid_grant: bad \"x\"");
   EXPECT_EQ(
-      http::ErrorBodyMessage(
+      ErrorBodyMessageOf(
           R"({"message":"Job not found","errorCode":"ResourceNotFound"})"),
       "Job not found");
-  EXPECT_EQ(http::ErrorBodyMessage(""), "");
-  EXPECT_EQ(http::ErrorBodyMessage("<html>oops</html>"), "");
-  EXPECT_EQ(http::ErrorBodyMessage(R"({"message":"line1\nline2"})"),
-            "line1 line2");
+  EXPECT_EQ(ErrorBodyMessageOf(""), "");
+  EXPECT_EQ(ErrorBodyMessageOf("<html>oops</html>"), "");
+  EXPECT_EQ(ErrorBodyMessageOf(R"({"message":"line1\nline2"})"), "line1 line2");
   std::string longer = R"({"message":")" + std::string(500, 'x') + "\"}";
-  EXPECT_EQ(http::ErrorBodyMessage(longer, 10), "xxxxxxxxxx...");
+  EXPECT_EQ(ErrorBodyMessageOf(longer, 10), "xxxxxxxxxx...");
 }
 
 TEST(HttpUtilTest, ErrorBodyMessageScrubsSecretsBeforeCutting) {
   // The cut falls inside the secret: not even a prefix of it may remain.
   std::string body = R"({"message":"abc TOPSECRETVALUE def"})";
-  std::string out = http::ErrorBodyMessage(body, 8, {"TOPSECRETVALUE"});
+  std::string out = ErrorBodyMessageOf(body, 8, {"TOPSECRETVALUE"});
   EXPECT_EQ(out.find("TOP"), std::string::npos) << out;
 }
 

@@ -39,12 +39,6 @@ std::string VersionPath(ApiVersion v) {
   return "/v" + std::to_string(static_cast<int>(v));
 }
 
-void EnsurePadding(std::string* body) {
-  if (body->capacity() < body->size() + kParsePadding) {
-    body->reserve(body->size() + kParsePadding);
-  }
-}
-
 std::string AppendQuery(const std::string& path, std::string_view params) {
   return path + (path.find('?') == std::string::npos ? "?" : "&") +
          std::string(params);
@@ -169,7 +163,6 @@ Result<HttpResponse> Client::Get(const Target& target,
     if (!detail.empty()) message += ": " + detail;
     return Error(ResponseErrorCode(response), std::move(message));
   }
-  EnsurePadding(&response.body);
   return response;
 }
 
@@ -192,7 +185,8 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     Result<HttpResponse> response = Get(target, endpoint, path_query);
     if (!response.ok()) return response.error();
     const size_t page_hash =
-        std::hash<std::string_view>{}(response->body) ^ response->body.size();
+        std::hash<std::string_view>{}(response->body.view()) ^
+        response->body.size();
     if (pages > 0 && page_hash == previous_page) {
       return Error{ErrorCode::kMalformed,
                    std::string(endpoint) + ": the page at offset " +
@@ -201,8 +195,7 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     }
     previous_page = page_hash;
     size_t before = out->size();
-    Result<PageInfo> info = parse(ThreadParser(), response->body.data(),
-                                  response->body.size(), out);
+    Result<PageInfo> info = parse(ThreadParser(), response->body, out);
     ReleaseLargeParserMemory();
     if (!info.ok()) {
       if (observer_ != nullptr) observer_->OnParseError(endpoint);
@@ -241,8 +234,8 @@ Result<ServiceInstance> Client::GetServiceInstance() {
   Result<HttpResponse> response =
       Get(*target, "service_instance", "/ServiceInstance");
   if (!response.ok()) return response.error();
-  Result<ServiceInstance> parsed = ThreadParser().ParseServiceInstance(
-      response->body.data(), response->body.size());
+  Result<ServiceInstance> parsed =
+      ThreadParser().ParseServiceInstance(response->body);
   ReleaseLargeParserMemory();
   if (!parsed.ok()) {
     if (observer_ != nullptr) observer_->OnParseError("service_instance");
@@ -260,8 +253,8 @@ Result<std::vector<Job>> Client::ListJobs() {
   bool paged = target->version >= ApiVersion::kV8;
   Status read = ReadAll(
       *target, "jobs", "/Jobs", paged,
-      [](Parser& p, const char* data, size_t size, std::vector<Job>* out) {
-        return p.ParseJobs(data, size, out);
+      [](Parser& p, const PaddedBody& body, std::vector<Job>* out) {
+        return p.ParseJobs(body, out);
       },
       [](const Job&) { return true; }, &jobs);
   if (!read.ok()) return read.error();
@@ -295,9 +288,8 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
   }
   Status read = ReadAll(
       *target, "job_sessions", path, paged,
-      [](Parser& p, const char* data, size_t size,
-         std::vector<JobSession>* out) {
-        return p.ParseSessions(data, size, out);
+      [](Parser& p, const PaddedBody& body, std::vector<JobSession>* out) {
+        return p.ParseSessions(body, out);
       },
       [&](const JobSession& s) {
         // A session whose job cannot be told is kept.

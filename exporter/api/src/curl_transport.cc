@@ -11,7 +11,6 @@
 
 #include "api/http_util.h"
 #include "curl_tls.h"
-#include "parse/parser.h"
 
 namespace vb365 {
 
@@ -40,7 +39,7 @@ void GlobalInitOnce() {
 
 // Per-transfer state handed to the callbacks.
 struct Transfer {
-  std::string* body = nullptr;
+  PaddedBody* body = nullptr;
   size_t max_body = 0;
   bool too_large = false;
   double retry_after = -1;
@@ -55,15 +54,6 @@ int OnProgress(void* data, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->aborted->load() ? 1 : 0;
 }
 
-// Keeps kParsePadding spare bytes after the body so the parser can read the
-// buffer in place.
-void ReserveFor(std::string* body, size_t needed) {
-  size_t want = needed + kParsePadding;
-  if (body->capacity() < want) {
-    body->reserve(std::max(want, body->capacity() * 2));
-  }
-}
-
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
@@ -71,8 +61,7 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
     t->too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
-  ReserveFor(t->body, t->body->size() + n);
-  t->body->append(data, n);
+  t->body->Append(data, n);
   return n;
 }
 
@@ -107,9 +96,23 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
       t->too_large = true;
       return 0;  // aborts the transfer with CURLE_WRITE_ERROR
     }
-    if (end != value.c_str()) ReserveFor(t->body, static_cast<size_t>(length));
+    if (end != value.c_str()) {
+      t->body->Reserve(static_cast<size_t>(length));
+    }
   }
   return n;
+}
+
+// The request's headers plus the ones every request sends.
+curl_slist* RequestHeaders(const HttpRequest& request) {
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    std::string line = name + ": " + value;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  headers = curl_slist_append(headers, "Accept: application/json");
+  // Small form bodies: no need to wait for 100 Continue.
+  return curl_slist_append(headers, "Expect:");
 }
 
 void SetMethod(CURL* curl, const HttpRequest& request) {
@@ -131,7 +134,7 @@ void SetOutcome(CURL* curl, CURLcode code, const Transfer& transfer,
                 HttpResponse* response) {
   if (transfer.leaf.mismatch) {
     response->status = 0;
-    response->body.clear();
+    response->body.Clear();
     response->pin_mismatch = true;
     response->error = curl_tls::PinMismatchMessage(transfer.leaf);
   } else if (code == CURLE_OK) {
@@ -141,7 +144,7 @@ void SetOutcome(CURL* curl, CURLcode code, const Transfer& transfer,
     response->retry_after_seconds = transfer.retry_after;
   } else {
     response->status = 0;
-    response->body.clear();
+    response->body.Clear();
     if (code == CURLE_ABORTED_BY_CALLBACK) {
       response->error = "aborted: the exporter is shutting down";
     } else if (transfer.too_large) {
@@ -276,7 +279,6 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   if (curl == nullptr) {
     response.error = aborted_ ? "aborted: the exporter is shutting down"
                               : "curl: cannot create a handle";
-    ReserveFor(&response.body, 0);
     return response;
   }
   // Reset keeps the live connection and the TLS session cache of the handle.
@@ -286,18 +288,10 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   transfer.body = &response.body;
   transfer.max_body = options_.max_body_bytes;
   transfer.aborted = &aborted_;
-  ReserveFor(&response.body, 0);
   char error_buffer[CURL_ERROR_SIZE];
   error_buffer[0] = '\0';
 
-  curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) {
-    std::string line = name + ": " + value;
-    headers = curl_slist_append(headers, line.c_str());
-  }
-  headers = curl_slist_append(headers, "Accept: application/json");
-  // Small form bodies: no need to wait for 100 Continue.
-  headers = curl_slist_append(headers, "Expect:");
+  curl_slist* headers = RequestHeaders(request);
 
   ConfigureHandle(curl, request, headers, &transfer, error_buffer);
   const CURLcode tls_code = curl_tls::Apply(curl, options_.tls, &transfer.leaf);
@@ -317,7 +311,6 @@ HttpResponse CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, nullptr);
   curl_slist_free_all(headers);
   ReleaseHandle(curl);
-  ReserveFor(&response.body, response.body.size());
   return response;
 }
 

@@ -7,7 +7,8 @@
 #include <cstdlib>
 #include <utility>
 
-#include "common/utf8.h"
+#include "parse/parser.h"
+#include "thread_parser.h"
 
 namespace vb365::http {
 namespace {
@@ -15,118 +16,6 @@ namespace {
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Reads a JSON string literal starting at body[*pos] == '"'. Returns false on
-// anything malformed; a best-effort reader for error messages only (the real
-// parser lives in parse/ and is not needed for these few fields).
-bool ReadString(std::string_view body, size_t* pos, std::string* out) {
-  size_t i = *pos + 1;
-  out->clear();
-  while (i < body.size()) {
-    char c = body[i];
-    if (c == '"') {
-      *pos = i + 1;
-      return true;
-    }
-    if (c != '\\') {
-      out->push_back(c);
-      ++i;
-      continue;
-    }
-    if (i + 1 >= body.size()) return false;
-    char e = body[i + 1];
-    i += 2;
-    switch (e) {
-      case 'n':
-        out->push_back('\n');
-        break;
-      case 't':
-        out->push_back('\t');
-        break;
-      case 'r':
-        out->push_back('\r');
-        break;
-      case 'b':
-        out->push_back('\b');
-        break;
-      case 'f':
-        out->push_back('\f');
-        break;
-      case 'u': {
-        if (i + 4 > body.size()) return false;
-        uint32_t cp = 0;
-        for (int k = 0; k < 4; ++k) {
-          int h = HexValue(body[i + k]);
-          if (h < 0) return false;
-          cp = cp * 16 + static_cast<uint32_t>(h);
-        }
-        i += 4;
-        // Lone surrogates become U+FFFD; pairs are combined.
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= body.size() &&
-            body[i] == '\\' && body[i + 1] == 'u') {
-          uint32_t lo = 0;
-          bool good = true;
-          for (int k = 0; k < 4; ++k) {
-            int h = HexValue(body[i + 2 + k]);
-            if (h < 0) good = false;
-            lo = lo * 16 + static_cast<uint32_t>(h < 0 ? 0 : h);
-          }
-          if (good && lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
-          } else {
-            cp = 0xFFFD;
-          }
-        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-          cp = 0xFFFD;
-        }
-        AppendUtf8(cp, out);
-        break;
-      }
-      default:
-        out->push_back(e);
-        break;  // \" \\ \/
-    }
-  }
-  return false;
-}
-
-// The string value of the first `"key": "..."` in body (any depth). Not a
-// JSON parser: enough for the flat error objects the API returns.
-bool FindStringField(std::string_view body, std::string_view key,
-                     std::string* out) {
-  size_t pos = 0;
-  std::string token;
-  while (pos < body.size()) {
-    size_t q = body.find('"', pos);
-    if (q == std::string_view::npos) return false;
-    size_t after = q;
-    if (!ReadString(body, &after, &token)) return false;
-    size_t j = after;
-    while (j < body.size() && (body[j] == ' ' || body[j] == '\t' ||
-                               body[j] == '\n' || body[j] == '\r')) {
-      ++j;
-    }
-    if (j < body.size() && body[j] == ':' && token == key) {
-      ++j;
-      while (j < body.size() && (body[j] == ' ' || body[j] == '\t' ||
-                                 body[j] == '\n' || body[j] == '\r')) {
-        ++j;
-      }
-      if (j < body.size() && body[j] == '"') return ReadString(body, &j, out);
-      return false;
-    }
-    pos = after;
-  }
-  return false;
 }
 
 }  // namespace
@@ -167,23 +56,21 @@ std::string Sanitize(std::string_view text, size_t max_len) {
   return out;
 }
 
-std::string ErrorBodyMessage(std::string_view body, size_t max_len,
+std::string ErrorBodyMessage(const PaddedBody& body, size_t max_len,
                              std::initializer_list<std::string_view> secrets) {
-  std::string error, description, message;
-  bool has_error = FindStringField(body, "error", &error);
-  bool has_description =
-      FindStringField(body, "error_description", &description);
-  bool has_message = FindStringField(body, "message", &message);
-  if (!has_message) has_message = FindStringField(body, "Message", &message);
   std::string text;
-  if (has_error && has_description) {
-    text = error + ": " + description;
-  } else if (has_description) {
-    text = description;
-  } else if (has_error) {
-    text = error;
-  } else if (has_message) {
-    text = message;
+  Result<ApiErrorBody> parsed = ThreadParser().ParseErrorBody(body);
+  if (parsed.ok()) {
+    const ApiErrorBody& e = *parsed;
+    if (e.error && e.error_description) {
+      text = *e.error + ": " + *e.error_description;
+    } else if (e.error_description) {
+      text = *e.error_description;
+    } else if (e.error) {
+      text = *e.error;
+    } else if (e.message) {
+      text = *e.message;
+    }
   }
   for (std::string_view secret : secrets) text = Scrub(std::move(text), secret);
   return Sanitize(text, max_len);

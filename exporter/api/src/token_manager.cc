@@ -211,11 +211,7 @@ Result<std::string> TokenManager::RequestToken(bool refresh,
     return RejectedResponse(refresh, response, prefix, now);
   }
 
-  if (response.body.capacity() < response.body.size() + kParsePadding) {
-    response.body.reserve(response.body.size() + kParsePadding);
-  }
-  Result<TokenResponse> parsed =
-      ThreadParser().ParseToken(response.body.data(), response.body.size());
+  Result<TokenResponse> parsed = ThreadParser().ParseToken(response.body);
   if (!parsed.ok() || parsed->access_token.empty()) {
     if (observer_ != nullptr) observer_->OnParseError("token");
     // The parser's message may quote the body, which holds the new token.

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/utf8.h"
+
 namespace vb365 {
 namespace {
 
@@ -51,38 +53,6 @@ void AppendHexEscape(std::string* out, unsigned char c) {
   out->push_back(kHex[c & 0xf]);
 }
 
-// Length of a valid UTF-8 sequence starting at s[i], or 0 when invalid.
-// Invalid bytes become U+FFFD so the JSON output is always valid UTF-8.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n;
-  unsigned int cp;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3f);
-  }
-  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-      (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-    return 0;
-  }
-  return n;
-}
-
 // Escapes for a double-quoted string; shared by JSON and quoted logfmt.
 void AppendEscaped(std::string* out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
@@ -107,7 +77,9 @@ void AppendEscaped(std::string* out, std::string_view s) {
         if (c < 0x20 || c == 0x7f) {
           AppendHexEscape(out, c);
         } else if (c >= 0x80) {
-          const size_t n = Utf8SequenceLength(s, i);
+          // Invalid bytes become U+FFFD so the output is always valid UTF-8.
+          uint32_t cp;
+          const size_t n = DecodeUtf8(s, i, &cp);
           if (n == 0) {
             out->append("\\ufffd");
           } else {

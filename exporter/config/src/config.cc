@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "common/utf8.h"
 #include "tls_config.h"
 #include "yaml_decode.h"
 
@@ -25,34 +26,15 @@ constexpr size_t kMaxNameLength = 64;
 constexpr int kMinConcurrency = 1;
 constexpr int kMaxConcurrency = 64;
 
-// Counts code points; false on a control character or malformed UTF-8.
+// Counts code points; false on a control character (C0, DEL, C1) or
+// malformed UTF-8 (common/utf8.h: strict RFC 3629).
 bool PrintableUtf8(const std::string& s, size_t* code_points) {
   size_t count = 0;
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    if (c < 0x20 || c == 0x7f) return false;
-    if (c < 0x80) {
-      n = 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 3;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 4;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    // C1 control characters (U+0080..U+009F).
-    if (n == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) {
-      return false;
-    }
+  for (size_t i = 0; i < s.size(); ++count) {
+    uint32_t cp = 0;
+    const size_t n = DecodeUtf8(s, i, &cp);
+    if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return false;
     i += n;
-    ++count;
   }
   *code_points = count;
   return true;

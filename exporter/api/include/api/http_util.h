@@ -1,12 +1,15 @@
 // Small text helpers shared by the token manager and the client: URL and
 // form encoding, and turning a server's error body into a short, safe message.
-// Internal to the api module. All functions are pure and thread-safe.
+// Internal to the api module. All functions are thread-safe (the error body
+// is read by the calling thread's parser, parse/'s error-body reader).
 #pragma once
 
 #include <ctime>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include "parse/padded_body.h"
 
 namespace vb365::http {
 
@@ -16,13 +19,14 @@ namespace vb365::http {
 std::string UrlEncode(std::string_view text);
 
 // The human part of an error body: OAuth {"error","error_description"}
-// ("invalid_grant: bad password") or {"message"} (v6+). Empty when the body
-// has none of them. Every occurrence of a non-empty `secrets` entry is
+// ("invalid_grant: bad password") or {"message"} (v6+), read by
+// Parser::ParseErrorBody. Empty when the body is not a JSON object or has
+// none of them as a string. Every occurrence of a non-empty `secrets` entry is
 // replaced with "<secret>" before control characters are replaced and the
 // result is cut to `max_len` bytes (an ellipsis marks the cut), so a cut never
 // leaves part of a secret behind and the result is safe to log.
 std::string ErrorBodyMessage(
-    std::string_view body, size_t max_len = 200,
+    const PaddedBody& body, size_t max_len = 200,
     std::initializer_list<std::string_view> secrets = {});
 
 // Replaces every occurrence of `secret` in `text` with "<secret>". A server

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "parse/padded_body.h"
+
 namespace vb365 {
 
 struct HttpRequest {
@@ -23,9 +25,8 @@ struct HttpResponse {
   // status 0 because the server's certificate is not the pinned one (the
   // handshake was aborted: nothing of the request was sent).
   bool pin_mismatch = false;
-  // The body. Its capacity is at least size() + kParsePadding, so the parser
-  // can read it in place.
-  std::string body;
+  // The body, with the padding the parser needs, so it is parsed in place.
+  PaddedBody body;
   // Retry-After in seconds, when sent; -1 otherwise.
   double retry_after_seconds = -1;
   double elapsed_seconds = 0;

@@ -12,7 +12,8 @@ inline constexpr uint64_t kPow10[9] = {
 // How many of the 8 bytes (little-endian: first character lowest) are ASCII
 // digits before the first non-digit. A carry out of a non-digit byte can
 // only corrupt the bytes after it, which do not count.
-inline int DigitPrefix(uint64_t chunk) {
+// Always inlined: a call per integer measured ~5% of the sessions parse.
+__attribute__((always_inline)) inline int DigitPrefix(uint64_t chunk) {
   const uint64_t hi = (chunk & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;
   const uint64_t lo =
       ((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^
@@ -22,7 +23,8 @@ inline int DigitPrefix(uint64_t chunk) {
 }
 
 // The value of the first k (1..8) characters of chunk, all digits.
-inline uint64_t DigitsValue(uint64_t chunk, int k) {
+__attribute__((always_inline)) inline uint64_t DigitsValue(uint64_t chunk,
+                                                           int k) {
   uint64_t v = (chunk - 0x3030303030303030ULL) << (8 * (8 - k));
   v = (v * 10) + (v >> 8);  // pairs
   v = (((v & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +

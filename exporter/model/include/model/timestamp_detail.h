@@ -176,12 +176,23 @@ inline constexpr int64_t kTicksPerDay = 86400 * kTicksPerSecond;
 
 // Parses text like ParseTimestamp, reusing *days when the text starts with
 // the date in date[10] (which only ever holds a valid date, or zeros).
-inline bool ParseWithDateCache(std::string_view text, char* date, int64_t* days,
-                               Timestamp* out) {
+// Always inlined: gcc kept it a call in the session walk (10% of the parse
+// in perf); inlined, the paired ratio over the DOM parse gains about 1.5%.
+__attribute__((always_inline)) inline bool ParseWithDateCache(
+    std::string_view text, char* date, int64_t* days, Timestamp* out) {
   if (text.size() < 19) return false;
   const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  // Two word compares, not memcmp(u, date, 10): a call (even one gcc
+  // expands) takes date's address, which keeps the parser's whole walker,
+  // that holds the cache, in memory.
+  uint64_t text_head, date_head;
+  uint16_t text_tail, date_tail;
+  std::memcpy(&text_head, u, 8);
+  std::memcpy(&date_head, date, 8);
+  std::memcpy(&text_tail, u + 8, 2);
+  std::memcpy(&date_tail, date + 8, 2);
   int64_t d;
-  if (std::memcmp(u, date, 10) == 0) {
+  if (text_head == date_head && text_tail == date_tail) {
     d = *days;
   } else {
     if (!ParseDate(u, &d)) return false;
