@@ -88,6 +88,13 @@ const BadCase kBadConfigs[] = {
      "bad.yml:2: invalid YAML: illegal map value"},
     {"servers: []\n---\nservers: []\n",
      "bad.yml:3: only one YAML document is allowed"},
+    // A ',' outside [ ] or { }: yaml-cpp 0.7's LoadAll never returned
+    // (config_fuzzer).
+    {",\n", "bad.yml:1: invalid YAML: unexpected \",\""},
+    {"servers:\n  - [a] ,\n",
+     "bad.yml:2: invalid YAML: end of sequence not found"},
+    {"[a] ,\n", "bad.yml:1: invalid YAML: unexpected \",\""},
+    {"a\n---\nb\n,\n", "bad.yml:3: only one YAML document is allowed"},
     // Required values.
     {"servers:\n  - url: https://h\n    username: u\n    password: p\n",
      "bad.yml:2: servers[0].name: missing required value"},

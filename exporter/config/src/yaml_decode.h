@@ -3,6 +3,7 @@
 // names the line and the key path. Internal to vb365_config.
 #pragma once
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
