@@ -265,6 +265,15 @@ const BadCase kBadConfigs[] = {
      "bad.yml:5: servers[0].password_file: cannot read "
      "\"/nonexistent/vb365/password\": "
      "No such file or directory"},
+    // A device is read up to the limit, not until memory runs out.
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n"
+     "    password_file: /dev/zero\n",
+     "bad.yml:5: servers[0].password_file: cannot read \"/dev/zero\": "
+     "larger than 16 MiB"},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n    tls:\n      ca_file: /dev/zero\n",
+     "bad.yml:7: servers[0].tls.ca_file: cannot read \"/dev/zero\": "
+     "larger than 16 MiB"},
     {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
      "password: p\n"
      "    tls:\n      ca_file: /nonexistent/ca.pem\n",

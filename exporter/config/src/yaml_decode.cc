@@ -304,6 +304,14 @@ bool ReadFile(const std::string& path, std::string* contents,
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) {
     contents->append(buf, n);
+    // A path to a device or a huge file (password_file: /dev/zero) must not
+    // read until memory runs out.
+    if (contents->size() > kMaxFileBytes) {
+      *error = "cannot read " + Quote(path) + ": larger than " +
+               std::to_string(kMaxFileBytes >> 20) + " MiB";
+      contents->clear();
+      return false;
+    }
   }
   if (std::ferror(f.get())) {
     *error = "cannot read " + Quote(path) + ": " + std::strerror(errno);
