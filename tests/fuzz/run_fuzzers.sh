@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of a -DVB365_FUZZ=ON build for a fixed time
 # each, one after the other, starting from a fresh copy of its seed corpus
-# (tests/fuzz/corpus/<target>/; libFuzzer adds what it finds to the copy).
+# (tests/fuzz/corpus/<target>/; libFuzzer adds what it finds to the copy),
+# with tests/fuzz/<target>.dict as its dictionary where there is one.
 # Fails when any target crashes, leaks, times out, runs out of memory or
 # breaks an invariant; the input is kept in BUILD/fuzz-artifacts/.
 # Prints one line per target: executions, cov, ft, corpus size.
@@ -27,7 +28,9 @@ for t in "${targets[@]}"; do
   rm -rf "$work/$t" && mkdir -p "$work/$t"
   cp "$src/corpus/$t"/* "$work/$t/"
   log=$work/$t.log
-  nice -n "$niceness" "$bin" -max_total_time="$seconds" -seed="$seed" \
+  dict=()
+  [ -f "$src/$t.dict" ] && dict=(-dict="$src/$t.dict")
+  nice -n "$niceness" "$bin" "${dict[@]}" -max_total_time="$seconds" -seed="$seed" \
     -rss_limit_mb="$rss" -timeout=10 -max_len=16384 -print_final_stats=1 \
     -artifact_prefix="$artifacts/$t-" "$work/$t" >"$log" 2>&1
   rc=$?
