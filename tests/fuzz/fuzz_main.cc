@@ -1,8 +1,13 @@
 // Runs LLVMFuzzerTestOneInput over every file named on the command line
-// (directories recursively): the fuzz target builds and runs in every build,
-// with the fixtures as its corpus, so it never rots.
+// (directories recursively), and over prefixes of each: a fuzz target builds
+// and runs in every build, with its seed corpus, so it never rots. A target
+// reports a broken invariant by aborting, as under libFuzzer.
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -15,7 +20,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The file being run, named on stderr when an invariant aborts.
+const char* g_current = "";
+
+void OnAbort(int) {
+  const char prefix[] = "fuzz_main: aborted on input ";
+  (void)!write(2, prefix, sizeof(prefix) - 1);
+  (void)!write(2, g_current, std::strlen(g_current));
+  (void)!write(2, "\n", 1);
+  std::signal(SIGABRT, SIG_DFL);
+  std::raise(SIGABRT);
+}
+
 int RunFile(const fs::path& path) {
+  g_current = path.c_str();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "cannot read %s\n", path.c_str());
@@ -35,6 +53,7 @@ int RunFile(const fs::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGABRT, OnAbort);
   int failures = 0, files = 0;
   for (int i = 1; i < argc; ++i) {
     const fs::path arg(argv[i]);
@@ -49,6 +68,7 @@ int main(int argc, char** argv) {
       ++files;
     }
   }
-  std::printf("parse_fuzzer: ran %d files\n", files);
+  std::printf("%s: ran %d files\n", fs::path(argv[0]).filename().c_str(),
+              files);
   return failures == 0 && files > 0 ? 0 : 1;
 }

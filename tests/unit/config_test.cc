@@ -88,6 +88,13 @@ const BadCase kBadConfigs[] = {
      "bad.yml:2: invalid YAML: illegal map value"},
     {"servers: []\n---\nservers: []\n",
      "bad.yml:3: only one YAML document is allowed"},
+    // A ',' outside [ ] or { }: yaml-cpp 0.7's LoadAll never returned
+    // (config_fuzzer).
+    {",\n", "bad.yml:1: invalid YAML: unexpected \",\""},
+    {"servers:\n  - [a] ,\n",
+     "bad.yml:2: invalid YAML: end of sequence not found"},
+    {"[a] ,\n", "bad.yml:1: invalid YAML: unexpected \",\""},
+    {"a\n---\nb\n,\n", "bad.yml:3: only one YAML document is allowed"},
     // Required values.
     {"servers:\n  - url: https://h\n    username: u\n    password: p\n",
      "bad.yml:2: servers[0].name: missing required value"},
@@ -258,6 +265,15 @@ const BadCase kBadConfigs[] = {
      "bad.yml:5: servers[0].password_file: cannot read "
      "\"/nonexistent/vb365/password\": "
      "No such file or directory"},
+    // A device is read up to the limit, not until memory runs out.
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n"
+     "    password_file: /dev/zero\n",
+     "bad.yml:5: servers[0].password_file: cannot read \"/dev/zero\": "
+     "larger than 16 MiB"},
+    {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
+     "password: p\n    tls:\n      ca_file: /dev/zero\n",
+     "bad.yml:7: servers[0].tls.ca_file: cannot read \"/dev/zero\": "
+     "larger than 16 MiB"},
     {"servers:\n  - name: a\n    url: https://h\n    username: u\n    "
      "password: p\n"
      "    tls:\n      ca_file: /nonexistent/ca.pem\n",

@@ -372,5 +372,13 @@ TEST(HttpUtilTest, RetryAfterAcceptsSecondsAndHttpDates) {
   EXPECT_EQ(http::ParseRetryAfter("Thu, 01 Jan 1970 00:01:40 GMT", 500), 0);
 }
 
+// Found by retry_after_fuzzer: ten digits were read as "too long", a day.
+TEST(HttpUtilTest, RetryAfterReadsLeadingZerosAsTheirValue) {
+  EXPECT_EQ(http::ParseRetryAfter("0000000005", 0), 5);
+  EXPECT_EQ(http::ParseRetryAfter("000000000000000", 0), 0);
+  EXPECT_EQ(http::ParseRetryAfter("00000000000086400", 0), 86400);
+  EXPECT_EQ(http::ParseRetryAfter("00000000000086401", 0), 86400);
+}
+
 }  // namespace
 }  // namespace vb365

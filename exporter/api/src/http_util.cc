@@ -98,6 +98,8 @@ double ParseRetryAfter(std::string_view value, std::time_t now) {
   if (value.empty()) return -1;
   if (std::all_of(value.begin(), value.end(),
                   [](char c) { return c >= '0' && c <= '9'; })) {
+    // Leading zeros count for nothing ("0000000005" is 5 s).
+    while (value.size() > 1 && value.front() == '0') value.remove_prefix(1);
     if (value.size() > 9) return kMax;
     double seconds = std::strtod(std::string(value).c_str(), nullptr);
     return std::min(seconds, kMax);

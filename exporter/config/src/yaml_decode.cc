@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
+#include <vector>
 
 #include "config/config.h"
 
@@ -34,6 +36,71 @@ const char* TypeName(const YAML::Node& node) {
 
 bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
 
+// Where each document's root node starts, and whether it is a bare null.
+class RootRecorder : public YAML::EventHandler {
+ public:
+  YAML::Mark root;
+  bool null_root = false;
+
+  void OnDocumentStart(const YAML::Mark&) override { depth_ = 0; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    Node(mark, true);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    Node(mark, false);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark, false);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&,
+                       YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Node(mark, false);
+    ++depth_;
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark, false);
+    ++depth_;
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void Node(const YAML::Mark& mark, bool null) {
+    if (depth_ != 0) return;
+    root = mark;
+    null_root = null;
+  }
+  int depth_ = 0;
+};
+
+// Fails unless `text` holds at most one document. Not YAML::LoadAll: on a
+// ',' outside [ ] or { } yaml-cpp 0.7 reports a null document at the same
+// place forever (yaml-cpp issue #1040), and LoadAll keeps every one of them
+// until memory runs out. Found by config_fuzzer.
+void CheckSingleDocument(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  RootRecorder recorder;
+  std::vector<YAML::Mark> roots;
+  // Three documents at most: a stuck parser shows by the third.
+  while (roots.size() < 3 && parser.HandleNextDocument(recorder)) {
+    if (!roots.empty() && recorder.null_root &&
+        recorder.root.pos == roots.back().pos) {
+      const size_t pos = static_cast<size_t>(recorder.root.pos);
+      Fail(recorder.root.line + 1, "",
+           "invalid YAML: unexpected " +
+               Quote(pos < text.size() ? text.substr(pos, 1) : ""));
+    }
+    roots.push_back(recorder.root);
+  }
+  if (roots.size() > 1) {
+    Fail(roots[1].line + 1, "", "only one YAML document is allowed");
+  }
+}
+
 }  // namespace
 
 void Fail(const Field& field, std::string reason) {
@@ -55,20 +122,17 @@ std::string FormatMessage(const std::string& file, int line,
 }
 
 Field ParseDocument(const std::string& text) {
-  std::vector<YAML::Node> docs;
+  YAML::Node doc;
   try {
-    docs = YAML::LoadAll(text);
+    CheckSingleDocument(text);
+    doc = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     // yaml-cpp's messages describe the syntax, never the document's text.
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     Fail(line, "", "invalid YAML: " + e.msg);
   }
-  if (docs.size() > 1) {
-    Fail(LineOf(docs[1]), "", "only one YAML document is allowed");
-  }
-  if (docs.empty()) return Field{YAML::Node(), "", 1};
-  const int line = LineOf(docs[0]);
-  return Field{docs[0], "", line > 0 ? line : 1};
+  const int line = LineOf(doc);
+  return Field{doc, "", line > 0 ? line : 1};
 }
 
 std::string Quote(std::string_view text) {
@@ -240,6 +304,14 @@ bool ReadFile(const std::string& path, std::string* contents,
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) {
     contents->append(buf, n);
+    // A path to a device or a huge file (password_file: /dev/zero) must not
+    // read until memory runs out.
+    if (contents->size() > kMaxFileBytes) {
+      *error = "cannot read " + Quote(path) + ": larger than " +
+               std::to_string(kMaxFileBytes >> 20) + " MiB";
+      contents->clear();
+      return false;
+    }
   }
   if (std::ferror(f.get())) {
     *error = "cannot read " + Quote(path) + ": " + std::strerror(errno);

@@ -3,6 +3,7 @@
 // names the line and the key path. Internal to vb365_config.
 #pragma once
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
@@ -82,8 +83,12 @@ std::int64_t AsInt(const Field& field);
 std::chrono::milliseconds AsDuration(const Field& field);  // > 0
 std::vector<Field> AsSequence(const Field& field);         // null -> empty
 
+// The most ReadFile reads: config, web config, password and PEM files are
+// far smaller (a CA bundle is under 1 MiB).
+inline constexpr size_t kMaxFileBytes = 16u << 20;
+
 // Reads a whole file; on failure returns false and sets *error to
-// "cannot read \"PATH\": strerror".
+// "cannot read \"PATH\": strerror" (or ": larger than 16 MiB").
 bool ReadFile(const std::string& path, std::string* contents,
               std::string* error);
 
