@@ -1,5 +1,5 @@
 # Unit tests of the config module (config, flags, web config) and the logger.
-foreach(t config_test flags_test log_test web_config_test)
+foreach(t config_test flags_test log_test shard_test web_config_test)
   add_executable(${t} ${t}.cc)
   target_link_libraries(${t} PRIVATE vb365_config vb365_common GTest::gtest_main crypt)
   target_compile_definitions(${t} PRIVATE

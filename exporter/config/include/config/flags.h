@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "config/shard.h"
 
 namespace vb365 {
 
@@ -17,6 +18,9 @@ struct Flags {
   std::string listen_address = ":9865";
   std::string telemetry_path = "/metrics";
   std::string web_config_file;  // empty: plain HTTP, no auth
+  // POST /-/reload (and future lifecycle endpoints) answer only when set.
+  bool enable_lifecycle = false;
+  ServerShard shard;  // --servers.shard=I/N; default 0/1: every server
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
   bool version = false;  // print the version and exit
