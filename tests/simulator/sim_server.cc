@@ -1586,9 +1586,16 @@ int SimulatorImpl::Run() {
     extra_servers_.push_back(std::move(extra));
   }
   std::vector<std::thread> extra_threads;
-  for (auto& extra : extra_servers_) {
-    httplib::Server* x = extra.get();
-    extra_threads.emplace_back([x] { x->listen_after_bind(); });
+  // One flag per listener: its loop has run (or ended), so stop() takes.
+  auto extra_started = std::make_unique<std::atomic<bool>[]>(
+      std::max<size_t>(1, extra_servers_.size()));
+  for (size_t i = 0; i < extra_servers_.size(); ++i) {
+    httplib::Server* x = extra_servers_[i].get();
+    std::atomic<bool>* started = &extra_started[i];
+    extra_threads.emplace_back([x, started] {
+      x->listen_after_bind();
+      *started = true;
+    });
   }
   const std::string host_in_url =
       host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -1653,11 +1660,13 @@ int SimulatorImpl::Run() {
   Stop();
   // httplib's stop() does nothing before its loop runs: wait for each loop
   // (at most 5 s) and stop it again before joining.
-  for (auto& extra : extra_servers_) {
-    for (int k = 0; k < 5000 && !extra->is_running(); ++k) {
+  for (size_t i = 0; i < extra_servers_.size(); ++i) {
+    for (int k = 0;
+         k < 5000 && !extra_servers_[i]->is_running() && !extra_started[i];
+         ++k) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    extra->stop();
+    extra_servers_[i]->stop();
   }
   for (std::thread& t : extra_threads) t.join();
   if (ticker.joinable()) ticker.join();
