@@ -82,7 +82,40 @@ bool HasServer(const Samples& m, const std::string& name) {
 const char kJobsRequests[] =
     "vb365_api_requests_total{code=\"200\",endpoint=\"jobs\",server=\"a\"}";
 
-TEST(ReloadE2E, SighupAndHttpReloadKeepUnchangedServersAndApplyTheRest) {
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = text.find(what); p != std::string::npos;
+       p = text.find(what, p + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Reloads over SIGHUP or POST /-/reload and waits for its outcome's log
+// line; returns the HTTP answer ({0, ""} for SIGHUP).
+std::pair<int, std::string> Reload(const ExporterProcess& e, bool http) {
+  const char kOutcome[] = "msg=\"config reload";
+  const size_t before = Count(e.Stderr(), kOutcome);
+  std::pair<int, std::string> answer{0, ""};
+  if (http) {
+    answer = e.Request("POST", "/-/reload");
+  } else {
+    e.Signal(SIGHUP);
+  }
+  EXPECT_TRUE(WaitFor([&] { return Count(e.Stderr(), kOutcome) > before; }))
+      << e.Stderr();
+  return answer;
+}
+
+class ReloadE2E : public ::testing::TestWithParam<bool> {};
+
+INSTANTIATE_TEST_SUITE_P(Trigger, ReloadE2E, ::testing::Values(false, true),
+                         [](const auto& info) {
+                           return info.param ? "HttpPost" : "Sighup";
+                         });
+
+TEST_P(ReloadE2E, KeepsUnchangedServersAppliesTheRestAndRefusesABadFile) {
+  const bool http = GetParam();
   auto sa = StartSim(), sb = StartSim(), sc = StartSim();
   ExporterProcess e(Config(ServerEntry("a", *sa) + ServerEntry("b", *sb)),
                     {"--web.enable-lifecycle"});
@@ -97,11 +130,12 @@ TEST(ReloadE2E, SighupAndHttpReloadKeepUnchangedServersAndApplyTheRest) {
   const size_t a_tokens = IssuedTokens(*sa);
   const double a_requests = Value(m, kJobsRequests);
 
-  // SIGHUP: a unchanged, b changed (its timeout), c added.
+  // a unchanged, b changed (its timeout), c added.
   WriteFile(e.config_file(),
             Config(ServerEntry("a", *sa) + ServerEntry("b", *sb, "9s") +
                    ServerEntry("c", *sc)));
-  e.Signal(SIGHUP);
+  auto changed = Reload(e, http);
+  if (http) EXPECT_EQ(changed.first, 200) << changed.second;
   ASSERT_TRUE(WaitFor([&] {
     m = e.Metrics();
     return m["vb365_up{server=\"c\"}"] == "1" && sb->Stat("logins") == 2 &&
@@ -112,16 +146,16 @@ TEST(ReloadE2E, SighupAndHttpReloadKeepUnchangedServersAndApplyTheRest) {
             std::string::npos)
       << e.Stderr();
   // a kept its token and its counters: no new login, no new token, and its
-  // request counter went on from where it was.
+  // request counter went on from where it was (never reset).
   EXPECT_EQ(sa->Stat("logins"), 1);
   EXPECT_EQ(IssuedTokens(*sa), a_tokens);
   EXPECT_EQ(sc->Stat("logins"), 1);
 
-  // POST /-/reload: b removed; its series are gone once the answer came.
+  // b removed: its series are gone once the reload is done.
   WriteFile(e.config_file(),
             Config(ServerEntry("a", *sa) + ServerEntry("c", *sc)));
-  auto [status, body] = e.Request("POST", "/-/reload");
-  EXPECT_EQ(status, 200) << body;
+  auto removed = Reload(e, http);
+  if (http) EXPECT_EQ(removed.first, 200) << removed.second;
   m = e.Metrics();
   EXPECT_FALSE(HasServer(m, "b"));
   EXPECT_EQ(m["vb365_up{server=\"a\"}"], "1");
@@ -129,46 +163,47 @@ TEST(ReloadE2E, SighupAndHttpReloadKeepUnchangedServersAndApplyTheRest) {
       Value(m, "vb365_config_last_reload_success_timestamp_seconds");
   EXPECT_GT(reloaded_at, 1.7e9);
 
-  // A bad file over both triggers: the running config stays, the reason
-  // (file, line, key path) is logged and answered.
+  // A bad file: the running config stays, the reason (file, line, key
+  // path) is logged, and answered over HTTP.
   WriteFile(e.config_file(), Config(ServerEntry("a", *sa) + "  - name: d\n"
                                                             "    urll: x\n"));
-  auto [bad_status, bad_body] = e.Request("POST", "/-/reload");
-  EXPECT_EQ(bad_status, 500);
-  EXPECT_NE(bad_body.find("failed to reload config: "), std::string::npos);
-  EXPECT_NE(bad_body.find("servers[1].urll: unknown key"), std::string::npos)
-      << bad_body;
-  e.Signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
-    return e.Stderr().find("trigger=SIGHUP error=") != std::string::npos;
-  })) << e.Stderr();
+  auto bad = Reload(e, http);
+  if (http) {
+    EXPECT_EQ(bad.first, 500);
+    EXPECT_NE(bad.second.find("failed to reload config: "), std::string::npos);
+    EXPECT_NE(bad.second.find("servers[1].urll: unknown key"),
+              std::string::npos)
+        << bad.second;
+  }
   const std::string log = e.Stderr();
-  EXPECT_NE(log.find("level=error msg=\"config reload failed; the running "
-                     "config stays\" trigger=/-/reload"),
+  EXPECT_NE(log.find(std::string("level=error msg=\"config reload failed; the "
+                                 "running config stays\" trigger=") +
+                     (http ? "/-/reload" : "SIGHUP")),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("servers[1].urll: unknown key"), std::string::npos);
+  EXPECT_NE(log.find("vb365_exporter.yml:12: servers[1].urll: unknown key"),
+            std::string::npos)
+      << log;
   m = e.Metrics();
   EXPECT_EQ(m["vb365_config_last_reload_successful"], "0");
   EXPECT_EQ(Value(m, "vb365_config_last_reload_success_timestamp_seconds"),
             reloaded_at);
+  EXPECT_FALSE(HasServer(m, "d"));
   EXPECT_EQ(m["vb365_up{server=\"c\"}"], "1");  // c still runs
   const int64_t c_jobs = sc->Stat("requests.jobs");
   ASSERT_TRUE(WaitFor([&] { return sc->Stat("requests.jobs") > c_jobs; }));
 
-  // Fixed again: the gauge comes back.
+  // Fixed again: the gauge comes back; a and c never logged in again.
   WriteFile(e.config_file(),
             Config(ServerEntry("a", *sa) + ServerEntry("c", *sc)));
-  e.Signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
-    return e.Metrics()["vb365_config_last_reload_successful"] == "1";
-  }));
+  Reload(e, http);
+  EXPECT_EQ(e.Metrics()["vb365_config_last_reload_successful"], "1");
   EXPECT_EQ(sa->Stat("logins"), 1);
   EXPECT_EQ(sc->Stat("logins"), 1);
   EXPECT_EQ(e.Stop(), 0);
 }
 
-TEST(ReloadE2E, ReloadEndpointIsForbiddenWithoutTheLifecycleFlag) {
+TEST(ReloadEndpointE2E, IsForbiddenWithoutTheLifecycleFlag) {
   auto sa = StartSim();
   ExporterProcess e(Config(ServerEntry("a", *sa)));
   auto [status, body] = e.Request("POST", "/-/reload");

@@ -103,6 +103,17 @@ TEST_F(ServerSetTest, ShardTakesOnlyItsServersAndProbeTellsWhy) {
                             "--servers.shard=0/2)"),
             std::string::npos)
       << other.body;
+  // A reload keeps the shard: an added server on the other shard is not
+  // taken, one on this shard is.
+  ServerSetChanges again =
+      set.Apply(Load(ServerYaml("sim-00", "5s") + ServerYaml("sim-01", "5s") +
+                     ServerYaml("sim-02", "5s") + ServerYaml("sim-03", "5s")));
+  // FNV-1a 64 mod 2: sim-02 -> 1, sim-03 -> 0.
+  EXPECT_EQ(again.unchanged, (std::vector<std::string>{"sim-01"}));
+  EXPECT_EQ(again.added, (std::vector<std::string>{"sim-03"}));
+  EXPECT_EQ(again.other_shard, (std::vector<std::string>{"sim-00", "sim-02"}));
+  EXPECT_EQ(collector_.Get("sim-02"), nullptr);
+
   auto unknown = ProbeTarget("no\nsuch", set, self_, collector_);
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("unknown target \"no?such\""), std::string::npos)
