@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -265,16 +266,43 @@ TEST(ShardE2E, TwoReplicasSplitTheServersAndNeverShareALogin) {
   EXPECT_EQ(s1->Stat("logins"), 1);
 }
 
-TEST(ShardE2E, BadShardFlagStopsTheStartWithAClearError) {
-  const std::string cmd =
-      std::string(VB365_EXPORTER_PATH) + " --servers.shard=2/2 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
+std::string RunCommand(const std::string& cmd, int* exit_code) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return "popen failed";
   std::string out;
   char buf[512];
   while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
-  const int rc = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(rc), 1);
+  *exit_code = WEXITSTATUS(pclose(p));
+  return out;
+}
+
+TEST(ShardE2E, ConfigCheckCountsTheServersOfTheShard) {
+  char dir[] = "/tmp/vb365_shard_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/c.yml";
+  std::string yaml = "servers:\n";
+  for (const char* name : {"sim-00", "sim-01", "sim-02", "sim-03"}) {
+    yaml += std::string("  - name: ") + name +
+            "\n    url: https://127.0.0.1:1\n    username: u\n"
+            "    password: p\n";
+  }
+  WriteFile(file, yaml);
+  int rc = -1;
+  // FNV-1a 64 mod 2: sim-00 -> 1, sim-01 -> 0, sim-02 -> 1, sim-03 -> 0.
+  const std::string out = RunCommand(
+      std::string(VB365_EXPORTER_PATH) +
+          " --config.check --config.file=" + file + " --servers.shard=1/2",
+      &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "config OK: " + file + " (4 servers, 2 on shard 1/2)\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ShardE2E, BadShardFlagStopsTheStartWithAClearError) {
+  int rc = -1;
+  const std::string out = RunCommand(
+      std::string(VB365_EXPORTER_PATH) + " --servers.shard=2/2", &rc);
+  EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("flag --servers.shard: invalid value \"2/2\": the index "
                      "I is 0-based and must be below N (0..1)"),
             std::string::npos)

@@ -119,7 +119,15 @@ EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
   }
   if (flags.config_check) {
     std::cout << "config OK: " << flags.config_file << " ("
-              << config->servers.size() << " servers)\n";
+              << config->servers.size() << " servers";
+    if (!flags.shard.all()) {
+      size_t taken = 0;
+      for (const ServerConfig& server : config->servers) {
+        taken += InShard(server.name, flags.shard) ? 1 : 0;
+      }
+      std::cout << ", " << taken << " on shard " << flags.shard.text();
+    }
+    std::cout << ")\n";
     return 0;
   }
   return std::nullopt;
