@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "harness.h"
@@ -117,6 +118,7 @@ class ExporterProcess {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
+  const std::string& config_file() const { return config_file_; }
   std::string Stderr() const { return ReadFile(log_file_); }
 
   // GET over plain HTTP; "" when it fails.
@@ -129,6 +131,22 @@ class ExporterProcess {
     return res->body;
   }
   Samples Metrics() const { return ParseSamples(Scrape()); }
+
+  // Any request over plain HTTP: {status, body}; status 0 when it failed.
+  std::pair<int, std::string> Request(const std::string& method,
+                                      const std::string& path) const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_connection_timeout(10, 0);
+    c.set_read_timeout(30, 0);
+    httplib::Result res =
+        method == "POST" ? c.Post(path.c_str()) : c.Get(path.c_str());
+    if (!res) return {0, ""};
+    return {res->status, res->body};
+  }
+  // Sends a signal to the running process (SIGHUP: reload the config).
+  void Signal(int sig) const {
+    if (pid_ > 0) kill(pid_, sig);
+  }
 
   // SIGTERM, then SIGKILL after 20 s; returns the exit status (or -1).
   int Stop() {

@@ -44,14 +44,15 @@ constexpr char kMasked[] = "<masked>";
 constexpr char kAnchor[] = "2026-01-15T10:00:00Z";
 
 // Series whose value measures time on this machine (durations, when the
-// refresh ended, latency buckets and sums), and the standard process_*
-// metrics (CPU, memory, descriptors, start time, the fd limit: the process
-// and the machine, not the data). Their _count, the request counters and
-// everything else stay exact.
+// refresh ended, when the config was loaded, latency buckets and sums), and the
+// standard process_* metrics (CPU, memory, descriptors, start time, the fd
+// limit: the process and the machine, not the data). Their _count, the request
+// counters and everything else stay exact.
 bool MaskedValue(const std::string& name) {
   return name.rfind("process_", 0) == 0 ||
          name == "vb365_refresh_duration_seconds" ||
          name == "vb365_refresh_last_success_timestamp_seconds" ||
+         name == "vb365_config_last_reload_success_timestamp_seconds" ||
          name == "vb365_api_request_duration_seconds_bucket" ||
          name == "vb365_api_request_duration_seconds_sum";
 }

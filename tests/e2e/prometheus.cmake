@@ -33,7 +33,7 @@ add_test(NAME deploy_promtool_test_rules
          COMMAND ${VB365_PROMTOOL} test rules vb365_rules_test.yml
          WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
 add_test(NAME deploy_promtool_check_config
-         COMMAND ${VB365_PROMTOOL} check config prometheus.yml
+         COMMAND ${VB365_PROMTOOL} check config prometheus.yml probe.yml sharded.yml
          WORKING_DIRECTORY ${VB365_DEPLOY_DIR}/prometheus)
 set_tests_properties(deploy_promtool_check_rules deploy_promtool_test_rules
                      deploy_promtool_check_config PROPERTIES TIMEOUT 300 LABELS deploy)

@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t max_len = data[0];
   const size_t secret_len = std::min<size_t>(data[1] % 16, size - 2);
   const std::string secret(reinterpret_cast<const char*>(data + 2), secret_len);
-  const std::string_view body =
-      vb365::fuzz::Text(data + 2 + secret_len, size - 2 - secret_len);
+  const vb365::PaddedBody body(
+      vb365::fuzz::Text(data + 2 + secret_len, size - 2 - secret_len));
 
   const std::string text =
       vb365::http::ErrorBodyMessage(body, max_len, {secret});

@@ -412,6 +412,8 @@ class SimulatorImpl {
     }
     stop_cv_.notify_all();
     if (httplib::Server* s = live_server_.load()) s->stop();
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    for (auto& extra : extra_servers_) extra->stop();
   }
 
  private:
@@ -530,6 +532,7 @@ class SimulatorImpl {
     stats_codes_.clear();
     stats_by_job_.clear();
     counters_.clear();
+    logins_by_port_.clear();
     recent_.clear();
   }
 
@@ -554,8 +557,13 @@ class SimulatorImpl {
   SimulatorOptions opt_;
   Clock::time_point start_;
   std::string base_url_;
+  // A configured server (TLS unless plain_http); null when the certificate
+  // does not load.
+  std::unique_ptr<httplib::Server> MakeServer();
   std::unique_ptr<httplib::Server> server_;
   std::atomic<httplib::Server*> live_server_{nullptr};
+  // --extra-listeners: guarded by stop_mu_ once their threads run.
+  std::vector<std::unique_ptr<httplib::Server>> extra_servers_;
 
   std::mutex mu_;  // guards everything below up to stats_mu_
   std::vector<JobEntry> jobs_;
@@ -576,7 +584,7 @@ class SimulatorImpl {
 
   std::mutex stats_mu_;
   std::map<std::string, int64_t> stats_requests_, stats_bytes_, stats_codes_,
-      stats_by_job_, counters_;
+      stats_by_job_, counters_, logins_by_port_;
   std::deque<std::string> recent_;
 
   std::mutex stop_mu_;
@@ -606,6 +614,7 @@ std::string SimulatorImpl::StatsJson() {
     j["response_bytes"] = bytes;
     j["status_codes"] = stats_codes_;
     j["job_sessions_by_job"] = stats_by_job_;
+    j["logins_by_port"] = logins_by_port_;
     j["recent_requests"] =
         json(std::vector<std::string>(recent_.begin(), recent_.end()));
   }
@@ -729,6 +738,10 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
                          "The user name or password is incorrect.");
     }
     Bump("logins");
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      ++logins_by_port_[std::to_string(req.local_port)];
+    }
   } else if (grant == "refresh_token") {
     bool ok = false;
     {
@@ -1500,6 +1513,43 @@ void SimulatorImpl::Ticker() {
   }
 }
 
+std::unique_ptr<httplib::Server> SimulatorImpl::MakeServer() {
+  std::unique_ptr<httplib::Server> server;
+  if (opt_.plain_http) {
+    server = std::make_unique<httplib::Server>();
+  } else {
+    auto ssl = std::make_unique<httplib::SSLServer>(opt_.tls_cert.c_str(),
+                                                    opt_.tls_key.c_str());
+    if (!ssl->is_valid()) {
+      std::fprintf(stderr,
+                   "vb365_simulator: cannot load TLS certificate %s / key %s\n",
+                   opt_.tls_cert.c_str(), opt_.tls_key.c_str());
+      return nullptr;
+    }
+    server = std::move(ssl);
+  }
+  // Without TCP_NODELAY the last segment of a response waits for the
+  // client's delayed ACK (40 ms on Linux): every request would look 40 ms
+  // slower than the latency the simulator was asked for.
+  server->set_tcp_nodelay(true);
+  const int threads = opt_.threads;
+  server->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server->set_keep_alive_max_count(10000);
+  server->set_read_timeout(30, 0);
+  server->set_write_timeout(60, 0);
+  server->set_payload_max_length(1 << 20);
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    Handle(req, res);
+  };
+  server->Get(".*", handler);
+  server->Post(".*", handler);
+  server->Put(".*", handler);
+  server->Delete(".*", handler);
+  return server;
+}
+
 int SimulatorImpl::Run() {
   if (!IsLoopbackHost(opt_.host)) {
     std::fprintf(stderr,
@@ -1509,38 +1559,8 @@ int SimulatorImpl::Run() {
     return 2;
   }
   const std::string host = opt_.host == "localhost" ? "127.0.0.1" : opt_.host;
-  if (opt_.plain_http) {
-    server_ = std::make_unique<httplib::Server>();
-  } else {
-    auto ssl = std::make_unique<httplib::SSLServer>(opt_.tls_cert.c_str(),
-                                                    opt_.tls_key.c_str());
-    if (!ssl->is_valid()) {
-      std::fprintf(stderr,
-                   "vb365_simulator: cannot load TLS certificate %s / key %s\n",
-                   opt_.tls_cert.c_str(), opt_.tls_key.c_str());
-      return 2;
-    }
-    server_ = std::move(ssl);
-  }
-  // Without TCP_NODELAY the last segment of a response waits for the
-  // client's delayed ACK (40 ms on Linux): every request would look 40 ms
-  // slower than the latency the simulator was asked for.
-  server_->set_tcp_nodelay(true);
-  const int threads = opt_.threads;
-  server_->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
-  };
-  server_->set_keep_alive_max_count(10000);
-  server_->set_read_timeout(30, 0);
-  server_->set_write_timeout(60, 0);
-  server_->set_payload_max_length(1 << 20);
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    Handle(req, res);
-  };
-  server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  server_->Put(".*", handler);
-  server_->Delete(".*", handler);
+  server_ = MakeServer();
+  if (!server_) return 2;
   int port = opt_.port;
   if (port == 0) {
     port = server_->bind_to_any_port(host);
@@ -1553,6 +1573,30 @@ int SimulatorImpl::Run() {
                  port);
     return 1;
   }
+  std::vector<int> extra_ports;
+  for (int i = 0; i < opt_.extra_listeners; ++i) {
+    std::unique_ptr<httplib::Server> extra = MakeServer();
+    const int extra_port = extra ? extra->bind_to_any_port(host) : -1;
+    if (extra_port <= 0) {
+      std::fprintf(stderr, "vb365_simulator: cannot bind extra listener %s:0\n",
+                   host.c_str());
+      return 1;
+    }
+    extra_ports.push_back(extra_port);
+    extra_servers_.push_back(std::move(extra));
+  }
+  std::vector<std::thread> extra_threads;
+  // One flag per listener: its loop has run (or ended), so stop() takes.
+  auto extra_started = std::make_unique<std::atomic<bool>[]>(
+      std::max<size_t>(1, extra_servers_.size()));
+  for (size_t i = 0; i < extra_servers_.size(); ++i) {
+    httplib::Server* x = extra_servers_[i].get();
+    std::atomic<bool>* started = &extra_started[i];
+    extra_threads.emplace_back([x, started] {
+      x->listen_after_bind();
+      *started = true;
+    });
+  }
   const std::string host_in_url =
       host.find(':') != std::string::npos ? "[" + host + "]" : host;
   base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" +
@@ -1562,6 +1606,7 @@ int SimulatorImpl::Run() {
     {
       std::ofstream f(tmp);
       f << port << "\n";
+      for (int p : extra_ports) f << p << "\n";  // one per line after it
       if (!f) {
         std::fprintf(stderr, "vb365_simulator: cannot write %s\n", tmp.c_str());
         return 1;
@@ -1613,6 +1658,17 @@ int SimulatorImpl::Run() {
     ok = stopping_;  // stopped on request: a clean exit
   }
   Stop();
+  // httplib's stop() does nothing before its loop runs: wait for each loop
+  // (at most 5 s) and stop it again before joining.
+  for (size_t i = 0; i < extra_servers_.size(); ++i) {
+    for (int k = 0;
+         k < 5000 && !extra_servers_[i]->is_running() && !extra_started[i];
+         ++k) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    extra_servers_[i]->stop();
+  }
+  for (std::thread& t : extra_threads) t.join();
   if (ticker.joinable()) ticker.join();
   if (limiter.joinable()) limiter.join();
   return ok ? 0 : 1;

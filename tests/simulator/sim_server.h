@@ -68,6 +68,10 @@ struct SimulatorOptions {
   std::vector<FaultSpec> faults;
   double exit_after_seconds = 0;  // 0 = run until SIGTERM/SIGINT
   int threads = 32;
+  // More listeners on the same host (any free port each): the same data,
+  // tokens and counters, so one process stands for several servers; logins
+  // are also counted per listening port (/_sim/stats logins_by_port).
+  int extra_listeners = 0;
   bool quiet = false;
 };
 

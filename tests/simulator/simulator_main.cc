@@ -28,6 +28,11 @@ Listening:
   --tls-key FILE              server private key (PEM)
   --plain-http                serve plain HTTP instead of HTTPS (explicit opt-in)
   --threads N                 worker threads (default 32; each open connection holds one)
+  --extra-listeners N         N more listeners on the same host, any free port each
+                              (written to the ready file, one port a line after the
+                              first): the same data, tokens and counters, logins
+                              also counted per port (stats: logins_by_port), so one
+                              process stands for N+1 servers
   --exit-after SECONDS        stop by itself after SECONDS (safety net for scripts)
   --quiet                     no start-up line on stderr
 
@@ -170,6 +175,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--threads") {
       if (!ToInt(v, 1, &n) || n > 256) return Fail("--threads wants 1..256");
       o.threads = static_cast<int>(n);
+    } else if (arg == "--extra-listeners") {
+      if (!ToInt(v, 0, &n) || n > 512)
+        return Fail("--extra-listeners wants 0..512");
+      o.extra_listeners = static_cast<int>(n);
     } else if (arg == "--exit-after") {
       if (!ToDouble(v, &o.exit_after_seconds))
         return Fail("--exit-after wants seconds");

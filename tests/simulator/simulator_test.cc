@@ -2,6 +2,7 @@
 // probing, the token flow, paging, filters, faults, the control endpoint,
 // determinism and the special jobs.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -928,6 +929,49 @@ TEST(SimulatorBinary, PlainHttpOnlyWhenAskedFor) {
   SimulatorProcess sim(c);
   EXPECT_EQ(sim.base_url().rfind("http://", 0), 0u);
   EXPECT_EQ(sim.Get("/v8/Jobs", sim.Login(8)).status, 200);
+}
+
+TEST(SimulatorExtraListeners, EveryPortServesTheDataAndCountsItsOwnLogins) {
+  SimulatorConfig c;
+  c.versions = {"v8"};
+  c.jobs = 2;
+  c.extra_args = {"--extra-listeners", "2", "--threads", "2"};
+  SimulatorProcess sim(c);
+  std::ifstream ready(sim.dir() + "/ready");
+  std::vector<int> ports;
+  for (int p = 0; ready >> p;) ports.push_back(p);
+  ASSERT_EQ(ports.size(), 3u);
+  EXPECT_EQ(ports[0], sim.port());
+  EXPECT_EQ(std::set<int>(ports.begin(), ports.end()).size(), 3u);
+  // Two logins on the third port, none elsewhere.
+  for (int i = 0; i < 2; ++i) {
+    httplib::SSLClient client("127.0.0.1", ports[2]);
+    client.set_ca_cert_path(sim.ca_file().c_str());
+    client.enable_server_certificate_verification(true);
+    std::string form = "grant_type=password&disable_antiforgery_token=true";
+    form += "&username=EAST%5Csvc-monitor&password=";
+    for (unsigned char ch : sim.password()) {  // percent-encode everything
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", ch);
+      form += buf;
+    }
+    auto res =
+        client.Post("/v8/Token", form, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+  }
+  const json stats = json::parse(sim.StatsJson());
+  EXPECT_EQ(stats["logins"], 2);
+  EXPECT_EQ(stats["logins_by_port"], (json{{std::to_string(ports[2]), 2}}));
+  // The same data on every port.
+  httplib::SSLClient other("127.0.0.1", ports[1]);
+  other.set_ca_cert_path(sim.ca_file().c_str());
+  other.enable_server_certificate_verification(true);
+  auto jobs =
+      other.Get("/v8/Jobs", {{"Authorization", "Bearer " + sim.Login(8)}});
+  ASSERT_TRUE(jobs);
+  EXPECT_EQ(jobs->status, 200);
+  EXPECT_EQ(jobs->body, sim.Get("/v8/Jobs", sim.Login(8)).body);
 }
 
 }  // namespace

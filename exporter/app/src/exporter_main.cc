@@ -10,18 +10,15 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "api/client.h"
-#include "api/curl_transport.h"
-#include "app/api_observer.h"
-#include "app/collection_adapters.h"
 #include "app/http_server.h"
+#include "app/server_set.h"
 #include "app/status_page.h"
 #include "build_info.h"
-#include "collection/job_source.h"
 #include "collection/refresher.h"
 #include "collection/state_store.h"
 #include "common/log.h"
@@ -38,20 +35,6 @@ namespace {
 
 // Set when the program ends before it serves: the process exit code.
 using EarlyExit = std::optional<int>;
-
-// Everything that runs for one configured server.
-struct ServerRuntime {
-  std::unique_ptr<CurlTransport> transport;
-  std::unique_ptr<MetricsApiObserver> api_observer;
-  std::unique_ptr<Client> client;
-  std::unique_ptr<ClientJobSource> source;
-  std::unique_ptr<MetricsRefreshObserver> refresh_observer;
-  std::unique_ptr<Refresher> refresher;
-};
-
-std::string MillisText(std::chrono::milliseconds d) {
-  return std::to_string(d.count()) + "ms";
-}
 
 void TuneMalloc() {
 #if defined(__GLIBC__)
@@ -71,13 +54,14 @@ void TuneMalloc() {
 #endif
 }
 
-// SIGINT and SIGTERM are taken by sigwait() in WaitForStopSignal: blocked
-// before any thread starts, so every thread inherits the mask.
-sigset_t BlockStopSignals() {
+// SIGINT, SIGTERM and SIGHUP are taken by sigwait() in ServeUntilStopped:
+// blocked before any thread starts, so every thread inherits the mask.
+sigset_t BlockSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -142,7 +126,15 @@ EarlyExit LoadConfigs(const Flags& flags, Config* config, WebConfig* web) {
   if (flags.config_check) {
     if (!CheckCertificatePins(*config)) return 1;
     std::cout << "config OK: " << flags.config_file << " ("
-              << config->servers.size() << " servers)\n";
+              << config->servers.size() << " servers";
+    if (!flags.shard.all()) {
+      size_t taken = 0;
+      for (const ServerConfig& server : config->servers) {
+        taken += InShard(server.name, flags.shard) ? 1 : 0;
+      }
+      std::cout << ", " << taken << " on shard " << flags.shard.text();
+    }
+    std::cout << ")\n";
     return 0;
   }
   return std::nullopt;
@@ -164,45 +156,82 @@ std::unique_ptr<StateStore> OpenStateStore(const Flags& flags,
   return std::make_unique<StateStore>(options, config.servers);
 }
 
-// One client and one refresher per configured server (not started yet).
-std::vector<ServerRuntime> BuildServers(const Config& config, SelfMetrics* self,
-                                        SnapshotSink* sink, StateStore* state) {
-  std::vector<ServerRuntime> servers;
-  servers.reserve(config.servers.size());
-  for (const ServerConfig& server : config.servers) {
-    ServerSelfMetrics* metrics = &self->ForServer(server.name);
-    ServerRuntime rt;
-    rt.transport = std::make_unique<CurlTransport>(
-        CurlTransportOptions::FromServer(server));
-    rt.api_observer = std::make_unique<MetricsApiObserver>(metrics);
-    rt.client = std::make_unique<Client>(server, rt.transport.get(),
-                                         rt.api_observer.get());
-    rt.source = std::make_unique<ClientJobSource>(rt.client.get());
-    rt.refresh_observer = std::make_unique<MetricsRefreshObserver>(metrics);
-    RefresherOptions options;
-    options.interval = server.refresh_interval.count() > 0
-                           ? server.refresh_interval
-                           : config.refresh_interval;
-    options.state = state;
-    rt.refresher = std::make_unique<Refresher>(server, options, rt.source.get(),
-                                               sink, rt.refresh_observer.get());
-    Log(LogLevel::kInfo, "server configured",
-        {{"server", server.name},
-         {"url", server.url},
-         {"api_version", ApiVersionName(server.api_version)},
-         {"refresh_interval", MillisText(options.interval)}});
-    servers.push_back(std::move(rt));
-  }
-  return servers;
+double UnixSeconds() {
+  return static_cast<double>(SystemNow()) /
+         static_cast<double>(kTicksPerSecond);
 }
+
+void LogChanges(const char* msg, const ServerSetChanges& c,
+                const ServerShard& shard) {
+  auto count = [](const std::vector<std::string>& v) {
+    return std::to_string(v.size());
+  };
+  Log(LogLevel::kInfo, msg,
+      {{"added", count(c.added)},
+       {"changed", count(c.changed)},
+       {"removed", count(c.removed)},
+       {"unchanged", count(c.unchanged)},
+       {"other_shard", count(c.other_shard)},
+       {"shard", shard.text()}});
+  for (const std::string& name : c.removed) {
+    Log(LogLevel::kInfo, "server removed", {{"server", name}});
+  }
+  for (const std::string& name : c.other_shard) {
+    Log(LogLevel::kDebug, "server left to another shard",
+        {{"server", name}, {"shard", shard.text()}});
+  }
+  if (c.added.size() + c.changed.size() + c.unchanged.size() == 0) {
+    Log(LogLevel::kWarn, "no configured server falls on this shard",
+        {{"shard", shard.text()}});
+  }
+}
+
+// Reloads the config file into the server set (SIGHUP on the main thread,
+// POST /-/reload on the HTTP server's threads: one at a time). A bad file
+// keeps the running config.
+class Reloader {
+ public:
+  Reloader(std::string config_file, ServerSet* servers, SelfMetrics* self)
+      : config_file_(std::move(config_file)), servers_(servers), self_(self) {}
+
+  Status Reload(const char* trigger) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Result<Config> loaded = LoadConfigFile(config_file_);
+    if (!loaded.ok()) {
+      self_->SetConfigReload(false, 0);
+      Log(LogLevel::kError, "config reload failed; the running config stays",
+          {{"trigger", trigger}, {"error", loaded.error().message()}});
+      return loaded.error();
+    }
+    for (const std::string& w : loaded->warnings) {
+      Log(LogLevel::kWarn, "config warning", {{"warning", w}});
+    }
+    LogChanges("config reloaded", servers_->Apply(*loaded), servers_->shard());
+    self_->SetConfigReload(true, UnixSeconds());
+    return Ok{};
+  }
+
+ private:
+  std::mutex mu_;
+  const std::string config_file_;
+  ServerSet* servers_;
+  SelfMetrics* self_;
+};
 
 // Null (logged) when the listen address cannot be bound.
 std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
                                       SelfMetrics* self,
                                       const ProcessCollector* process,
-                                      SnapshotCollector* collector) {
+                                      SnapshotCollector* collector,
+                                      const ServerSet* servers,
+                                      Reloader* reloader) {
   HttpServerOptions options;
   options.listen_address = flags.listen_address;
+  options.enable_lifecycle = flags.enable_lifecycle;
+  options.reload = [reloader] { return reloader->Reload("/-/reload"); };
+  options.probe = [servers, self, collector](const std::string& target) {
+    return ProbeTarget(target, *servers, *self, *collector);
+  };
   options.telemetry_path = flags.telemetry_path;
   options.tls_cert_file = web.tls_cert_file;
   options.tls_key_file = web.tls_key_file;
@@ -233,29 +262,34 @@ std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
       {{"address", http->address()},
        {"tls", http->tls() ? "true" : "false"},
        {"basic_auth", web.auth_enabled() ? "true" : "false"},
-       {"telemetry_path", flags.telemetry_path}});
+       {"telemetry_path", flags.telemetry_path},
+       {"lifecycle", flags.enable_lifecycle ? "true" : "false"}});
   return http;
 }
 
-void WaitForStopSignal(const sigset_t& signals) {
-  int sig = 0;
-  sigwait(&signals, &sig);
-  Log(LogLevel::kInfo, "shutting down",
-      {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+// Serves until SIGINT or SIGTERM; SIGHUP reloads the config meanwhile.
+void ServeUntilStopped(const sigset_t& signals, Reloader* reloader) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      static_cast<void>(reloader->Reload("SIGHUP"));  // logged, gauged
+      continue;
+    }
+    Log(LogLevel::kInfo, "shutting down",
+        {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    return;
+  }
 }
 
 // Stops serving, aborts the transfers in flight, stops the refreshers and
 // writes the state file; returns the exit code.
-int ShutDown(HttpServer* http, std::vector<ServerRuntime>* servers,
-             StateStore* state) {
+int ShutDown(HttpServer* http, ServerSet* servers, StateStore* state) {
   http->Stop();
   // A refresh stuck on a slow server ends within about a second: its
   // transfers fail as aborted and the jobs keep what they had.
-  for (ServerRuntime& rt : *servers) rt.transport->Abort();
-  bool clean = true;
-  for (ServerRuntime& rt : *servers) {
-    clean = rt.refresher->Stop(std::chrono::milliseconds(1500)) && clean;
-  }
+  servers->Abort();
+  const bool clean = servers->Stop(std::chrono::milliseconds(1500));
   if (state != nullptr) {
     // Each refresh already wrote what it changed; this retries a failed one.
     if (Status s = state->Flush(); !s.ok()) {
@@ -277,7 +311,7 @@ int ShutDown(HttpServer* http, std::vector<ServerRuntime>* servers,
 
 int RunExporter(int argc, const char* const* argv) {
   TuneMalloc();
-  const sigset_t signals = BlockStopSignals();
+  const sigset_t signals = BlockSignals();
   Flags flags;
   if (EarlyExit exit = ParseCommandLine(argc, argv, &flags)) return *exit;
   SetUpLogging(flags);
@@ -290,16 +324,17 @@ int RunExporter(int argc, const char* const* argv) {
   SelfMetrics self(ExporterVersion(), ExporterRevision());
   const ProcessCollector process;
   SnapshotCollector collector;
-  CollectorSink sink(&collector);
   std::unique_ptr<StateStore> state = OpenStateStore(flags, config);
-  std::vector<ServerRuntime> servers =
-      BuildServers(config, &self, &sink, state.get());
+  ServerSet servers(flags.shard, &self, &collector, state.get());
+  LogChanges("servers configured", servers.Apply(config), flags.shard);
+  self.SetConfigReload(true, UnixSeconds());
+  Reloader reloader(flags.config_file, &servers, &self);
   std::unique_ptr<HttpServer> http =
-      StartHttp(flags, web, &self, &process, &collector);
+      StartHttp(flags, web, &self, &process, &collector, &servers, &reloader);
   if (http == nullptr) return 1;
-  for (ServerRuntime& rt : servers) rt.refresher->Start();
+  servers.Start();
 
-  WaitForStopSignal(signals);
+  ServeUntilStopped(signals, &reloader);
   return ShutDown(http.get(), &servers, state.get());
 }
 

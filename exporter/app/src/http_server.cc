@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "config/flags.h"
 #include "config/web_config.h"
+#include "lifecycle_routes.h"
 
 namespace vb365 {
 namespace {
@@ -152,6 +153,7 @@ void HttpServer::Routes() {
   s.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy\n", "text/plain; charset=utf-8");
   });
+  AddLifecycleAndProbeRoutes(options_, &s);
   if (path != "/" && options_.status_page) {
     s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
       res.body = options_.status_page();

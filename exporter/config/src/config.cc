@@ -408,4 +408,32 @@ Result<Config> LoadConfigFile(const std::string& path) {
   return config_internal::DecodeFile<Config>(path, Decode);
 }
 
+namespace {
+bool SameRegexes(const std::vector<JobNameRegex>& a,
+                 const std::vector<JobNameRegex>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].text() != b[i].text()) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool SameServerConfig(const ServerConfig& a, const ServerConfig& b) {
+  return a.name == b.name && a.url == b.url && a.api_version == b.api_version &&
+         a.username == b.username &&
+         a.password.Reveal() == b.password.Reveal() &&
+         a.tls.ca_file == b.tls.ca_file &&
+         a.tls.insecure_skip_verify == b.tls.insecure_skip_verify &&
+         a.tls.server_certificate_sha256 == b.tls.server_certificate_sha256 &&
+         a.tls.server_name == b.tls.server_name &&
+         a.tls.min_version == b.tls.min_version && a.timeout == b.timeout &&
+         a.max_concurrent_requests == b.max_concurrent_requests &&
+         a.session_history == b.session_history &&
+         SameRegexes(a.jobs.include, b.jobs.include) &&
+         SameRegexes(a.jobs.exclude, b.jobs.exclude) &&
+         a.refresh_interval == b.refresh_interval &&
+         a.password_file == b.password_file;
+}
+
 }  // namespace vb365

@@ -35,6 +35,12 @@ const FlagSpec kFlags[] = {
      "File that keeps what the session counters have counted, so sessions "
      "that finish while the exporter is down are counted once after a "
      "restart; empty: none (counters start at a baseline on every start)."},
+    {"web.enable-lifecycle", nullptr, "false",
+     "Enable the reload endpoint (POST /-/reload); SIGHUP reloads either "
+     "way."},
+    {"servers.shard", "<I/N>", "0/1",
+     "Watch only the servers whose name hashes (FNV-1a 64 mod N) to I "
+     "(0-based): replica I of N."},
     {"log.level", "<level>", "info",
      "Only log messages with the given severity or above: debug, info, warn, "
      "error."},
@@ -84,6 +90,10 @@ std::string Apply(Flags* flags, const std::string& name,
   } else if (name == "storage.state-file") {
     if (!value.empty() && value.back() == '/') return "must name a file";
     flags->state_file = value;
+  } else if (name == "servers.shard") {
+    Result<ServerShard> shard = ParseServerShard(value);
+    if (!shard.ok()) return shard.error().message();
+    flags->shard = *shard;
   } else if (name == "log.level") {
     if (!ParseLogLevel(value, &flags->log_level)) {
       return "invalid value \"" + value +
@@ -97,6 +107,7 @@ std::string Apply(Flags* flags, const std::string& name,
     const auto b = ParseBool(value);
     if (!b) return "invalid value \"" + value + "\" (want true or false)";
     if (name == "config.check") flags->config_check = *b;
+    if (name == "web.enable-lifecycle") flags->enable_lifecycle = *b;
     if (name == "version") flags->version = *b;
     if (name == "help") flags->help = *b;
   }

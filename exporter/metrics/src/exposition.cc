@@ -43,6 +43,34 @@ std::string ExpositionText(const Exposition& exposition) {
   return out;
 }
 
+std::string CollectablesTextWithLabel(
+    const std::vector<const prometheus::Collectable*>& collectables,
+    const std::string& label, const std::string& value) {
+  std::vector<prometheus::MetricFamily> kept;
+  for (const prometheus::Collectable* c : collectables) {
+    if (c == nullptr) continue;
+    for (prometheus::MetricFamily& family : c->Collect()) {
+      std::vector<prometheus::ClientMetric> metrics;
+      for (prometheus::ClientMetric& m : family.metric) {
+        for (const prometheus::ClientMetric::Label& l : m.label) {
+          if (l.name == label && l.value == value) {
+            metrics.push_back(std::move(m));
+            break;
+          }
+        }
+      }
+      if (metrics.empty()) continue;
+      family.metric = std::move(metrics);
+      kept.push_back(std::move(family));
+    }
+  }
+  std::string out;
+  StringStream stream(&out);
+  prometheus::TextSerializer().Serialize(stream, kept);
+  stream.flush();
+  return out;
+}
+
 std::optional<std::string> ExpositionGzip(const Exposition& exposition) {
   const std::string head = CollectablesText(exposition.collectables);
   if (exposition.cached == nullptr) return GzipMember(head, nullptr);

@@ -21,7 +21,14 @@ ServerSelfMetrics::ServerSelfMetrics(
     Family<Histogram>& durations, Family<Counter>& bytes, Family<Counter>& auth,
     Family<Counter>& auth_failures, Family<Counter>& parse_errors,
     Family<Counter>& refresh_failures)
-    : server_(server), requests_(requests) {
+    : server_(server),
+      requests_(requests),
+      durations_family_(durations),
+      bytes_family_(bytes),
+      auth_family_(auth),
+      auth_failures_family_(auth_failures),
+      parse_errors_family_(parse_errors),
+      refresh_failures_family_(refresh_failures) {
   for (size_t i = 0; i < kOther; ++i) {
     const Labels labels = {{"server", server}, {"endpoint", EndpointName(i)}};
     durations_[i] = &durations.Add(labels, SelfMetrics::DurationBuckets());
@@ -85,6 +92,25 @@ void ServerSelfMetrics::OnParseError(std::string_view endpoint) {
 
 void ServerSelfMetrics::OnRefreshFailure() { refresh_failures_->Increment(); }
 
+void ServerSelfMetrics::RemoveSeries() {
+  for (size_t i = 0; i <= kOther; ++i) {
+    if (durations_[i] != nullptr) durations_family_.Remove(durations_[i]);
+    if (bytes_[i] != nullptr) bytes_family_.Remove(bytes_[i]);
+    if (parse_errors_[i] != nullptr) {
+      parse_errors_family_.Remove(parse_errors_[i]);
+    }
+  }
+  auth_family_.Remove(auth_password_);
+  auth_family_.Remove(auth_refresh_);
+  auth_failures_family_.Remove(auth_failures_);
+  refresh_failures_family_.Remove(refresh_failures_);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, counter] : request_counters_) {
+    requests_.Remove(counter);
+  }
+  request_counters_.clear();
+}
+
 const Histogram::BucketBoundaries& SelfMetrics::DurationBuckets() {
   static const Histogram::BucketBoundaries kBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -128,8 +154,38 @@ SelfMetrics::SelfMetrics(const std::string& version,
                       .Name("vb365_exporter_build_info")
                       .Help("Version and git revision of the exporter; "
                             "always 1")
-                      .Register(*registry_)) {
+                      .Register(*registry_)),
+      reload_ok_(BuildGauge()
+                     .Name("vb365_config_last_reload_successful")
+                     .Help("Whether the last configuration load (start-up, "
+                           "SIGHUP or POST /-/reload) succeeded")
+                     .Register(*registry_)
+                     .Add({})),
+      reload_time_(BuildGauge()
+                       .Name("vb365_config_last_reload_success_timestamp_"
+                             "seconds")
+                       .Help("When the configuration was last loaded "
+                             "successfully (Unix time)")
+                       .Register(*registry_)
+                       .Add({})) {
   build_info_.Add({{"version", version}, {"revision", revision}}).Set(1);
+}
+
+void SelfMetrics::SetConfigReload(bool ok, double unix_seconds) {
+  reload_ok_.Set(ok ? 1 : 0);
+  if (ok) reload_time_.Set(unix_seconds);
+}
+
+void SelfMetrics::RemoveServer(const std::string& server) {
+  std::unique_ptr<ServerSelfMetrics> gone;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = servers_.find(server);
+    if (it == servers_.end()) return;
+    gone = std::move(it->second);
+    servers_.erase(it);
+  }
+  gone->RemoveSeries();
 }
 
 ServerSelfMetrics& SelfMetrics::ForServer(const std::string& server) {

@@ -11,16 +11,24 @@ namespace vb365 {
 bool SnapshotCollector::Publish(
     std::shared_ptr<const ServerSnapshot> snapshot) {
   if (!snapshot) return true;
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::string key = snapshot->server;
+  snapshots_[key] = std::move(snapshot);
+  return RenderLocked(std::move(lock));
+}
+
+bool SnapshotCollector::Remove(const std::string& server) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (snapshots_.erase(server) == 0) return true;
+  return RenderLocked(std::move(lock));
+}
+
+bool SnapshotCollector::RenderLocked(std::unique_lock<std::mutex> lock) {
+  const uint64_t generation = ++generation_;
   std::vector<std::shared_ptr<const ServerSnapshot>> copy;
-  uint64_t generation = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    const std::string key = snapshot->server;
-    snapshots_[key] = std::move(snapshot);
-    generation = ++generation_;
-    copy.reserve(snapshots_.size());
-    for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
-  }
+  copy.reserve(snapshots_.size());
+  for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
+  lock.unlock();
   // Rendered outside the lock (CPU only: no network, no refresh; scrapes
   // meanwhile get the previous page) and compressed as it is rendered: only
   // the deflate stream is kept (0.8 MB for the 6.3 MB page of 1,000 jobs).
@@ -35,14 +43,20 @@ bool SnapshotCollector::Publish(
   if (!rendered) return false;  // the previous page stays
   rendered->deflated.shrink_to_fit();
   auto page = std::make_shared<const Page>(std::move(*rendered));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    // Two servers publishing at once: the render of the newer set wins.
-    if (generation > text_generation_) {
-      page_ = std::move(page);
-      text_generation_ = generation;
-    }
+  lock.lock();
+  // Two servers publishing at once: the render of the newer set wins.
+  if (generation > text_generation_) {
+    page_ = std::move(page);
+    text_generation_ = generation;
   }
+  return true;
+}
+
+bool SnapshotCollector::AppendServerText(const std::string& server,
+                                         std::string* out) const {
+  std::shared_ptr<const ServerSnapshot> snapshot = Get(server);
+  if (!snapshot) return false;
+  AppendSnapshotsText({snapshot}, out);
   return true;
 }
 

@@ -36,6 +36,19 @@ struct HttpServerOptions {
   // Called on every request to "/", on the server's threads: it must only
   // read published state, never wait. Unset: a small landing page.
   std::function<std::string()> status_page;
+  // POST (or PUT) /-/reload calls `reload` when enable_lifecycle is set (a
+  // failure answers 500 with its message); without the flag it answers 403.
+  // GET answers 405. Called on the server's threads; it may take a while
+  // (it stops and starts refreshers).
+  bool enable_lifecycle = false;
+  std::function<Status()> reload;
+  // Set: GET /probe?target=NAME serves what this returns for NAME (see
+  // ProbeAnswer), gzip'd when the client accepts it, like the metrics page.
+  struct ProbeAnswer {
+    int status = 200;  // 200: `body` is the exposition; else a plain text
+    std::string body;
+  };
+  std::function<ProbeAnswer(const std::string& target)> probe;
 };
 
 // Serves on its own threads (httplib's pool). A scrape serializes the small

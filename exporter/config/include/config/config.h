@@ -105,6 +105,11 @@ struct Config {
   std::vector<std::string> warnings;
 };
 
+// True when a and b configure the same server the same way: every field
+// compared, the password by value and the job regexes by their text. A
+// reload keeps a server whose config is the same running as it is.
+bool SameServerConfig(const ServerConfig& a, const ServerConfig& b);
+
 // Loads and validates a config file. On error the message is
 // "FILE:LINE: key.path: reason" (LINE omitted when the file cannot be read),
 // and never contains a secret's value.

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "config/shard.h"
 
 namespace vb365 {
 
@@ -20,6 +21,9 @@ struct Flags {
   // Where the session counters' state survives restarts; empty: none (each
   // start is a baseline).
   std::string state_file;
+  // POST /-/reload (and future lifecycle endpoints) answer only when set.
+  bool enable_lifecycle = false;
+  ServerShard shard;  // --servers.shard=I/N; default 0/1: every server
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
   // --print-certificate: print what this https:// URL presents and exit.

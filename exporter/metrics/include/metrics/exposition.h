@@ -47,6 +47,13 @@ std::string SerializeText(const Exposition& exposition);
 // page inflated.
 std::string ExpositionText(const Exposition& exposition);
 
+// The text of the collectables' series that have the label `label` with the
+// value `value` (a /probe scrape takes the self metrics of one server this
+// way); families left without a series are left out.
+std::string CollectablesTextWithLabel(
+    const std::vector<const prometheus::Collectable*>& collectables,
+    const std::string& label, const std::string& value);
+
 // ExpositionText as one gzip member (RFC 1952), without compressing the
 // cached page again: the collectables' text is deflated and sync-flushed,
 // the cached stream appended as it is (GzipMember). nullopt when

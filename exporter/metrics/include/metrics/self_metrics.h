@@ -46,6 +46,11 @@ class ServerSelfMetrics {
   void OnParseError(std::string_view endpoint);
   void OnRefreshFailure();
 
+  // Removes every series of this server from its families (the server was
+  // removed by a reload). Called once, when nothing calls the On* methods
+  // any more; the object is destroyed right after.
+  void RemoveSeries();
+
  private:
   static constexpr size_t kOther = kApiEndpoints.size();
   size_t EndpointIndex(std::string_view endpoint);
@@ -53,6 +58,12 @@ class ServerSelfMetrics {
 
   const std::string server_;
   prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& durations_family_;
+  prometheus::Family<prometheus::Counter>& bytes_family_;
+  prometheus::Family<prometheus::Counter>& auth_family_;
+  prometheus::Family<prometheus::Counter>& auth_failures_family_;
+  prometheus::Family<prometheus::Counter>& parse_errors_family_;
+  prometheus::Family<prometheus::Counter>& refresh_failures_family_;
   std::array<prometheus::Histogram*, kOther + 1> durations_{};
   std::array<prometheus::Counter*, kOther + 1> bytes_{};
   std::array<prometheus::Counter*, kOther + 1> parse_errors_{};
@@ -69,12 +80,21 @@ class ServerSelfMetrics {
 };
 
 // The registry and one ServerSelfMetrics per server. ForServer is meant for
-// start-up (it locks); the returned object lives as long as this one.
+// start-up and reloads (it locks); the returned object lives as long as
+// this one, or until RemoveServer.
 class SelfMetrics {
  public:
   SelfMetrics(const std::string& version, const std::string& revision);
 
   ServerSelfMetrics& ForServer(const std::string& server);
+  // Drops the server's series and its ServerSelfMetrics (a reload removed
+  // the server): nothing may use that object any more. A later ForServer
+  // of the same name starts from zero.
+  void RemoveServer(const std::string& server);
+  // The outcome of the last config load (start-up or reload):
+  // vb365_config_last_reload_successful, and when it succeeded
+  // vb365_config_last_reload_success_timestamp_seconds = unix_seconds.
+  void SetConfigReload(bool ok, double unix_seconds);
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
   // Buckets of vb365_api_request_duration_seconds.
@@ -90,6 +110,8 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& parse_errors_;
   prometheus::Family<prometheus::Counter>& refresh_failures_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Gauge& reload_ok_;
+  prometheus::Gauge& reload_time_;
 
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<ServerSelfMetrics>> servers_;

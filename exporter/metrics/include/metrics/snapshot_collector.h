@@ -39,6 +39,10 @@ class SnapshotCollector : public prometheus::Collectable,
   // keep getting the previous page (never a corrupt one); the snapshot is
   // replaced all the same and the next Publish renders it.
   bool Publish(std::shared_ptr<const ServerSnapshot> snapshot);
+  // Drops the snapshot of `server` (a reload removed it) and re-renders:
+  // once it returns, no scrape shows the server's series. Same return value
+  // as Publish.
+  bool Remove(const std::string& server);
   // The current snapshot of `server`, or nullptr.
   std::shared_ptr<const ServerSnapshot> Get(const std::string& server) const;
   // The text exposition of the published snapshots, inflated (never null;
@@ -53,12 +57,20 @@ class SnapshotCollector : public prometheus::Collectable,
   std::shared_ptr<const Page> CachedPage() const override;
   // The page rendered afresh from the current snapshots (AppendSnapshotsText).
   void AppendFreshText(std::string* out) const override;
+  // Appends the series of one server's current snapshot to *out, rendered
+  // afresh (a /probe scrape: CPU on the caller's thread, no network).
+  // False (nothing appended) when no snapshot of `server` is published.
+  bool AppendServerText(const std::string& server, std::string* out) const;
   // Every server's current snapshot, in server name order.
   std::vector<std::shared_ptr<const ServerSnapshot>> Snapshots() const;
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
+  // Bumps the generation, renders the current set outside the lock and
+  // swaps the page in (unless a newer render won).
+  bool RenderLocked(std::unique_lock<std::mutex> lock);
+
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const ServerSnapshot>> snapshots_;
   uint64_t generation_ = 0;           // Publish calls so far
