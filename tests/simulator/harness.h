@@ -53,8 +53,10 @@ struct SimulatorConfig {
 // take the simulator's defaults.
 struct Fault {
   std::string kind;  // latency, drip, http_error, reset, malformed, ...
-  std::string
-      endpoint;        // "" (all), token, service_instance, jobs, job_sessions
+  // "" (all), token, service_instance, jobs, job_sessions, license,
+  // licensed_users, repositories, proxies, organizations, organization_sync,
+  // copy_jobs, restore_sessions, health
+  std::string endpoint;
   std::string job_id;  // "" = any job
   int64_t count = -1;  // times it applies; -1 until cleared
   int64_t ms = 0;
