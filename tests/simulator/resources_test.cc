@@ -412,6 +412,75 @@ TEST(SimulatorResources, RestoreSessionFiltersAndOrder) {
       20u);
 }
 
+// ------------------------------------------------------------ control
+
+// A POST to the control endpoint that must succeed.
+void Set(const SimulatorProcess& sim, const std::string& path) {
+  HttpResult r = sim.Control("POST", path);
+  EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+}
+
+TEST(SimulatorResourceControl, StatesChangeWhileItRuns) {
+  SimulatorProcess sim(Config());
+  const std::string token = sim.Login(8);
+  Set(sim, "/_sim/proxies/set?index=1&status=Online&maintenance=Enabled");
+  json proxy = Get(sim, "/v8/Proxies", token)["results"][1];
+  EXPECT_EQ(proxy["status"], "Online");
+  EXPECT_EQ(proxy["maintenanceModeState"], "Enabled");
+  Set(sim, "/_sim/repositories/set?index=0&free_bytes=0");
+  EXPECT_EQ(
+      Get(sim, "/v8/BackupRepositories", token)["results"][0]["freeSpaceBytes"],
+      0);
+  Set(sim, "/_sim/repositories/set?index=2&free_bytes=1024");
+  EXPECT_EQ(Get(sim, "/v8/BackupRepositories",
+                token)["results"][2]["objectStorage"]["freeSpaceBytes"],
+            1024);
+  Set(sim,
+      "/_sim/license/set?status=Expired&expires=2026-10-01T00:00:00Z&used=5");
+  json lic = Get(sim, "/v7/License", sim.Login(7));
+  EXPECT_EQ(lic["status"], "Expired");
+  EXPECT_EQ(lic["licenseExpires"], "2026-10-01T00:00:00Z");
+  EXPECT_EQ(lic["usedNumber"], 5);
+  Set(sim, "/_sim/health/set?component=PostgreSQL&status=Healthy");
+  EXPECT_EQ(json::parse(sim.Get("/v8/Health").body)["status"], "Healthy");
+  Set(sim,
+      "/_sim/organizations/set?index=2&last_backup=2026-10-31T23:00:00Z&sync_"
+      "result=Error");
+  json org = Get(sim, "/v8/Organizations", token)["results"][2];
+  EXPECT_TRUE(org["isBackedup"].get<bool>());
+  EXPECT_EQ(org["lastBackuptime"], "2026-10-31T23:00:00.0000000Z");
+  EXPECT_EQ(Get(sim, "/v8/Organizations/SyncState",
+                token)[2]["lastSyncState"]["result"],
+            "Error");
+
+  const size_t before =
+      Get(sim, "/v8/RestoreSessions?limit=100", token)["results"].size();
+  Set(sim, "/_sim/restores/add?type=Vet&result=Failed");
+  json restores = Get(sim, "/v8/RestoreSessions?limit=100", token)["results"];
+  ASSERT_EQ(restores.size(), before + 1);
+  EXPECT_EQ(restores[0]["type"], "Vet");  // the newest
+  EXPECT_EQ(restores[0]["result"], "Failed");
+  HttpResult fin =
+      sim.Control("POST", "/_sim/restores/finish-running?result=Warning");
+  EXPECT_EQ(json::parse(fin.body)["finished"], 1);
+  for (const json& r :
+       Get(sim, "/v8/RestoreSessions?limit=100", token)["results"])
+    EXPECT_EQ(r["state"], "Stopped");
+
+  EXPECT_EQ(sim.Control("POST", "/_sim/proxies/set?index=99").status, 400);
+  EXPECT_EQ(sim.Control("POST", "/_sim/repositories/set?index=0&free_bytes=-1")
+                .status,
+            400);
+  EXPECT_EQ(
+      sim.Control("POST", "/_sim/health/set?component=Nope&status=Healthy")
+          .status,
+      400);
+  // Reset brings the generated states back.
+  sim.Reset();
+  EXPECT_EQ(Get(sim, "/v8/Proxies", sim.Login(8))["results"][1]["status"],
+            "Offline");
+}
+
 // ------------------------------------------------------------ generator
 
 TEST(DatagenResources, SameOptionsSameValuesAndUsersMadeOnDemandAgree) {

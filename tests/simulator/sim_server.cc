@@ -483,6 +483,7 @@ class SimulatorImpl {
     }
     for (auto& c : jobs_cache_) c.reset();
     made_sessions_ = 0;
+    made_restores_ = 0;
     pending_finish_.clear();
     resources_ = GenerateResources(opt_.gen, opt_.resources);
     copy_jobs_.clear();
@@ -592,6 +593,8 @@ class SimulatorImpl {
   // ---- request handling
   void Handle(const httplib::Request& req, httplib::Response& res);
   void HandleControl(const httplib::Request& req, httplib::Response& res);
+  bool HandleResourceControl(const httplib::Request& req,
+                             httplib::Response& res);
   Reply HandleToken(const httplib::Request& req, int v);
   Reply HandleJobs(const httplib::Request& req, int v);
   Reply HandleSessions(const httplib::Request& req, int v,
@@ -644,6 +647,7 @@ class SimulatorImpl {
   std::vector<FaultSpec> faults_;
   int64_t fault_seq_ = 0;
   uint64_t made_sessions_ = 0;
+  uint64_t made_restores_ = 0;
   std::vector<std::pair<Clock::time_point, std::pair<std::string, std::string>>>
       pending_finish_;
 
@@ -1621,6 +1625,7 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
     reply(403, json{{"error", "control endpoint is loopback only"}}.dump());
     return;
   }
+  if (HandleResourceControl(req, res)) return;
   const std::string& p = req.path;
   const bool get = req.method == "GET", post = req.method == "POST";
   if (get && p == "/_sim/health") {
@@ -1793,6 +1798,159 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
   } else {
     reply(404, json{{"error", "unknown control endpoint"}}.dump());
   }
+}
+
+// Changes to the rest of the server while it runs (tests of alerts that fire
+// and resolve, counters that count once). Returns false when the path is
+// not one of these. mu_ is not held.
+// Long function: one short branch per control path.
+bool SimulatorImpl::HandleResourceControl(const httplib::Request& req,
+                                          httplib::Response& res) {
+  const std::string& p = req.path;
+  if (req.method != "POST" || p.rfind("/_sim/", 0) != 0) return false;
+  auto reply = [&](int status, const std::string& body) {
+    res.status = status;
+    res.set_content(body, kJsonType);
+  };
+  auto bad = [&](const std::string& message) {
+    reply(400, json{{"error", message}}.dump());
+    return true;
+  };
+  auto index_of = [&](size_t n, int64_t* index) {
+    return ParseInt64(Param(req, "index"), index) && *index >= 0 &&
+           *index < static_cast<int64_t>(n);
+  };
+  auto time_param = [&](const char* name, Ticks* out) {
+    bool has = false;
+    const std::string s = Param(req, name, &has);
+    if (!has) return true;
+    auto t = ParseTicks(s);
+    if (t) *out = *t;
+    return t.has_value();
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  Resources& r = resources_;
+  int64_t i = 0;
+  bool has = false;
+  if (p == "/_sim/proxies/set") {
+    if (!index_of(r.proxies.size(), &i)) return bad("index: no such proxy");
+    Proxy& x = r.proxies[i];
+    const std::string status = Param(req, "status", &has);
+    if (has) x.status = status;
+    const std::string m = Param(req, "maintenance", &has);
+    if (has) x.maintenance = m;
+    reply(200, ProxyJson(x, Writer(8)));
+  } else if (p == "/_sim/repositories/set") {
+    if (!index_of(r.repositories.size(), &i))
+      return bad("index: no such repository");
+    Repository& x = r.repositories[i];
+    int64_t n = 0;
+    if (!ParseInt64(Param(req, "free_bytes"), &n) || n < 0)
+      return bad("free_bytes must be a non-negative integer");
+    if (x.object_storage) {
+      if (!x.object_storage->size_limit_enabled)
+        return bad("an object storage without a size limit has no free space");
+      x.object_storage->free_space_bytes = n;
+      x.object_storage->used_space_bytes =
+          x.object_storage->size_limit_gb * (1LL << 30) - n;
+    } else {
+      if (n > *x.capacity_bytes) return bad("free_bytes above the capacity");
+      x.free_space_bytes = n;
+    }
+    reply(200, RepositoryJson(x, Writer(8)));
+  } else if (p == "/_sim/license/set") {
+    const std::string status = Param(req, "status", &has);
+    if (has) r.license.status = status;
+    if (!time_param("expires", &r.license.expires))
+      return bad("expires must be an ISO 8601 time");
+    r.license.support_expires = r.license.expires;
+    if (!time_param("grace_period_expires", &r.license.grace_period_expires))
+      return bad("grace_period_expires must be an ISO 8601 time");
+    for (auto [name, field] : {std::pair{"total", &r.license.total_number},
+                               std::pair{"used", &r.license.used_number},
+                               std::pair{"new", &r.license.new_number}}) {
+      const std::string s = Param(req, name, &has);
+      int64_t n = 0;
+      if (!has) continue;
+      if (!ParseInt64(s, &n) || n < 0 || n > INT32_MAX)
+        return bad(std::string(name) + " must be 0..2147483647");
+      *field = static_cast<int32_t>(n);
+    }
+    reply(200, LicenseJson(r.license, Writer(8)));
+  } else if (p == "/_sim/health/set") {
+    const std::string component = Param(req, "component");
+    const std::string status = Param(req, "status");
+    if (status.empty()) return bad("status required");
+    HealthEntry* e = nullptr;
+    for (HealthEntry& h : r.health.entries) {
+      if (h.component == component) e = &h;
+    }
+    if (!e) return bad("component: no such component");
+    e->status = status;
+    e->description = status == "Healthy" ? "" : e->description;
+    bool all = true;
+    for (const HealthEntry& h : r.health.entries)
+      all = all && h.status == "Healthy";
+    r.health.status = all ? "Healthy" : "Unhealthy";
+    reply(200, HealthJson(r.health, Writer(8)));
+  } else if (p == "/_sim/organizations/set") {
+    if (!index_of(r.organizations.size(), &i))
+      return bad("index: no such organization");
+    Organization& o = r.organizations[i];
+    if (!time_param("last_backup", &o.last_backup))
+      return bad("last_backup must be an ISO 8601 time");
+    if (o.last_backup != kNotFinished) {
+      o.backed_up = true;
+      if (o.first_backup == kNotFinished) o.first_backup = o.last_backup;
+    }
+    SyncState& s = r.sync_states[i];
+    const std::string result = Param(req, "sync_result", &has);
+    if (has) {  // a sync that ended now
+      s.has_last = true;
+      s.has_current = false;
+      s.last_result = result;
+      s.last_end = Now();
+      s.last_start = s.last_end - 60 * kTicksPerSecond;
+      s.last_error = result == "Success" ? "" : "Simulated sync failure.";
+    }
+    reply(200, OrganizationJson(o, Writer(8)));
+  } else if (p == "/_sim/restores/add") {
+    RestoreSession s;
+    s.id = DeterministicUuid(opt_.gen.seed ^ 0x2E5,
+                             0x6100000ULL + ++made_restores_);
+    s.type = Param(req, "type");
+    if (s.type.empty()) s.type = "Vex";
+    s.result = Param(req, "result");
+    if (s.result.empty()) s.result = "Success";
+    const bool running = Lower(Param(req, "running")) == "true";
+    s.state = running ? "Working" : "Stopped";
+    s.name = "Added restore session " + std::to_string(made_restores_);
+    s.organization = s.scope_name = r.organizations.empty()
+                                        ? "contoso.onmicrosoft.com"
+                                        : r.organizations[0].name;
+    s.initiated_by = "EAST\\admin";
+    s.details = running ? "Restoring items" : "Restore finished";
+    s.client_host = "ws10.east.local";
+    s.creation_time = Now() - (running ? 0 : 60 * kTicksPerSecond);
+    s.end_time = running ? kNotFinished : Now();
+    r.restore_sessions.insert(r.restore_sessions.begin(), s);
+    reply(200, RestoreSessionJson(s, Writer(8)));
+  } else if (p == "/_sim/restores/finish-running") {
+    std::string result = Param(req, "result");
+    if (result.empty()) result = "Success";
+    int64_t finished = 0;
+    for (RestoreSession& s : r.restore_sessions) {
+      if (s.state != "Working") continue;
+      s.state = "Stopped";
+      s.result = result;
+      s.end_time = std::max(Now(), s.creation_time + kTicksPerSecond);
+      ++finished;
+    }
+    reply(200, json{{"finished", finished}}.dump());
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void SimulatorImpl::Ticker() {
