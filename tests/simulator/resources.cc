@@ -567,9 +567,21 @@ std::string CopyJobJson(const Job& job, const WriteOptions& w) {
   j["id"] = job.id;
   j["name"] = job.name;
   j["backupJobId"] = job.backup_job_id;
-  j["schedulePolicy"] = {{"type", "Periodically"},
-                         {"periodicallyEvery", "Hours1"},
-                         {"backupCopyWindowEnabled", false}};
+  // The schedule the sessions follow (RESTCopyJobSchedulePolicy).
+  if (job.interval >= kDay) {
+    j["schedulePolicy"] = {{"type", "DailyAtTime"},
+                           {"dailyType", "Everyday"},
+                           {"dailyTime", "22:00:00"},
+                           {"backupCopyWindowEnabled", false}};
+  } else {
+    const Ticks minutes = job.interval / kMinute;
+    j["schedulePolicy"] = {
+        {"type", "Periodically"},
+        {"periodicallyEvery", minutes < 60
+                                  ? "Minutes" + std::to_string(minutes)
+                                  : "Hours" + std::to_string(minutes / 60)},
+        {"backupCopyWindowEnabled", false}};
+  }
   if (v >= 8) j["organizationId"] = job.organization_id;
   j["repositoryId"] = job.repository_id;
   j["lastRun"] = TimeOrNull(sum.last_run);
@@ -623,6 +635,38 @@ std::string HealthJson(const Health& h, const WriteOptions& w) {
 }
 
 std::string LicensedUserJson(const LicensedUser& u, const WriteOptions& w) {
+  if (w.mutation == Mutation::kNone) {
+    // The hot path of a 100,000-user read: the same bytes as below, without
+    // building a JSON object (about ten times faster).
+    std::string out;
+    out.reserve(400);
+    out.append("{\"id\":");
+    AppendJsonString(u.id, &out);
+    out.append(",\"name\":");
+    AppendJsonString(u.name, &out);
+    out.append(u.backed_up ? ",\"isBackedUp\":true" : ",\"isBackedUp\":false");
+    if (u.last_backup != kNotFinished) {
+      out.append(",\"lastBackupDate\":\"");
+      out.append(Time(u.last_backup));
+      out.push_back('"');
+    }
+    out.append(",\"licenseState\":");
+    AppendJsonString(u.license_state, &out);
+    out.append(",\"organizationId\":");
+    AppendJsonString(u.organization_id, &out);
+    out.append(",\"backedUpOrganizationId\":");
+    AppendJsonString(u.backed_up_organization_id, &out);
+    out.append(",\"organizationName\":");
+    AppendJsonString(u.organization_name, &out);
+    out.append(",\"_links\":{\"organization\":{\"href\":");
+    AppendJsonString(Prefix(w) + "/Organizations/" + u.organization_id, &out);
+    out.append("}}}");
+    return out;
+  }
+  return LicensedUserJsonSlow(u, w);
+}
+
+std::string LicensedUserJsonSlow(const LicensedUser& u, const WriteOptions& w) {
   ojson j;
   j["id"] = u.id;
   j["name"] = u.name;

@@ -224,5 +224,8 @@ std::string CopyJobJson(const Job& job, const WriteOptions& w);
 std::string RestoreSessionJson(const RestoreSession& s, const WriteOptions& w);
 std::string HealthJson(const Health& h, const WriteOptions& w);
 std::string LicensedUserJson(const LicensedUser& u, const WriteOptions& w);
+// The same through a JSON object (what mutations go through): the test that
+// the fast writer above writes the same bytes.
+std::string LicensedUserJsonSlow(const LicensedUser& u, const WriteOptions& w);
 
 }  // namespace vb365::sim

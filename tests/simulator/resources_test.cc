@@ -278,6 +278,26 @@ TEST(SimulatorResources, DefaultDataCarriesEveryInterestingState) {
   EXPECT_EQ((er.finished.at({"Vex", "Failed"})), 1);
 }
 
+TEST(SimulatorResources, HarnessOracleIsWhatTheSimulatorServes) {
+  SimulatorConfig c = Config();
+  c.resources.organizations = 7;
+  c.resources.licensed_users = 700;
+  c.resources.proxies = 2;
+  SimulatorProcess sim(c);
+  const Resources want = ExpectedResources(c);
+  const std::string token = sim.Login(8);
+  json orgs = Get(sim, "/v8/Organizations", token)["results"];
+  ASSERT_EQ(orgs.size(), want.organizations.size());
+  for (size_t i = 0; i < orgs.size(); ++i)
+    EXPECT_EQ(orgs[i]["name"], want.organizations[i].name);
+  EXPECT_EQ(Get(sim, "/v8/Proxies", token)["results"].size(), 2u);
+  EXPECT_EQ(Get(sim, "/v8/License", token)["usedNumber"],
+            want.license.used_number);
+  SimulatorConfig unpinned = c;
+  unpinned.anchor_time.clear();
+  EXPECT_THROW(ExpectedResources(unpinned), std::invalid_argument);
+}
+
 TEST(SimulatorResources, ScaleOptionsSetTheCountsAndV8PagesThemBy30) {
   SimulatorProcess sim(
       Config({"--repositories", "50", "--proxies", "20", "--organizations",
@@ -315,9 +335,9 @@ int RunningInBoundedRead(const SimulatorProcess& sim, const std::string& token,
 TEST(SimulatorResources, RunningSessionsInBoundedReadsCanBeLeftOut) {
   for (bool included : {true, false}) {
     SCOPED_TRACE(included ? "included" : "left out");
-    SimulatorProcess sim(
-        Config({std::string("--running-sessions-in-bounded-reads=") +
-                (included ? "true" : "false")}));
+    SimulatorConfig c = Config();
+    c.running_sessions_in_bounded_reads = included;
+    SimulatorProcess sim(c);
     const std::string token = sim.Login(8);
     const std::string copy = Oracle().copy_jobs[2].id;
     EXPECT_EQ(RunningInBoundedRead(sim, token, sim.JobId(3)), included);
@@ -501,6 +521,18 @@ TEST(DatagenResources, SameOptionsSameValuesAndUsersMadeOnDemandAgree) {
   EXPECT_EQ(a.license.new_number, e.all.by_state.at("New"));
   EXPECT_EQ(a.license.used_number - a.license.total_number,
             e.all.by_state.at("Exceeded"));
+}
+
+TEST(DatagenResources, FastLicensedUserWriterWritesWhatTheJsonObjectWould) {
+  const Resources r = Oracle();
+  for (int v : {3, 6, 8}) {
+    WriteOptions w;
+    w.version.number = v;
+    for (int64_t i : {0, 2, 3, 49, 150, 199}) {
+      const LicensedUser u = LicensedUserAt(r, i);
+      EXPECT_EQ(LicensedUserJson(u, w), LicensedUserJsonSlow(u, w)) << i;
+    }
+  }
 }
 
 TEST(DatagenResources, IdsMatchWhatJobsAndSessionsReferTo) {
