@@ -1,5 +1,6 @@
-// The one deterministic generator of VB365 jobs and job sessions, shared by
-// the simulator and the benchmarks. No I/O, no HTTP: plain data in, JSON text
+// The one deterministic generator of VB365 jobs and job sessions (and copy
+// jobs; the rest of the server is in resources.h), shared by the simulator
+// and the benchmarks. No I/O, no HTTP: plain data in, JSON text
 // out. Same options -> same bytes, on every machine.
 //
 // Thread safety: every function is pure (no shared state); DataSet values are

@@ -638,6 +638,18 @@ TEST(SimulatorResourceFaults, PagingFaultsApplyToPagedResources) {
   EXPECT_EQ(p2["offset"], 5);
   EXPECT_EQ(p2["results"][0]["id"], p1["results"][4]["id"]);
   sim.ClearFaults();
+  // page_size through the control endpoint's JSON, on restore sessions.
+  ASSERT_EQ(
+      sim.Control("POST", "/_sim/faults",
+                  R"({"kind":"page_overlap","endpoint":"restore_sessions",)"
+                  R"("page_size":3})")
+          .status,
+      200);
+  json r1 = Get(sim, "/v8/RestoreSessions?offset=0", token);
+  json r2 = Get(sim, "/v8/RestoreSessions?offset=3", token);
+  ASSERT_EQ(r1["results"].size(), 3u);
+  EXPECT_EQ(r2["results"][0]["id"], r1["results"][2]["id"]);
+  sim.ClearFaults();
   sim.AddFault(On("page_loop", "organizations"));
   json loop = Get(sim, "/v8/Organizations?offset=10", token);
   EXPECT_EQ(loop["_links"]["next"]["href"], loop["_links"]["self"]["href"]);

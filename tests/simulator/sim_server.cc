@@ -1199,7 +1199,7 @@ Reply SimulatorImpl::HandleResource(const httplib::Request& req, int v,
     return w;
   };
   const std::string p = "/v" + std::to_string(v);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   const Resources& res = resources_;
   Reply r;
   if (endpoint == "license") {
@@ -1262,7 +1262,12 @@ Reply SimulatorImpl::HandleResource(const httplib::Request& req, int v,
                       });
   }
   if (endpoint == "licensed_users") {
-    // organizationId filters; users are made per page, never all at once.
+    // organizationId filters; users are made per page, never all at once,
+    // from a copy of the (small) resources, so a 10,000-user page does not
+    // hold up other requests.
+    const Resources snapshot = resources_;
+    lock.unlock();
+    const Resources& res = snapshot;
     bool has = false;
     const std::string org = Lower(Param(req, "organizationId", &has));
     int64_t n = res.licensed_users;
