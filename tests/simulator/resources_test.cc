@@ -396,6 +396,11 @@ TEST(SimulatorResources, CopyJobSessionsAreSeparateFromBackupSessions) {
   EXPECT_EQ(sim.FinishRunning(want.copy_jobs[2].id, "Failed"), 1);
   json copy = Get(sim, "/v8/CopyJobs", token)["results"];
   EXPECT_EQ(copy[2]["lastStatus"], "Failed");
+  json added = json::parse(sim.AddSession(want.copy_jobs[1].id, "Warning"));
+  EXPECT_EQ(added["jobType"], "Copy");
+  EXPECT_EQ(added["jobId"], want.copy_jobs[1].id);
+  EXPECT_EQ(Get(sim, "/v8/CopyJobs", token)["results"][1]["lastStatus"],
+            "Warning");
 }
 
 TEST(SimulatorResources, RestoreSessionFiltersAndOrder) {

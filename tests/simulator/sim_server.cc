@@ -552,6 +552,7 @@ class SimulatorImpl {
     const Ticks end = running ? kNotFinished : creation + duration;
     e->job.sessions.push_back(MakeSession(
         e->job, opt_.gen.seed, ++made_sessions_, status, creation, end));
+    if (e->copy) e->job.sessions.back().job_type = "Copy";
     Invalidate(e);
     return &e->job.sessions.back();
   }
