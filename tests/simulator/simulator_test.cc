@@ -921,6 +921,14 @@ TEST(SimulatorBinary, HelpListsEveryOption) {
         "--anchor-time", "--exit-after"}) {
     EXPECT_NE(ss.str().find(opt), std::string::npos) << opt;
   }
+  // The rest of the server (issue 9).
+  for (const char* opt :
+       {"--repositories", "--proxies", "--organizations", "--licensed-users",
+        "--copy-jobs", "--restore-sessions", "--healthy"}) {
+    EXPECT_NE(ss.str().find(opt), std::string::npos) << opt;
+  }
+  EXPECT_NE(ss.str().find("--running-sessions-in-bounded-reads"),
+            std::string::npos);
 }
 
 TEST(SimulatorBinary, PlainHttpOnlyWhenAskedFor) {
