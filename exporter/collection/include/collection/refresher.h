@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "collection/job_source.h"
+#include "collection/resource_collectors.h"
 #include "config/config.h"
 #include "model/job_state.h"
 
@@ -100,6 +101,7 @@ class Refresher {
   // Refresh state: touched only by the refreshing thread (and its workers,
   // each on its own JobState).
   std::map<std::string, JobState> jobs_;
+  ResourceCollectors resources_{&config_};  // license, repositories, ...
   std::shared_ptr<const ServerSnapshot> last_;
   std::string product_version_;
   bool have_service_instance_ = false;
