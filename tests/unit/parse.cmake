@@ -8,11 +8,3 @@ target_link_libraries(parser_test PRIVATE vb365_parse GTest::gtest_main)
 target_compile_definitions(parser_test
   PRIVATE VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
 gtest_discover_tests(parser_test)
-
-add_executable(resource_readers_test
-  ${CMAKE_CURRENT_LIST_DIR}/resource_readers_test.cc)
-target_link_libraries(resource_readers_test PRIVATE vb365_parse
-                      GTest::gtest_main)
-target_compile_definitions(resource_readers_test
-  PRIVATE VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
-gtest_discover_tests(resource_readers_test)

@@ -1,0 +1,15 @@
+# Unit tests of the resources beyond jobs (issue 9): readers, family
+# tables, collection.
+add_executable(resource_readers_test
+  ${CMAKE_CURRENT_LIST_DIR}/resource_readers_test.cc)
+target_link_libraries(resource_readers_test PRIVATE vb365_parse
+                      GTest::gtest_main)
+target_compile_definitions(resource_readers_test
+  PRIVATE VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
+gtest_discover_tests(resource_readers_test)
+
+add_executable(resource_families_test
+  ${CMAKE_CURRENT_LIST_DIR}/resource_families_test.cc)
+target_link_libraries(resource_families_test PRIVATE vb365_metrics
+                      GTest::gtest_main)
+gtest_discover_tests(resource_families_test)
