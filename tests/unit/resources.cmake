@@ -13,3 +13,15 @@ add_executable(resource_families_test
 target_link_libraries(resource_families_test PRIVATE vb365_metrics
                       GTest::gtest_main)
 gtest_discover_tests(resource_families_test)
+
+add_executable(resource_collection_test
+  ${CMAKE_CURRENT_LIST_DIR}/resource_collection_test.cc)
+target_link_libraries(resource_collection_test PRIVATE vb365_collection
+                      GTest::gtest_main)
+gtest_discover_tests(resource_collection_test)
+
+add_executable(config_collectors_test
+  ${CMAKE_CURRENT_LIST_DIR}/config_collectors_test.cc)
+target_link_libraries(config_collectors_test PRIVATE vb365_config
+                      GTest::gtest_main)
+gtest_discover_tests(config_collectors_test)
