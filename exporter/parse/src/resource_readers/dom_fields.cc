@@ -1,4 +1,4 @@
-#include "dom_fields.h"
+#include "resource_dom_fields.h"
 
 namespace vb365::resource_detail {
 

@@ -2,8 +2,8 @@
 // ...}, ...}}.
 #include <algorithm>
 
-#include "dom_fields.h"
 #include "parse/resources.h"
+#include "resource_dom_fields.h"
 
 namespace vb365 {
 

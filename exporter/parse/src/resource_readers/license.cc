@@ -1,7 +1,7 @@
 // GET /License: one object. v6 names the expiry expirationDate; v7+
 // licenseExpires, gracePeriodExpires and package.
-#include "dom_fields.h"
 #include "parse/resources.h"
+#include "resource_dom_fields.h"
 
 namespace vb365 {
 

@@ -1,7 +1,7 @@
 // GET /LicensedUsers: can hold 100,000+ users, so each page is counted per
 // organization and state as it is read; no user is kept.
-#include "dom_fields.h"
 #include "parse/resources.h"
+#include "resource_dom_fields.h"
 
 namespace vb365 {
 

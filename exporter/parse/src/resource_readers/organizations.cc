@@ -1,7 +1,7 @@
 // GET /Organizations, and their sync state: v8 /Organizations/SyncState
 // (an array for all), v7 /Organizations/{id}/SyncState (one object).
-#include "dom_fields.h"
 #include "parse/resources.h"
+#include "resource_dom_fields.h"
 
 namespace vb365 {
 

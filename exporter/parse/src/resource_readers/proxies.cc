@@ -1,7 +1,7 @@
 // GET /Proxies: v8 adds maintenanceModeState, cpu/memory usage (nullable
 // doubles, percent), version and proxyPoolId.
-#include "dom_fields.h"
 #include "parse/resources.h"
+#include "resource_dom_fields.h"
 
 namespace vb365 {
 

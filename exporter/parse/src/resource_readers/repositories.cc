@@ -1,8 +1,8 @@
 // GET /BackupRepositories: local repositories carry capacityBytes and
 // freeSpaceBytes; object storage is v8's objectStorage object (v6/v7 only
 // point to it by objectStorageId).
-#include "dom_fields.h"
 #include "parse/resources.h"
+#include "resource_dom_fields.h"
 
 namespace vb365 {
 

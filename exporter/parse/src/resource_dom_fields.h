@@ -1,7 +1,7 @@
-// The one grammar of the resource readers: typed, optional access to the
-// members of a simdjson DOM object, with the path of every value for error
-// messages, and the array-or-page envelope of collections. Private to the
-// parse module.
+// The one grammar of the resource readers (src/resource_readers/): typed,
+// optional access to the members of a simdjson DOM object, with the path of
+// every value for error messages, and the array-or-page envelope of
+// collections. Private to the parse module.
 #pragma once
 
 #include <simdjson.h>
