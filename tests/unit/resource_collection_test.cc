@@ -161,10 +161,8 @@ class ResourceServer : public Transport {
       if (rest != "/Organizations/o1/SyncState") {
         return MakeResponse(404, R"({"message":"none"})");
       }
-      return MakeResponse(
-          200, R"({"lastSyncState":{"result":"Success",)"
-               R"("endTime":"2026-12-01T00:00:00Z"},"currentSyncState":)"
-               R"({"status":"Running"}})");
+      return MakeResponse(200, R"({"type":"Incremental","status":"Success",)"
+                               R"("lastSyncTime":"2026-12-01T00:00:00Z"})");
     }
     if (rest == "/LicensedUsers") {
       return Collection(licensed_users, true, url, [](int i) {
@@ -330,7 +328,7 @@ TEST_F(ResourceCollection, V7ReadsSyncStatePerOrganization) {
   const Organization& o1 = s->resources.organizations[1];
   ASSERT_TRUE(o1.sync.has_value());
   EXPECT_EQ(o1.sync->last_result, SyncResult::kSuccess);
-  EXPECT_TRUE(o1.sync->running);
+  EXPECT_FALSE(o1.sync->running.has_value());  // v7 does not say
   EXPECT_EQ(Run(*s, "organizations")->success, true);
 }
 

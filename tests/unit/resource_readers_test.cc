@@ -225,26 +225,42 @@ TEST(ResourceReaders, V8SyncStatesLastResultAndRunning) {
   EXPECT_TRUE((*s)[0].has_last);
   EXPECT_EQ((*s)[0].last_result, SyncResult::kSuccess);
   EXPECT_EQ((*s)[0].last_end, T("2026-12-01T23:05:00Z"));
-  EXPECT_FALSE((*s)[0].running);
+  EXPECT_EQ((*s)[0].running, false);
   EXPECT_EQ((*s)[1].last_result, SyncResult::kError);
   EXPECT_EQ((*s)[1].last_end, T("2026-12-01T20:01:30.5Z"));
-  EXPECT_TRUE((*s)[1].running);
+  EXPECT_EQ((*s)[1].running, true);
   EXPECT_FALSE((*s)[2].has_last);
-  EXPECT_TRUE((*s)[2].running);  // Queued
+  EXPECT_EQ((*s)[2].running, true);  // Queued
   EXPECT_EQ((*s)[2].organization_id, "cccccccc-0000-0000-0000-000000000004");
 }
 
-TEST(ResourceReaders, V7SyncStateObjectUnknownResult) {
+TEST(ResourceReaders, V7SyncStateHasStatusAndLastSyncTimeButNoRunning) {
   Result<OrganizationSync> s = ReadSyncState(Fixture("v7_sync_state.json"));
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_TRUE(s->has_last);
-  EXPECT_EQ(s->last_result, SyncResult::kUnknown);  // "Partial"
-  EXPECT_FALSE(s->running);
-  Result<OrganizationSync> bad =
-      ReadSyncState(R"({"lastSyncState": {"endTime": 5}})");
+  EXPECT_EQ(s->last_result, SyncResult::kError);
+  EXPECT_EQ(s->last_end, T("2026-12-01T23:05:00Z"));
+  EXPECT_FALSE(s->running.has_value());  // v7 does not say
+  Result<OrganizationSync> none =
+      ReadSyncState(Fixture("v7_sync_state_none.json"));
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_FALSE(none->has_last);  // status None: never synced
+  Result<OrganizationSync> odd = ReadSyncState(R"({"status":"Partial"})");
+  ASSERT_TRUE(odd.ok()) << odd.error();
+  EXPECT_EQ(odd->last_result, SyncResult::kUnknown);
+  Result<OrganizationSync> bad = ReadSyncState(R"({"status":"Success",)"
+                                               R"("lastSyncTime":5})");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message(),
-            "organization sync state: lastSyncState.endTime: expected a "
+            "organization sync state: lastSyncTime: expected a string");
+}
+
+TEST(ResourceReaders, V8SyncStateWithAWrongTypeNamesTheNestedField) {
+  Result<std::vector<OrganizationSync>> bad =
+      ReadSyncStates(R"([{"lastSyncState": {"endTime": 5}}])");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(),
+            "organization sync states: [0].lastSyncState.endTime: expected a "
             "string");
 }
 

@@ -244,10 +244,12 @@ const std::vector<OrgFamily> kOrganizationFamilies = {
         }),
     OrgFamily::Gauge(
         "vb365_organization_sync_running",
-        "1 while a sync of the organization is Queued or Running (API v7+), "
-        "else 0",
-        [](const Organization& o) { return Bool(o.sync->running); },
-        [](const Organization& o) { return o.sync.has_value(); }),
+        "1 while a sync of the organization is Queued or Running, else 0 "
+        "(API v8: v7 does not say)",
+        [](const Organization& o) { return Bool(*o.sync->running); },
+        [](const Organization& o) {
+          return o.sync.has_value() && o.sync->running.has_value();
+        }),
     OrgFamily::Set(
         kGauge, "vb365_organization_licensed_users",
         "Licensed users of the organization by license state, counted from "

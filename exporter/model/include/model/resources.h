@@ -102,14 +102,16 @@ struct Proxy {
   std::optional<double> memory_usage_percent;   // v8, nullable
 };
 
-// One organization's sync state (v7: /Organizations/{id}/SyncState, v8:
-// /Organizations/SyncState).
+// One organization's sync state. v8 /Organizations/SyncState:
+// {organizationId, lastSyncState{result, endTime}, currentSyncState{status}};
+// v7 /Organizations/{id}/SyncState: {status None/Success/Error, lastSyncTime}
+// (no current state: running is unknown there).
 struct OrganizationSync {
   std::string organization_id;
-  bool has_last = false;  // lastSyncState was an object
+  bool has_last = false;  // a last sync is reported (v7: status not None)
   SyncResult last_result = SyncResult::kUnknown;
-  Timestamp last_end = kNoTime;
-  bool running = false;  // currentSyncState is Queued or Running
+  Timestamp last_end = kNoTime;  // v8 lastSyncState.endTime, v7 lastSyncTime
+  std::optional<bool> running;   // v8: currentSyncState Queued or Running
 };
 
 // Licensed users of one organization, counted from /LicensedUsers.

@@ -38,8 +38,9 @@ Result<PageInfo> ReadOrganizations(std::string_view json,
                                    std::vector<Organization>* out);
 // v8 GET /Organizations/SyncState: an array, one element per organization.
 Result<std::vector<OrganizationSync>> ReadSyncStates(std::string_view json);
-// v7 GET /Organizations/{id}/SyncState: one object (its organizationId may
-// be absent; the caller knows it).
+// v7 GET /Organizations/{id}/SyncState: one object, the v7 shape {status,
+// lastSyncTime} (or the v8 one); it has no organizationId: the caller knows
+// it.
 Result<OrganizationSync> ReadSyncState(std::string_view json);
 // GET /LicensedUsers: one page, counted into *counts per organizationId
 // ("" for a user without one). Never keeps a user.

@@ -11,7 +11,8 @@ using resource_detail::Malformed;
 
 namespace {
 
-OrganizationSync SyncFrom(const Fields& f) {
+// v8: lastSyncState / currentSyncState objects.
+OrganizationSync SyncFromV8(const Fields& f) {
   OrganizationSync s;
   s.organization_id = f.Text("organizationId");
   if (std::optional<Fields> last = f.Object("lastSyncState")) {
@@ -19,10 +20,27 @@ OrganizationSync SyncFrom(const Fields& f) {
     s.last_result = ParseSyncResult(last->Str("result").value_or(""));
     s.last_end = last->Time("endTime");
   }
+  s.running = false;
   if (std::optional<Fields> current = f.Object("currentSyncState")) {
     const std::string_view status = current->Str("status").value_or("");
     s.running = status == "Queued" || status == "Running";
   }
+  return s;
+}
+
+// v7: {type, status None/Success/Error, lastSyncTime, error}; either shape
+// is accepted on either version (the v8 one has lastSyncState or
+// currentSyncState).
+OrganizationSync SyncFrom(const Fields& f) {
+  if (f.Raw("lastSyncState") || f.Raw("currentSyncState") || !f.Raw("status")) {
+    return SyncFromV8(f);
+  }
+  OrganizationSync s;
+  s.organization_id = f.Text("organizationId");
+  const std::string_view status = f.Str("status").value_or("");
+  s.has_last = status != "None";
+  s.last_result = ParseSyncResult(status);
+  s.last_end = f.Time("lastSyncTime");
   return s;
 }
 
