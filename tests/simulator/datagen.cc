@@ -400,6 +400,38 @@ DataSet Generate(const GenOptions& options) {
   return data;
 }
 
+std::vector<Job> GenerateCopyJobs(const GenOptions& options, int copy_jobs) {
+  // Each copy job is a backup job of a separate seed space (so its sessions
+  // get ids of their own) generated from a template index: 1 ends Failed, 0
+  // ends Success, 3 runs now, 6.. random.
+  GenOptions o = options;
+  o.seed = options.seed ^ 0xC0B1C0B1C0B1ULL;
+  std::vector<Job> out;
+  for (int j = 0; j < copy_jobs; ++j) {
+    const int templ = j == 0 ? 1 : j == 1 ? 0 : j == 2 ? 3 : j + 3;
+    Job job = GenerateJob(o, templ);
+    const int backup = options.jobs > 0 ? j % options.jobs : j;
+    job.id = DeterministicUuid(options.seed,
+                               0x5000000ULL + static_cast<uint64_t>(j));
+    job.backup_job_id = DeterministicUuid(
+        options.seed, 0x1000000ULL + static_cast<uint64_t>(backup));
+    job.name = std::string("Copy of ") + kJobNames[backup % kJobNameCount];
+    if (j >= kJobNameCount) job.name += " #" + std::to_string(j + 1);
+    job.description = "Backup copy job " + std::to_string(j);
+    job.repository_id = DeterministicUuid(options.seed, 0x2000000ULL + 2);
+    job.organization_id = DeterministicUuid(
+        options.seed, 0x3000000ULL + static_cast<uint64_t>(backup % 2));
+    job.is_enabled = true;
+    for (Session& s : job.sessions) {
+      s.job_id = job.id;
+      s.job_type = "Copy";
+      s.repository_id = job.repository_id;
+    }
+    out.push_back(std::move(job));
+  }
+  return out;
+}
+
 JobSummary Summarize(const Job& job) {
   JobSummary r;
   const Session* newest = nullptr;
@@ -609,7 +641,13 @@ void AppendSessionJson(const Session& s, const WriteOptions& w,
       p + (lower ? "/jobsessions/" : "/JobSessions/") + s.id;
   AppendLink("self", self, true, out);
   AppendLink("log", self + (lower ? "/log" : "/LogItems"), false, out);
-  AppendLink("job", p + (lower ? "/jobs/" : "/Jobs/") + s.job_id, false, out);
+  const bool copy = s.job_type == "Copy";
+  AppendLink("job",
+             p +
+                 (copy ? (lower ? "/copyjobs/" : "/CopyJobs/")
+                       : (lower ? "/jobs/" : "/Jobs/")) +
+                 s.job_id,
+             false, out);
   out->push_back('}');
   if (v >= 8) {
     out->append(",\"proxyId\":");
@@ -700,7 +738,7 @@ void AppendJobJson(const Job& job, const WriteOptions& w, std::string* out) {
 
 std::string PageJson(int64_t offset, int64_t limit, std::string_view set_id,
                      std::string_view results_json, bool has_next,
-                     std::string_view link_prefix) {
+                     std::string_view link_prefix, int64_t total_count) {
   std::string out;
   out.reserve(results_json.size() + 256 + 2 * link_prefix.size());
   out.append("{\"offset\":");
@@ -711,7 +749,12 @@ std::string PageJson(int64_t offset, int64_t limit, std::string_view set_id,
   AppendJsonString(set_id, &out);
   out.append(",\"results\":[");
   out.append(results_json);
-  out.append("],\"_links\":{\"self\":{\"href\":");
+  out.push_back(']');
+  if (total_count >= 0) {
+    out.append(",\"totalCount\":");
+    AppendInt(total_count, &out);
+  }
+  out.append(",\"_links\":{\"self\":{\"href\":");
   std::string href(link_prefix);
   href +=
       "offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);

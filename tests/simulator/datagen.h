@@ -82,6 +82,7 @@ struct Job {
   std::string backup_type = "EntireOrganization";
   std::string repository_id;
   std::string organization_id;
+  std::string backup_job_id;  // copy jobs only: the backup job they copy
   bool is_enabled = true;
   int64_t etag = 1;
   Ticks interval = 0;  // schedule period
@@ -112,6 +113,16 @@ struct DataSet {
 // shuffled session order. Job i's id does not depend on jobs or
 // sessions_per_job, only on seed and i.
 DataSet Generate(const GenOptions& options);
+
+// Backup copy jobs (/CopyJobs), options.sessions_per_job sessions each (job
+// type "Copy"). Copy job j copies backup job j % options.jobs and writes to
+// repository 2 (the object-storage one of resources.h); its id is
+// DeterministicUuid(seed, 0x5000000 + j). Special copy jobs (when they
+// exist): 0 last finished Failed, 1 last finished Success, 2 has a Running
+// session (endTime null) started 10 minutes before the anchor and an earlier
+// finished Success. Others seeded-random. Independent of the backup jobs'
+// data: adding copy jobs changes no byte of /Jobs or of backup sessions.
+std::vector<Job> GenerateCopyJobs(const GenOptions& options, int copy_jobs);
 
 // Derived job fields (/Jobs): from the newest session by creation time.
 struct JobSummary {
@@ -165,9 +176,10 @@ void AppendJsonString(std::string_view s, std::string* out);
 // A page envelope around already-written result objects (results_json is the
 // comma-separated objects, no brackets). self_and_next_path is the relative
 // path and query before "offset=" (e.g. "/v8/JobSessions?jobId=X&").
+// total_count >= 0 adds "totalCount" (v6/v7 pages may carry it).
 std::string PageJson(int64_t offset, int64_t limit, std::string_view set_id,
                      std::string_view results_json, bool has_next,
-                     std::string_view link_prefix);
+                     std::string_view link_prefix, int64_t total_count = -1);
 
 // The whole response body for a job's sessions as a v3/v4 array, or as the
 // first page (offset 0, limit = all sessions, no next link) for v5+.

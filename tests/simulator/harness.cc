@@ -199,6 +199,17 @@ SimulatorProcess::SimulatorProcess(SimulatorConfig config)
     }
     for (const std::string& f : config_.faults)
       args.insert(args.end(), {"--fault", f});
+    const ResourceCounts& rc = config_.resources;
+    args.insert(args.end(),
+                {"--repositories", std::to_string(rc.repositories), "--proxies",
+                 std::to_string(rc.proxies), "--organizations",
+                 std::to_string(rc.organizations), "--licensed-users",
+                 std::to_string(rc.licensed_users), "--copy-jobs",
+                 std::to_string(rc.copy_jobs), "--restore-sessions",
+                 std::to_string(rc.restore_sessions)});
+    if (rc.healthy) args.push_back("--healthy");
+    if (!config_.running_sessions_in_bounded_reads)
+      args.push_back("--running-sessions-in-bounded-reads=false");
     args.insert(args.end(), config_.extra_args.begin(),
                 config_.extra_args.end());
     pid_ = Spawn(args, stderr_file_);
@@ -456,6 +467,26 @@ void SimulatorProcess::ExpireAllTokens(bool refresh_tokens_too) const {
 
 void SimulatorProcess::Reset() const {
   Must(Control("POST", "/_sim/reset"), "reset");
+}
+
+GenOptions GenOptionsFor(const SimulatorConfig& config) {
+  if (config.anchor_time.empty())
+    throw std::invalid_argument(
+        "ExpectedResources: pin SimulatorConfig::anchor_time");
+  const auto anchor = ParseTicks(config.anchor_time);
+  if (!anchor)
+    throw std::invalid_argument("ExpectedResources: bad anchor_time " +
+                                config.anchor_time);
+  GenOptions o;
+  o.seed = config.seed;
+  o.jobs = config.jobs;
+  o.sessions_per_job = config.sessions_per_job;
+  o.anchor = *anchor;
+  return o;
+}
+
+Resources ExpectedResources(const SimulatorConfig& config) {
+  return GenerateResources(GenOptionsFor(config), config.resources);
 }
 
 }  // namespace vb365::sim

@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "resources.h"
+
 namespace vb365::sim {
 
 struct SimulatorConfig {
@@ -43,6 +45,10 @@ struct SimulatorConfig {
   std::vector<std::pair<std::string, std::string>> fixture_sessions;
   // --fault specs ("kind=drip,endpoint=jobs,ms=20"), active from the start.
   std::vector<std::string> faults;
+  // The rest of the server (--repositories, ..., --healthy).
+  ResourceCounts resources;
+  // false: --running-sessions-in-bounded-reads=false.
+  bool running_sessions_in_bounded_reads = true;
   std::vector<std::string> extra_args;  // any other flag, verbatim
   double start_timeout_seconds = 20;
   // The process stops by itself after this long (safety net).
@@ -53,8 +59,10 @@ struct SimulatorConfig {
 // take the simulator's defaults.
 struct Fault {
   std::string kind;  // latency, drip, http_error, reset, malformed, ...
-  std::string
-      endpoint;        // "" (all), token, service_instance, jobs, job_sessions
+  // "" (all), token, service_instance, jobs, job_sessions, license,
+  // licensed_users, repositories, proxies, organizations, organization_sync,
+  // copy_jobs, restore_sessions, health
+  std::string endpoint;
   std::string job_id;  // "" = any job
   int64_t count = -1;  // times it applies; -1 until cleared
   int64_t ms = 0;
@@ -159,6 +167,13 @@ class SimulatorProcess {
 // simulator or the exporter as a process.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& log,
             int death_signal = SIGTERM);
+
+// The generator options and the rest of the server a simulator started with
+// `config` serves: the tests' oracle, computed here, not read from it. Throws
+// std::invalid_argument when config.anchor_time is empty (the data would
+// depend on the simulator's start time) or not a time.
+GenOptions GenOptionsFor(const SimulatorConfig& config);
+Resources ExpectedResources(const SimulatorConfig& config);
 
 // Where the binaries and scripts are (compile-time paths).
 std::string SimulatorBinaryPath();

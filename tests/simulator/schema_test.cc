@@ -48,6 +48,16 @@ class SchemaChecker {
 
   void Walk(const json& v, const json& schema_in, const std::string& path,
             const std::string& key, std::vector<std::string>* errors) const {
+    // {"allOf": [{"$ref": X}], "nullable": true}: X, null allowed here.
+    if (schema_in.contains("allOf") && schema_in["allOf"].size() == 1) {
+      if (v.is_null()) {
+        if (!schema_in.value("nullable", false))
+          errors->push_back(path + ": null but not nullable");
+        return;
+      }
+      Walk(v, schema_in["allOf"][0], path, key, errors);
+      return;
+    }
     const json& s = Resolve(schema_in);
     if (v.is_null()) {
       if (!s.value("nullable", false))
@@ -272,6 +282,140 @@ TEST_F(SchemaTest, EveryVersionsResponsesMatchTheOpenApiSchemas) {
       EXPECT_EQ(e["errorCode"], "ResourceNotFound");
     }
   }
+}
+
+// GET path with the token, 200, parsed.
+json GetJson(const SimulatorProcess& sim, const std::string& path,
+             const std::string& token) {
+  HttpResult r = sim.Get(path, token);
+  EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+  json j = json::parse(r.body, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << path;
+  return j;
+}
+
+// A collection: a page (PageOfX) or an array of X; returns the elements.
+json CheckCollection(const SchemaChecker& doc, const json& body, bool paged,
+                     const std::string& item, const std::string& what) {
+  if (paged) {
+    EXPECT_EQ(Join(doc.Check(body, "PageOf" + item)), "") << what;
+    return body.value("results", json::array());
+  }
+  EXPECT_TRUE(body.is_array()) << what;
+  for (const json& x : body) EXPECT_EQ(Join(doc.Check(x, item)), "") << what;
+  return body;
+}
+
+// Long function: one block per resource of issue 9, each a few checks.
+TEST_F(SchemaTest, ServerResourcesOfEveryVersionMatchTheOpenApiSchemas) {
+  SimulatorConfig c = Config();
+  c.extra_args = {"--licensed-users", "250", "--repositories",  "7",
+                  "--proxies",        "5",   "--organizations", "6"};
+  SimulatorProcess sim(c);
+  for (int v : {3, 5, 6, 7, 8}) {
+    SCOPED_TRACE("v" + std::to_string(v));
+    const SchemaChecker& doc = Doc(v);
+    const std::string p = "/v" + std::to_string(v);
+    const std::string token = sim.Login(v);
+    const bool v8 = v >= 8;
+
+    json lic = GetJson(sim, p + "/License", token);
+    EXPECT_EQ(Join(doc.Check(lic, "RESTLicense")), "");
+    EXPECT_EQ(lic.contains("licenseExpires"), v >= 7);
+    EXPECT_EQ(lic.contains("expirationDate"), v < 7);
+
+    json repos =
+        CheckCollection(doc, GetJson(sim, p + "/BackupRepositories", token), v8,
+                        "RESTBackupRepository", "repositories");
+    ASSERT_EQ(repos.size(), 7u);
+    EXPECT_EQ(repos[2].contains("objectStorage"), v8);
+    EXPECT_EQ(repos[2].contains("objectStorageId"), !v8);
+
+    json proxies = CheckCollection(doc, GetJson(sim, p + "/Proxies", token), v8,
+                                   "RESTProxy", "proxies");
+    ASSERT_EQ(proxies.size(), 5u);
+    EXPECT_EQ(proxies[0].contains("maintenanceModeState"), v8);
+
+    json orgs =
+        CheckCollection(doc, GetJson(sim, p + "/Organizations", token), v8,
+                        "RestOrganizationComposed", "organizations");
+    ASSERT_EQ(orgs.size(), 6u);
+
+    for (const json& o : orgs) {
+      const std::string path =
+          p + "/Organizations/" + o["id"].get<std::string>() + "/SyncState";
+      if (v >= 7) {
+        EXPECT_EQ(Join(doc.Check(GetJson(sim, path, token),
+                                 "RESTOrganizationSyncState")),
+                  "");
+      } else {
+        EXPECT_EQ(sim.Get(path, token).status, 404) << path;
+      }
+    }
+    if (v8) {
+      json all = GetJson(sim, p + "/Organizations/SyncState", token);
+      ASSERT_TRUE(all.is_array());
+      ASSERT_EQ(all.size(), 6u);
+      for (const json& s : all)
+        EXPECT_EQ(Join(doc.Check(s, "RESTOrganizationSyncState")), "");
+    }
+
+    HttpResult copy = sim.Get(p + "/CopyJobs", token);
+    if (v < 6) {
+      EXPECT_EQ(copy.status, 404);
+    } else {
+      json jobs = CheckCollection(doc, GetJson(sim, p + "/CopyJobs", token), v8,
+                                  "RESTCopyJob", "copy jobs");
+      ASSERT_EQ(jobs.size(), 3u);
+      std::vector<std::string> paths;
+      if (v == 6) {
+        paths.push_back(p + "/JobSessions?jobType=Copy&limit=10000");
+      } else {
+        for (const json& j : jobs)
+          paths.push_back(p + "/JobSessions?jobType=Copy&limit=10000&jobId=" +
+                          j["id"].get<std::string>());
+      }
+      for (const std::string& path : paths) {
+        json page = GetJson(sim, path, token);
+        EXPECT_EQ(Join(doc.Check(page, "PageOfRESTJobSession")), "") << path;
+        EXPECT_FALSE(page["results"].empty()) << path;
+        for (const json& s : page["results"]) {
+          if (v >= 7) {
+            EXPECT_EQ(s["jobType"], "Copy");
+          }
+          const std::string job = s["_links"]["job"]["href"];
+          EXPECT_NE(job.find("/CopyJobs/"), std::string::npos) << job;
+        }
+      }
+    }
+
+    json restores = GetJson(sim, p + "/RestoreSessions?limit=10000", token);
+    EXPECT_EQ(Join(doc.Check(restores, "PageOfRESTRestoreSession")), "");
+    EXPECT_EQ(restores["results"].size(), 8u);
+    EXPECT_EQ(restores.contains("totalCount"), !v8);
+
+    json users = GetJson(sim, p + "/LicensedUsers?limit=10000", token);
+    EXPECT_EQ(Join(doc.Check(users, "PageOfRESTLicensedUser")), "");
+    EXPECT_EQ(users["results"].size(), 250u);
+
+    HttpResult health = sim.Get(p + "/Health");
+    if (v8) {
+      ASSERT_EQ(health.status, 200);
+      EXPECT_EQ(Join(doc.Check(json::parse(health.body), "RESTHealthReport")),
+                "");
+    } else {
+      EXPECT_EQ(health.status, 404);
+    }
+  }
+}
+
+TEST_F(SchemaTest, CheckerFollowsNullableAllOfReferences) {
+  const SchemaChecker& doc = Doc(8);
+  json s = {{"organizationId", "067ab6a5-0d4a-4528-8ba8-f8e7a53eeb63"},
+            {"lastSyncState", nullptr}};
+  EXPECT_EQ(Join(doc.Check(s, "RESTOrganizationSyncState")), "");
+  s["lastSyncState"] = {{"result", "Partial"}};
+  EXPECT_NE(Join(doc.Check(s, "RESTOrganizationSyncState")), "");
 }
 
 TEST_F(SchemaTest, CheckerRejectsWrongTypesUnknownFieldsAndEnumValues) {

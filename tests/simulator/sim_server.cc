@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -184,6 +185,7 @@ struct JobEntry {
   int index = -1;  // position in the generated set; -1 for fixture jobs
   Job job;
   bool fixture = false;
+  bool copy = false;  // a backup copy job (/CopyJobs)
   std::shared_ptr<const std::string> fixture_body;
   std::array<std::shared_ptr<const SessionCache>, 9> cache;
 };
@@ -227,6 +229,30 @@ const char* ProductVersion(int v) {
   }
 }
 
+// The endpoint name (as faults and stats know it) of a GET of one of issue
+// 9's resources on version v, "other" where v does not have it. v3..v5 have
+// no published document: they get v6's resources (not copy jobs).
+std::string ResourceEndpoint(const std::vector<std::string>& seg, int v) {
+  if (seg.size() == 2) {
+    const std::string& r = seg[1];
+    if (r == "license") return "license";
+    if (r == "licensedusers") return "licensed_users";
+    if (r == "backuprepositories") return "repositories";
+    if (r == "proxies") return "proxies";
+    if (r == "organizations") return "organizations";
+    if (r == "restoresessions") return "restore_sessions";
+    if (r == "copyjobs" && v >= 6) return "copy_jobs";
+    if (r == "health" && v >= 8) return "health";
+  }
+  if (seg.size() == 3 && seg[1] == "organizations" && seg[2] == "syncstate" &&
+      v >= 8)
+    return "organization_sync";
+  if (seg.size() == 4 && seg[1] == "organizations" && seg[3] == "syncstate" &&
+      v >= 7)
+    return "organization_sync";
+  return "other";
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- faults
@@ -254,8 +280,20 @@ const char* const kFaultKinds[] = {
     "nulls",    "missing_fields", "huge",          "not_found",
     "down",     "html_error",     "unknown_enums", "page_overlap",
     "page_loop"};
-const char* const kEndpoints[] = {"", "token", "service_instance", "jobs",
-                                  "job_sessions"};
+const char* const kEndpoints[] = {"",
+                                  "token",
+                                  "service_instance",
+                                  "jobs",
+                                  "job_sessions",
+                                  "license",
+                                  "licensed_users",
+                                  "repositories",
+                                  "proxies",
+                                  "organizations",
+                                  "organization_sync",
+                                  "copy_jobs",
+                                  "restore_sessions",
+                                  "health"};
 
 std::string SetFaultField(FaultSpec* f, const std::string& key,
                           const std::string& value) {
@@ -445,20 +483,39 @@ class SimulatorImpl {
     }
     for (auto& c : jobs_cache_) c.reset();
     made_sessions_ = 0;
+    made_restores_ = 0;
     pending_finish_.clear();
+    resources_ = GenerateResources(opt_.gen, opt_.resources);
+    copy_jobs_.clear();
+    for (size_t i = 0; i < resources_.copy_jobs.size(); ++i) {
+      JobEntry e;
+      e.index = static_cast<int>(i);
+      e.copy = true;
+      e.job = std::move(resources_.copy_jobs[i]);
+      copy_jobs_.push_back(std::move(e));
+    }
+    resources_.copy_jobs.clear();  // copy_jobs_ holds them (and their changes)
   }
 
-  JobEntry* FindJob(const std::string& id) {
+  // A backup job, or also a copy job when include_copy.
+  JobEntry* FindJob(const std::string& id, bool include_copy = true) {
     const std::string want = Lower(id);
     for (JobEntry& e : jobs_) {
       if (Lower(e.job.id) == want) return &e;
+    }
+    if (include_copy) {
+      for (JobEntry& e : copy_jobs_) {
+        if (Lower(e.job.id) == want) return &e;
+      }
     }
     return nullptr;
   }
 
   void Invalidate(JobEntry* e) {
     for (auto& c : e->cache) c.reset();
-    for (auto& c : jobs_cache_) c.reset();
+    if (!e->copy) {
+      for (auto& c : jobs_cache_) c.reset();
+    }
   }
 
   WriteOptions Writer(int v) const {
@@ -536,12 +593,29 @@ class SimulatorImpl {
   // ---- request handling
   void Handle(const httplib::Request& req, httplib::Response& res);
   void HandleControl(const httplib::Request& req, httplib::Response& res);
+  bool HandleResourceControl(const httplib::Request& req,
+                             httplib::Response& res);
   Reply HandleToken(const httplib::Request& req, int v);
   Reply HandleJobs(const httplib::Request& req, int v);
   Reply HandleSessions(const httplib::Request& req, int v,
                        const std::string& job_id, bool per_job_path,
                        Mutation mutation, int mutate_every,
                        const FaultSpec* paging_fault);
+  // The resources of issue 9 (everything but token, ServiceInstance, jobs
+  // and sessions); `id` is the organization of a per-organization SyncState.
+  Reply HandleResource(const httplib::Request& req, int v,
+                       const std::string& endpoint, const std::string& id,
+                       Mutation mutation, int mutate_every,
+                       const FaultSpec* paging_fault);
+  Reply HandleRestoreSessions(const httplib::Request& req, int v,
+                              const std::function<WriteOptions(int64_t)>& w,
+                              const FaultSpec* paging_fault);
+  // n elements as a JSON array, or as a page (limit/offset, the paging
+  // faults) whose links start with `prefix` ("/v8/Proxies?").
+  Reply Collection(const httplib::Request& req, int v, bool paged, int64_t n,
+                   const std::string& prefix, bool total_count,
+                   const FaultSpec* paging_fault,
+                   const std::function<std::string(int64_t)>& element);
   bool Authorized(const httplib::Request& req);
   Reply Error(int v, int status, const std::string& code,
               const std::string& message);
@@ -559,6 +633,8 @@ class SimulatorImpl {
 
   std::mutex mu_;  // guards everything below up to stats_mu_
   std::vector<JobEntry> jobs_;
+  std::vector<JobEntry> copy_jobs_;
+  Resources resources_;  // copy jobs moved to copy_jobs_
   std::array<std::shared_ptr<const std::vector<std::string>>, 9> jobs_cache_;
   std::unordered_map<std::string, Clock::time_point> access_tokens_;
   std::unordered_map<std::string, Clock::time_point> refresh_tokens_;
@@ -571,6 +647,7 @@ class SimulatorImpl {
   std::vector<FaultSpec> faults_;
   int64_t fault_seq_ = 0;
   uint64_t made_sessions_ = 0;
+  uint64_t made_restores_ = 0;
   std::vector<std::pair<Clock::time_point, std::pair<std::string, std::string>>>
       pending_finish_;
 
@@ -595,8 +672,11 @@ std::string SimulatorImpl::StatsJson() {
       j[c] = it == counters_.end() ? 0 : it->second;
     }
     json req = json::object(), bytes = json::object();
-    for (const char* e : {"token", "service_instance", "jobs", "job_sessions",
-                          "other", "total"}) {
+    for (const char* e :
+         {"token", "service_instance", "jobs", "job_sessions", "license",
+          "licensed_users", "repositories", "proxies", "organizations",
+          "organization_sync", "copy_jobs", "restore_sessions", "health",
+          "other", "total"}) {
       auto it = stats_requests_.find(e);
       req[e] = it == stats_requests_.end() ? 0 : it->second;
       auto bt = stats_bytes_.find(e);
@@ -870,9 +950,18 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
   Ticks lower = kNotFinished, upper = kNotFinished;
   std::string status_filter;
   std::string link_extra;
+  std::string job_type;  // "" none, "backup", "copy" (v6+ jobType)
   if (!per_job_path && v >= 6) {
     bool has = false;
-    std::string s = Param(req, "endTimeLowerBound", &has);
+    std::string s = Param(req, "jobType", &has);
+    if (has) {
+      job_type = Lower(s);
+      if (job_type != "backup" && job_type != "copy")
+        return Error(v, 400, "ParameterValidationFailure",
+                     "Parameter 'jobType' is not valid.");
+      link_extra += "jobType=" + UrlEncode(s) + "&";
+    }
+    s = Param(req, "endTimeLowerBound", &has);
     if (has) {
       auto t = ParseTicks(s);
       if (!t)
@@ -915,7 +1004,8 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<JobEntry*> selected;
     if (!job_id.empty()) {
-      JobEntry* e = FindJob(job_id);
+      // The per-job path of v3..v6 is /Jobs/{id}: backup jobs only.
+      JobEntry* e = FindJob(job_id, /*include_copy=*/!per_job_path);
       if (!e) {
         return Error(v, 404, "ResourceNotFound",
                      "Job with ID '" + job_id + "' was not found.");
@@ -927,9 +1017,14 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
         r.body.size = e->fixture_body->size();
         return r;
       }
-      selected.push_back(e);
       the_job_id = e->job.id;
+      // jobType that is not the job's: no sessions.
+      if (job_type.empty() || (job_type == "copy") == e->copy)
+        selected.push_back(e);
+    } else if (job_type == "copy") {
+      for (JobEntry& e : copy_jobs_) selected.push_back(&e);
     } else {
+      // Without jobType: backup sessions only (the documents do not say).
       for (JobEntry& e : jobs_) {
         if (!e.fixture) selected.push_back(&e);
       }
@@ -973,6 +1068,9 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
     for (uint32_t i = 0; i < sc.begin.size(); ++i) {
       const Ticks end = sc.end_time[i];
       if (lower != kNotFinished && end != kNotFinished && end < lower) continue;
+      if (lower != kNotFinished && end == kNotFinished &&
+          !opt_.running_sessions_in_bounded_reads)
+        continue;
       if (upper != kNotFinished && (end == kNotFinished || end > upper))
         continue;
       if (!status_filter.empty() && Lower(sc.status[i]) != status_filter)
@@ -1030,6 +1128,242 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
   r.body = Body::Of(PageJson(overlap ? asked_offset : offset, limit, set_id,
                              results, last < total, prefix));
   return r;
+}
+
+Reply SimulatorImpl::Collection(
+    const httplib::Request& req, int v, bool paged, int64_t n,
+    const std::string& prefix, bool total_count, const FaultSpec* paging_fault,
+    const std::function<std::string(int64_t)>& element) {
+  Reply r;
+  std::string results;
+  if (!paged) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (i) results.push_back(',');
+      results += element(i);
+    }
+    r.body = Body::Of("[" + results + "]");
+    return r;
+  }
+  int64_t offset = 0, limit = 0;
+  std::string err = PagingParams(req, &offset, &limit);
+  if (!err.empty()) return Error(v, 400, "ParameterValidationFailure", err);
+  // The paging faults as on sessions (HandleSessions).
+  const bool overlap =
+      paging_fault != nullptr && paging_fault->kind == "page_overlap";
+  const bool loop =
+      paging_fault != nullptr && paging_fault->kind == "page_loop";
+  const int64_t asked_offset = offset;
+  if (overlap || loop) limit = std::min(limit, paging_fault->page_size);
+  if (loop) offset = 0;
+  if (overlap && offset > 0) offset -= 1;
+  const int64_t first = std::min(offset, n);
+  const int64_t last = std::min(n, offset + limit);
+  for (int64_t i = first; i < last; ++i) {
+    if (i > first) results.push_back(',');
+    results += element(i);
+  }
+  const std::string set_id =
+      DeterministicUuid(opt_.gen.seed, std::hash<std::string>{}(prefix));
+  const int64_t total = total_count ? n : -1;
+  if (loop) {
+    std::string page =
+        PageJson(offset, limit, set_id, results, true, prefix, total);
+    const std::string self = prefix + "offset=" + std::to_string(offset) +
+                             "&limit=" + std::to_string(limit);
+    const std::string next = prefix +
+                             "offset=" + std::to_string(offset + limit) +
+                             "&limit=" + std::to_string(limit);
+    const size_t at = page.rfind(next);
+    if (at != std::string::npos) page.replace(at, next.size(), self);
+    r.body = Body::Of(std::move(page));
+    return r;
+  }
+  r.body = Body::Of(PageJson(overlap ? asked_offset : offset, limit, set_id,
+                             results, last < n, prefix, total));
+  return r;
+}
+
+// Long function: one branch per resource, each a few lines; splitting it
+// would only move the dispatch elsewhere.
+Reply SimulatorImpl::HandleResource(const httplib::Request& req, int v,
+                                    const std::string& endpoint,
+                                    const std::string& id, Mutation mutation,
+                                    int mutate_every,
+                                    const FaultSpec* paging_fault) {
+  // Every mutate_every-th element is mutated, as on sessions.
+  auto writer = [&](int64_t i) {
+    WriteOptions w = Writer(v);
+    if (mutation != Mutation::kNone &&
+        i % std::max<int64_t>(1, mutate_every) == 0)
+      w.mutation = mutation;
+    return w;
+  };
+  const std::string p = "/v" + std::to_string(v);
+  std::lock_guard<std::mutex> lock(mu_);
+  const Resources& res = resources_;
+  Reply r;
+  if (endpoint == "license") {
+    r.body = Body::Of(LicenseJson(res.license, writer(0)));
+    return r;
+  }
+  if (endpoint == "health") {
+    r.body = Body::Of(HealthJson(res.health, writer(0)));
+    return r;
+  }
+  if (endpoint == "repositories") {
+    // proxyId filters (all versions).
+    bool has = false;
+    const std::string proxy = Lower(Param(req, "proxyId", &has));
+    std::vector<const Repository*> list;
+    for (const Repository& x : res.repositories) {
+      if (!has || Lower(x.proxy_id) == proxy) list.push_back(&x);
+    }
+    return Collection(req, v, v >= 8, static_cast<int64_t>(list.size()),
+                      p + "/BackupRepositories?" +
+                          (has ? "proxyId=" + UrlEncode(proxy) + "&" : ""),
+                      false, paging_fault, [&](int64_t i) {
+                        return RepositoryJson(*list[i], writer(i));
+                      });
+  }
+  if (endpoint == "proxies") {
+    return Collection(req, v, v >= 8, static_cast<int64_t>(res.proxies.size()),
+                      p + "/Proxies?", false, paging_fault, [&](int64_t i) {
+                        return ProxyJson(res.proxies[i], writer(i));
+                      });
+  }
+  if (endpoint == "organizations") {
+    return Collection(
+        req, v, v >= 8, static_cast<int64_t>(res.organizations.size()),
+        p + "/Organizations?", false, paging_fault, [&](int64_t i) {
+          return OrganizationJson(res.organizations[i], writer(i));
+        });
+  }
+  if (endpoint == "organization_sync") {
+    if (id.empty()) {  // v8: every organization's, an array
+      return Collection(req, v, false,
+                        static_cast<int64_t>(res.sync_states.size()), "", false,
+                        nullptr, [&](int64_t i) {
+                          return SyncStateJson(res.sync_states[i], writer(i));
+                        });
+    }
+    for (const SyncState& st : res.sync_states) {
+      if (Lower(st.organization_id) == Lower(id)) {
+        r.body = Body::Of(SyncStateJson(st, writer(0)));
+        return r;
+      }
+    }
+    return Error(v, 404, "ResourceNotFound",
+                 "Organization with ID '" + id + "' was not found.");
+  }
+  if (endpoint == "copy_jobs") {
+    return Collection(req, v, v >= 8, static_cast<int64_t>(copy_jobs_.size()),
+                      p + "/CopyJobs?", false, paging_fault, [&](int64_t i) {
+                        return CopyJobJson(copy_jobs_[i].job, writer(i));
+                      });
+  }
+  if (endpoint == "licensed_users") {
+    // organizationId filters; users are made per page, never all at once.
+    bool has = false;
+    const std::string org = Lower(Param(req, "organizationId", &has));
+    int64_t n = res.licensed_users;
+    size_t k = 0;
+    const size_t orgs = res.organizations.size();
+    if (has) {
+      while (k < orgs && Lower(res.organizations[k].id) != org) ++k;
+      n = k < orgs ? LicensedUsersOf(res, k) : 0;
+    }
+    return Collection(
+        req, v, true, n,
+        p + "/LicensedUsers?" +
+            (has ? "organizationId=" + UrlEncode(org) + "&" : ""),
+        v < 8, paging_fault, [&](int64_t i) {
+          const int64_t index =
+              has ? static_cast<int64_t>(k) + i * static_cast<int64_t>(orgs)
+                  : i;
+          return LicensedUserJson(LicensedUserAt(res, index), writer(i));
+        });
+  }
+  return HandleRestoreSessions(req, v, writer, paging_fault);
+}
+
+Reply SimulatorImpl::HandleRestoreSessions(
+    const httplib::Request& req, int v,
+    const std::function<WriteOptions(int64_t)>& writer,
+    const FaultSpec* paging_fault) {
+  // mu_ is held. Filters: startTimeFrom/startTimeTo (creation) on every
+  // version, v8 also endTimeFrom/endTimeTo, orderBy, orderAsc. Default order:
+  // newest creation first.
+  std::string link = "/v" + std::to_string(v) + "/RestoreSessions?";
+  struct Bound {
+    const char* name;
+    int min_version;
+    Ticks value = kNotFinished;
+  };
+  Bound bounds[] = {{"startTimeFrom", 6},
+                    {"startTimeTo", 6},
+                    {"endTimeFrom", 8},
+                    {"endTimeTo", 8}};
+  for (Bound& b : bounds) {
+    bool has = false;
+    const std::string s = Param(req, b.name, &has);
+    if (!has || v < b.min_version) continue;
+    auto t = ParseTicks(s);
+    if (!t)
+      return Error(
+          v, 400, "ParameterValidationFailure",
+          std::string("Parameter '") + b.name + "' is not a valid date.");
+    b.value = *t;
+    link += std::string(b.name) + "=" + UrlEncode(s) + "&";
+  }
+  bool by_end = false, asc = false;
+  if (v >= 8) {
+    bool has = false;
+    std::string s = Param(req, "orderBy", &has);
+    if (has) {
+      if (Lower(s) != "creationtime" && Lower(s) != "endtime")
+        return Error(v, 400, "ParameterValidationFailure",
+                     "Parameter 'orderBy' is not valid.");
+      by_end = Lower(s) == "endtime";
+      link += "orderBy=" + UrlEncode(s) + "&";
+    }
+    s = Param(req, "orderAsc", &has);
+    if (has) {
+      if (Lower(s) != "true" && Lower(s) != "false")
+        return Error(v, 400, "ParameterValidationFailure",
+                     "Parameter 'orderAsc' is not valid.");
+      asc = Lower(s) == "true";
+      link += "orderAsc=" + UrlEncode(s) + "&";
+    }
+  }
+  std::vector<const RestoreSession*> list;
+  for (const RestoreSession& s : resources_.restore_sessions) {
+    const bool running = s.end_time == kNotFinished;
+    if (bounds[0].value != kNotFinished && s.creation_time < bounds[0].value)
+      continue;
+    if (bounds[1].value != kNotFinished && s.creation_time > bounds[1].value)
+      continue;
+    if (bounds[2].value != kNotFinished &&
+        (running ? !opt_.running_sessions_in_bounded_reads
+                 : s.end_time < bounds[2].value))
+      continue;
+    if (bounds[3].value != kNotFinished &&
+        (running || s.end_time > bounds[3].value))
+      continue;
+    list.push_back(&s);
+  }
+  // Running sessions have no end: they sort as the newest.
+  auto key = [by_end](const RestoreSession* s) {
+    if (!by_end) return s->creation_time;
+    return s->end_time == kNotFinished ? INT64_MAX : s->end_time;
+  };
+  std::stable_sort(list.begin(), list.end(),
+                   [&](const RestoreSession* a, const RestoreSession* b) {
+                     return asc ? key(a) < key(b) : key(a) > key(b);
+                   });
+  return Collection(req, v, true, static_cast<int64_t>(list.size()), link,
+                    v < 8, paging_fault, [&](int64_t i) {
+                      return RestoreSessionJson(*list[i], writer(i));
+                    });
 }
 
 void SimulatorImpl::Send(httplib::Response& res, Reply reply,
@@ -1143,6 +1477,7 @@ void SimulatorImpl::Handle(const httplib::Request& req,
   }
   std::string endpoint = "other";
   std::string job_id;
+  std::string resource_id;  // the organization of a per-organization SyncState
   bool per_job = false;
   if (seg.size() == 2 && seg[1] == "token" && req.method == "POST") {
     endpoint = "token";
@@ -1160,6 +1495,10 @@ void SimulatorImpl::Handle(const httplib::Request& req,
              req.method == "GET") {
     endpoint = "job_sessions";
     if (v >= 7) job_id = Param(req, "jobId");
+  } else if (req.method == "GET") {
+    endpoint = ResourceEndpoint(seg, v);
+    if (endpoint == "organization_sync" && seg.size() == 4)
+      resource_id = seg_orig[2];
   }
 
   size_t sent = 0;
@@ -1244,7 +1583,8 @@ void SimulatorImpl::Handle(const httplib::Request& req,
     finish(HandleToken(req, v), body_faults);
     return;
   }
-  if (!Authorized(req)) {
+  // /Health is anonymous (x-anonymous in the v8 document).
+  if (endpoint != "health" && !Authorized(req)) {
     Bump("unauthorized");
     Reply r;
     r.status = 401;
@@ -1261,6 +1601,10 @@ void SimulatorImpl::Handle(const httplib::Request& req,
     finish(std::move(r), body_faults);
   } else if (endpoint == "jobs") {
     finish(HandleJobs(req, v), body_faults);
+  } else if (endpoint != "job_sessions") {
+    finish(HandleResource(req, v, endpoint, resource_id, mutation, mutate_every,
+                          paging_fault ? &*paging_fault : nullptr),
+           body_faults);
   } else {
     finish(HandleSessions(req, v, job_id, per_job, mutation, mutate_every,
                           paging_fault ? &*paging_fault : nullptr),
@@ -1281,6 +1625,7 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
     reply(403, json{{"error", "control endpoint is loopback only"}}.dump());
     return;
   }
+  if (HandleResourceControl(req, res)) return;
   const std::string& p = req.path;
   const bool get = req.method == "GET", post = req.method == "POST";
   if (get && p == "/_sim/health") {
@@ -1326,6 +1671,21 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
                      {"running", ex.running},
                      {"last_finished_status", ex.last_finished_status},
                      {"transferred_data_bytes", ex.transferred_data_bytes},
+                     {"count_by_status", ex.count_by_status}});
+    }
+    reply(200, out.dump());
+  } else if (get && p == "/_sim/copy-jobs") {
+    std::lock_guard<std::mutex> lock(mu_);
+    json out = json::array();
+    for (const JobEntry& e : copy_jobs_) {
+      Expected ex = ExpectedFor(e.job.sessions);
+      out.push_back({{"index", e.index},
+                     {"id", e.job.id},
+                     {"name", e.job.name},
+                     {"backup_job_id", e.job.backup_job_id},
+                     {"sessions", e.job.sessions.size()},
+                     {"running", ex.running},
+                     {"last_finished_status", ex.last_finished_status},
                      {"count_by_status", ex.count_by_status}});
     }
     reply(200, out.dump());
@@ -1382,7 +1742,14 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
     const std::string id = Param(req, "job_id", &has);
     std::lock_guard<std::mutex> lock(mu_);
     int64_t finished = 0;
-    for (JobEntry& e : jobs_) {
+    // Copy jobs only when named: without job_id, backup jobs only.
+    std::vector<JobEntry*> entries;
+    for (JobEntry& e : jobs_) entries.push_back(&e);
+    if (has) {
+      for (JobEntry& e : copy_jobs_) entries.push_back(&e);
+    }
+    for (JobEntry* ep : entries) {
+      JobEntry& e = *ep;
       if (has && Lower(e.job.id) != Lower(id)) continue;
       bool changed = false;
       for (Session& s : e.job.sessions) {
@@ -1431,6 +1798,159 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
   } else {
     reply(404, json{{"error", "unknown control endpoint"}}.dump());
   }
+}
+
+// Changes to the rest of the server while it runs (tests of alerts that fire
+// and resolve, counters that count once). Returns false when the path is
+// not one of these. mu_ is not held.
+// Long function: one short branch per control path.
+bool SimulatorImpl::HandleResourceControl(const httplib::Request& req,
+                                          httplib::Response& res) {
+  const std::string& p = req.path;
+  if (req.method != "POST" || p.rfind("/_sim/", 0) != 0) return false;
+  auto reply = [&](int status, const std::string& body) {
+    res.status = status;
+    res.set_content(body, kJsonType);
+  };
+  auto bad = [&](const std::string& message) {
+    reply(400, json{{"error", message}}.dump());
+    return true;
+  };
+  auto index_of = [&](size_t n, int64_t* index) {
+    return ParseInt64(Param(req, "index"), index) && *index >= 0 &&
+           *index < static_cast<int64_t>(n);
+  };
+  auto time_param = [&](const char* name, Ticks* out) {
+    bool has = false;
+    const std::string s = Param(req, name, &has);
+    if (!has) return true;
+    auto t = ParseTicks(s);
+    if (t) *out = *t;
+    return t.has_value();
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  Resources& r = resources_;
+  int64_t i = 0;
+  bool has = false;
+  if (p == "/_sim/proxies/set") {
+    if (!index_of(r.proxies.size(), &i)) return bad("index: no such proxy");
+    Proxy& x = r.proxies[i];
+    const std::string status = Param(req, "status", &has);
+    if (has) x.status = status;
+    const std::string m = Param(req, "maintenance", &has);
+    if (has) x.maintenance = m;
+    reply(200, ProxyJson(x, Writer(8)));
+  } else if (p == "/_sim/repositories/set") {
+    if (!index_of(r.repositories.size(), &i))
+      return bad("index: no such repository");
+    Repository& x = r.repositories[i];
+    int64_t n = 0;
+    if (!ParseInt64(Param(req, "free_bytes"), &n) || n < 0)
+      return bad("free_bytes must be a non-negative integer");
+    if (x.object_storage) {
+      if (!x.object_storage->size_limit_enabled)
+        return bad("an object storage without a size limit has no free space");
+      x.object_storage->free_space_bytes = n;
+      x.object_storage->used_space_bytes =
+          x.object_storage->size_limit_gb * (1LL << 30) - n;
+    } else {
+      if (n > *x.capacity_bytes) return bad("free_bytes above the capacity");
+      x.free_space_bytes = n;
+    }
+    reply(200, RepositoryJson(x, Writer(8)));
+  } else if (p == "/_sim/license/set") {
+    const std::string status = Param(req, "status", &has);
+    if (has) r.license.status = status;
+    if (!time_param("expires", &r.license.expires))
+      return bad("expires must be an ISO 8601 time");
+    r.license.support_expires = r.license.expires;
+    if (!time_param("grace_period_expires", &r.license.grace_period_expires))
+      return bad("grace_period_expires must be an ISO 8601 time");
+    for (auto [name, field] : {std::pair{"total", &r.license.total_number},
+                               std::pair{"used", &r.license.used_number},
+                               std::pair{"new", &r.license.new_number}}) {
+      const std::string s = Param(req, name, &has);
+      int64_t n = 0;
+      if (!has) continue;
+      if (!ParseInt64(s, &n) || n < 0 || n > INT32_MAX)
+        return bad(std::string(name) + " must be 0..2147483647");
+      *field = static_cast<int32_t>(n);
+    }
+    reply(200, LicenseJson(r.license, Writer(8)));
+  } else if (p == "/_sim/health/set") {
+    const std::string component = Param(req, "component");
+    const std::string status = Param(req, "status");
+    if (status.empty()) return bad("status required");
+    HealthEntry* e = nullptr;
+    for (HealthEntry& h : r.health.entries) {
+      if (h.component == component) e = &h;
+    }
+    if (!e) return bad("component: no such component");
+    e->status = status;
+    e->description = status == "Healthy" ? "" : e->description;
+    bool all = true;
+    for (const HealthEntry& h : r.health.entries)
+      all = all && h.status == "Healthy";
+    r.health.status = all ? "Healthy" : "Unhealthy";
+    reply(200, HealthJson(r.health, Writer(8)));
+  } else if (p == "/_sim/organizations/set") {
+    if (!index_of(r.organizations.size(), &i))
+      return bad("index: no such organization");
+    Organization& o = r.organizations[i];
+    if (!time_param("last_backup", &o.last_backup))
+      return bad("last_backup must be an ISO 8601 time");
+    if (o.last_backup != kNotFinished) {
+      o.backed_up = true;
+      if (o.first_backup == kNotFinished) o.first_backup = o.last_backup;
+    }
+    SyncState& s = r.sync_states[i];
+    const std::string result = Param(req, "sync_result", &has);
+    if (has) {  // a sync that ended now
+      s.has_last = true;
+      s.has_current = false;
+      s.last_result = result;
+      s.last_end = Now();
+      s.last_start = s.last_end - 60 * kTicksPerSecond;
+      s.last_error = result == "Success" ? "" : "Simulated sync failure.";
+    }
+    reply(200, OrganizationJson(o, Writer(8)));
+  } else if (p == "/_sim/restores/add") {
+    RestoreSession s;
+    s.id = DeterministicUuid(opt_.gen.seed ^ 0x2E5,
+                             0x6100000ULL + ++made_restores_);
+    s.type = Param(req, "type");
+    if (s.type.empty()) s.type = "Vex";
+    s.result = Param(req, "result");
+    if (s.result.empty()) s.result = "Success";
+    const bool running = Lower(Param(req, "running")) == "true";
+    s.state = running ? "Working" : "Stopped";
+    s.name = "Added restore session " + std::to_string(made_restores_);
+    s.organization = s.scope_name = r.organizations.empty()
+                                        ? "contoso.onmicrosoft.com"
+                                        : r.organizations[0].name;
+    s.initiated_by = "EAST\\admin";
+    s.details = running ? "Restoring items" : "Restore finished";
+    s.client_host = "ws10.east.local";
+    s.creation_time = Now() - (running ? 0 : 60 * kTicksPerSecond);
+    s.end_time = running ? kNotFinished : Now();
+    r.restore_sessions.insert(r.restore_sessions.begin(), s);
+    reply(200, RestoreSessionJson(s, Writer(8)));
+  } else if (p == "/_sim/restores/finish-running") {
+    std::string result = Param(req, "result");
+    if (result.empty()) result = "Success";
+    int64_t finished = 0;
+    for (RestoreSession& s : r.restore_sessions) {
+      if (s.state != "Working") continue;
+      s.state = "Stopped";
+      s.result = result;
+      s.end_time = std::max(Now(), s.creation_time + kTicksPerSecond);
+      ++finished;
+    }
+    reply(200, json{{"finished", finished}}.dump());
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void SimulatorImpl::Ticker() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "datagen.h"
+#include "resources.h"
 
 namespace vb365::sim {
 
@@ -21,9 +22,13 @@ struct FaultSpec {
   // truncated, numbers_as_strings, nulls, missing_fields, unknown_enums, huge,
   // not_found, down, page_overlap, page_loop.
   std::string kind;
-  // "" (every API endpoint), token, service_instance, jobs, job_sessions.
+  // "" (every API endpoint), token, service_instance, jobs, job_sessions
+  // (backup and copy sessions), license, licensed_users, repositories,
+  // proxies, organizations, organization_sync, copy_jobs, restore_sessions,
+  // health.
   std::string endpoint;
   std::string job_id;  // "" = any job; only job_sessions requests carry one
+                       // (a backup or a copy job's id)
   int64_t remaining = -1;
   int64_t ms = 0;     // latency: delay; drip: pause between chunks
   int64_t bytes = 0;  // drip: chunk size; huge: body size
@@ -52,6 +57,11 @@ struct SimulatorOptions {
   bool plain_http = false;
   std::vector<int> versions = {3, 6, 7, 8};
   GenOptions gen;
+  ResourceCounts resources;
+  // /JobSessions?endTimeLowerBound= (and /RestoreSessions?endTimeFrom=) also
+  // return sessions that have no end time yet; false leaves them out (the
+  // documents do not say which a real server does).
+  bool running_sessions_in_bounded_reads = true;
   bool anchor_from_clock = true;  // false when --anchor-time was given
   std::string username = "VB365\\monitor";
   std::string password;  // read from --password-file

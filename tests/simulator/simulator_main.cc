@@ -47,6 +47,22 @@ API and data:
   --session-interval SECONDS  time moves: every SECONDS each enabled job starts a
                               Running session that finishes SECONDS/2 later
                               (0 = frozen, the default)
+  --running-sessions-in-bounded-reads=true|false
+                              whether /JobSessions?endTimeLowerBound= (and
+                              /RestoreSessions?endTimeFrom=) also return
+                              sessions that have no end time yet (default true)
+
+The rest of the server (defaults carry every interesting state once):
+  --repositories N            backup repositories (default 4)
+  --proxies N                 backup proxies (default 4)
+  --organizations N           organizations (default 4)
+  --licensed-users N          licensed users, spread over the organizations,
+                              made page by page (default 200; up to 10000000)
+  --copy-jobs N               backup copy jobs, --sessions-per-job sessions
+                              each (default 3)
+  --restore-sessions N        restore sessions (default 8)
+  --healthy                   /Health (v8) reports every component Healthy
+                              (default: PostgreSQL Unhealthy)
 
 Authentication:
   --username U                accepted user name (default VB365\monitor;
@@ -62,12 +78,17 @@ Faults (the same as POST /_sim/faults at run time):
   --latency-ms MS             delay every API response by MS milliseconds
   --fault SPEC                add a fault, repeatable. SPEC is comma-separated
                               key=value: kind=KIND (or just KIND first),
-                              endpoint=token|service_instance|jobs|job_sessions,
+                              endpoint=token|service_instance|jobs|job_sessions|
+                              license|licensed_users|repositories|proxies|
+                              organizations|organization_sync|copy_jobs|
+                              restore_sessions|health,
                               job_id=ID, count=N (times; default until cleared),
                               ms=N, bytes=N, status=N, every=N. KIND is one of
-                              latency, drip, http_error (error500), reset,
-                              malformed, truncated, numbers_as_strings, nulls,
-                              missing_fields, huge, not_found, down.
+                              latency, drip, http_error (error500), html_error,
+                              reset, malformed, truncated, numbers_as_strings,
+                              nulls, missing_fields, unknown_enums, huge,
+                              not_found, down, page_overlap, page_loop;
+                              retry_after=N, page_size=N as in docs.
                               Example: --fault kind=drip,endpoint=jobs,bytes=8,ms=20
 
   -h, --help                  this text
@@ -144,6 +165,8 @@ int main(int argc, char** argv) {
       o.plain_http = true;
     } else if (arg == "--quiet") {
       o.quiet = true;
+    } else if (arg == "--healthy") {
+      o.resources.healthy = true;
     } else if (!need(&v)) {
       return Fail("unknown option or missing value: " + arg);
     } else if (arg == "--listen") {
@@ -223,6 +246,24 @@ int main(int argc, char** argv) {
         return Fail("--job-name wants INDEX=NAME");
       }
       o.job_names.emplace_back(static_cast<int>(index), v.substr(e + 1));
+    } else if (arg == "--running-sessions-in-bounded-reads") {
+      if (v != "true" && v != "false")
+        return Fail("--running-sessions-in-bounded-reads wants true or false");
+      o.running_sessions_in_bounded_reads = v == "true";
+    } else if (arg == "--repositories" || arg == "--proxies" ||
+               arg == "--organizations" || arg == "--copy-jobs" ||
+               arg == "--restore-sessions") {
+      if (!ToInt(v, 0, &n) || n > 100000) return Fail(arg + " wants 0..100000");
+      int* target = arg == "--repositories"    ? &o.resources.repositories
+                    : arg == "--proxies"       ? &o.resources.proxies
+                    : arg == "--organizations" ? &o.resources.organizations
+                    : arg == "--copy-jobs"     ? &o.resources.copy_jobs
+                                               : &o.resources.restore_sessions;
+      *target = static_cast<int>(n);
+    } else if (arg == "--licensed-users") {
+      if (!ToInt(v, 0, &n) || n > 10000000)
+        return Fail("--licensed-users wants 0..10000000");
+      o.resources.licensed_users = n;
     } else if (arg == "--session-interval") {
       if (!ToDouble(v, &o.session_interval_seconds))
         return Fail("--session-interval wants seconds");

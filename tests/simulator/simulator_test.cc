@@ -912,12 +912,33 @@ TEST(SimulatorBinary, HelpListsEveryOption) {
   std::stringstream ss;
   ss << f.rdbuf();
   std::remove(out_file.c_str());
-  for (const char* opt :
-       {"--listen", "--ready-file", "--tls-cert", "--tls-key", "--plain-http",
-        "--versions", "--jobs", "--sessions-per-job", "--seed", "--username",
-        "--password-file", "--token-lifetime", "--token-rate-limit",
-        "--session-interval", "--fixture-sessions", "--latency-ms", "--fault",
-        "--anchor-time", "--exit-after"}) {
+  for (const char* opt : {"--listen",
+                          "--ready-file",
+                          "--tls-cert",
+                          "--tls-key",
+                          "--plain-http",
+                          "--versions",
+                          "--jobs",
+                          "--sessions-per-job",
+                          "--seed",
+                          "--username",
+                          "--password-file",
+                          "--token-lifetime",
+                          "--token-rate-limit",
+                          "--session-interval",
+                          "--fixture-sessions",
+                          "--latency-ms",
+                          "--fault",
+                          "--anchor-time",
+                          "--exit-after",
+                          "--repositories",
+                          "--proxies",
+                          "--organizations",
+                          "--licensed-users",
+                          "--copy-jobs",
+                          "--restore-sessions",
+                          "--healthy",
+                          "--running-sessions-in-bounded-reads"}) {
     EXPECT_NE(ss.str().find(opt), std::string::npos) << opt;
   }
 }
