@@ -161,7 +161,10 @@ void CheckGolden(const std::string& version) {
   ASSERT_FALSE(plain.empty()) << e.Stderr();
   EXPECT_EQ(plain_encoding, "");
   EXPECT_EQ(gzip_encoding, "gzip");
-  EXPECT_EQ(gzip, plain) << "the gzip page differs from the plain one";
+  // Masked: the two scrapes may see different process_* values (one more
+  // descriptor while the first connection closes).
+  EXPECT_EQ(Mask(gzip, version), Mask(plain, version))
+      << "the gzip page differs from the plain one";
   // Still the first refresh: nothing was requested after it.
   EXPECT_EQ(s.Stat("requests.jobs"), 1);
 
