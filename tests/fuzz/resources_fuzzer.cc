@@ -51,6 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [&](std::vector<Repository>* out) { return ReadRepositories(in, out); });
   CheckAppend<Proxy>(
       [&](std::vector<Proxy>* out) { return ReadProxies(in, out); });
+  CheckAppend<RestoreSession>([&](std::vector<RestoreSession>* out) {
+    return ReadRestoreSessions(in, out);
+  });
   CheckAppend<Organization>([&](std::vector<Organization>* out) {
     return ReadOrganizations(in, out);
   });

@@ -321,5 +321,32 @@ TEST(ResourceReaders, HealthComponentsSortedUnknownStatus) {
             "health: entries.NATS.status: expected a string");
 }
 
+TEST(ResourceReaders, RestoreSessionsTypesStatesResultsAndUnknowns) {
+  std::vector<RestoreSession> out;
+  Result<PageInfo> info =
+      ReadRestoreSessions(Fixture("v8_restore_sessions_page.json"), &out);
+  ASSERT_TRUE(info.ok()) << info.error();
+  EXPECT_EQ(info->count, 4);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].type, RestoreType::kVex);
+  EXPECT_EQ(out[0].result, RestoreResult::kFailed);
+  EXPECT_TRUE(out[0].finished());
+  EXPECT_EQ(out[0].end_time, T("2026-12-01T08:20:00Z"));
+  EXPECT_EQ(out[1].type, RestoreType::kVeod);
+  EXPECT_TRUE(out[1].working);
+  EXPECT_FALSE(out[1].finished());
+  EXPECT_EQ(out[1].end_time, kNoTime);
+  EXPECT_EQ(out[2].result, RestoreResult::kWarning);
+  EXPECT_EQ(out[3].type, RestoreType::kUnknown);      // "Vmail"
+  EXPECT_EQ(out[3].result, RestoreResult::kUnknown);  // "Cancelled"
+  EXPECT_EQ(out[3].id, ParseId("not-a-uuid-4"));
+  std::vector<RestoreSession> none;
+  Result<PageInfo> bad = ReadRestoreSessions(
+      R"({"results":[{"id":"a","state":"Stopped"},{"type":"Vex"}]})", &none);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "restore sessions: results[1].id: missing");
+  EXPECT_TRUE(none.empty());
+}
+
 }  // namespace
 }  // namespace vb365

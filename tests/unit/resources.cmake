@@ -25,3 +25,9 @@ add_executable(config_collectors_test
 target_link_libraries(config_collectors_test PRIVATE vb365_config
                       GTest::gtest_main)
 gtest_discover_tests(config_collectors_test)
+
+add_executable(restore_tracker_test
+  ${CMAKE_CURRENT_LIST_DIR}/restore_tracker_test.cc)
+target_link_libraries(restore_tracker_test PRIVATE vb365_model
+                      GTest::gtest_main)
+gtest_discover_tests(restore_tracker_test)

@@ -22,6 +22,7 @@
 
 #include "common/result.h"
 #include "model/resources.h"
+#include "model/restore_state.h"
 #include "model/types.h"
 
 namespace vb365 {
@@ -48,5 +49,8 @@ Result<PageInfo> ReadLicensedUsers(std::string_view json,
                                    std::map<std::string, UserCounts>* counts);
 // v8 GET /Health.
 Result<Health> ReadHealth(std::string_view json);
+// GET /RestoreSessions: one page (a session without an id is malformed).
+Result<PageInfo> ReadRestoreSessions(std::string_view json,
+                                     std::vector<RestoreSession>* out);
 
 }  // namespace vb365
