@@ -218,6 +218,40 @@ TEST_P(ResourcesIntegration, HealthOnV8OnlyAndWithoutAToken) {
   EXPECT_EQ(got, expected);
 }
 
+TEST_P(ResourcesIntegration, RestoreSessionsAsTheOracleSays) {
+  const SimulatorConfig config = Sim(GetParam());
+  SimulatorProcess sim(config);
+  const sim::Resources want = sim::ExpectedResources(config);
+  Rig rig(sim);
+  const Timestamp from = want.anchor - 30LL * 86400 * kTicksPerSecond;
+  Result<std::vector<RestoreSession>> got =
+      rig.client.ListRestoreSessions(from, GetParam() == "v8" ? from : kNoTime);
+  ASSERT_TRUE(got.ok()) << got.error();
+  EXPECT_EQ(rig.observer.CountRequests("restore_sessions"),
+            GetParam() == "v8" ? 2 : 1);
+  std::map<std::pair<std::string, std::string>, int64_t> finished;
+  std::map<std::string, int64_t> running;
+  std::set<std::pair<uint64_t, uint64_t>> ids;
+  for (const RestoreSession& r : *got) {
+    if (!ids.insert({r.id.hi, r.id.lo}).second) continue;  // both reads
+    const std::string type(RestoreTypeName(r.type));
+    if (r.working) {
+      ++running[type];
+    } else if (r.finished()) {
+      ++finished[{type, std::string(RestoreResultName(r.result))}];
+    }
+  }
+  const sim::ExpectedRestores expect =
+      sim::ExpectRestores(want.restore_sessions);
+  EXPECT_EQ(ids.size(), want.restore_sessions.size());
+  EXPECT_EQ(finished, expect.finished);
+  std::map<std::string, int64_t> want_running;
+  for (const auto& [type, n] : expect.running_by_type) {
+    if (n > 0) want_running[type] = n;
+  }
+  EXPECT_EQ(running, want_running);
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, ResourcesIntegration,
                          ::testing::Values("v6", "v7", "v8"));
 

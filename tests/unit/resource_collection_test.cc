@@ -41,6 +41,8 @@ class ResourceServer : public Transport {
   std::map<std::string, std::string> body;  // resource path -> raw body
   int repositories = 45;
   int64_t max_limit = 1000;  // the server's cap on limit
+  // /RestoreSessions: the page for a request URL (unset: 404).
+  std::function<std::string(const std::string& url)> restores;
   bool health_saw_token = false;
 
   HttpResponse Send(const HttpRequest& request) override {
@@ -55,6 +57,7 @@ class ResourceServer : public Transport {
     {
       std::lock_guard<std::mutex> lock(mu_);
       requests_.push_back(rest);
+      urls_.push_back(request.url);
     }
     if (rest == "/Health") {
       health_saw_token =
@@ -79,6 +82,10 @@ class ResourceServer : public Transport {
     return static_cast<int>(
         std::count(requests_.begin(), requests_.end(), rest));
   }
+  std::vector<std::string> urls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return urls_;
+  }
   void clear_requests() {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.clear();
@@ -86,8 +93,9 @@ class ResourceServer : public Transport {
 
  private:
   static bool IsResource(const std::string& rest) {
-    for (const char* p : {"/License", "/BackupRepositories", "/Proxies",
-                          "/Organizations", "/LicensedUsers", "/Health"}) {
+    for (const char* p :
+         {"/License", "/BackupRepositories", "/Proxies", "/Organizations",
+          "/LicensedUsers", "/Health", "/RestoreSessions"}) {
       if (rest.rfind(p, 0) == 0) return true;
     }
     return false;
@@ -173,6 +181,9 @@ class ResourceServer : public Transport {
                "\"}";
       });
     }
+    if (rest == "/RestoreSessions" && restores) {
+      return MakeResponse(200, restores(url));
+    }
     if (rest == "/Health" && v8) {
       return MakeResponse(
           200,
@@ -183,6 +194,7 @@ class ResourceServer : public Transport {
 
   mutable std::mutex mu_;
   std::vector<std::string> requests_;
+  std::vector<std::string> urls_;
 };
 
 class NullSink : public SnapshotSink {
@@ -310,11 +322,11 @@ TEST_F(ResourceCollection, V6SkipsWhatTheVersionLacksAndLogsOnce) {
     }
     return n;
   };
-  EXPECT_EQ(count("skipped"), 2u) << log_;  // license, health
+  EXPECT_EQ(count("skipped"), 3u) << log_;  // license, restores, health
   now_ += 2 * kMinute;
   s = Refresh();
   EXPECT_EQ(server_.count("/License"), 1);  // not asked again on v6
-  EXPECT_EQ(count("skipped"), 2u) << log_;
+  EXPECT_EQ(count("skipped"), 3u) << log_;
   EXPECT_EQ(log_.find("level=warn"), std::string::npos) << log_;
 }
 
@@ -424,6 +436,90 @@ TEST_F(ResourceCollection, HealthIsReadWithoutAToken) {
   ASSERT_EQ(server_.count("/Health"), 1);
   EXPECT_FALSE(server_.health_saw_token);
   EXPECT_TRUE(Run(*s, "health")->success);
+}
+
+// A restore session object; end "" while Working.
+std::string Restore(const std::string& id, const std::string& type,
+                    const std::string& result, const std::string& created,
+                    const std::string& end) {
+  return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"result\":\"" +
+         result + "\",\"creationTime\":\"" + created +
+         "\",\"endTime\":" + (end.empty() ? "null" : "\"" + end + "\"") +
+         ",\"state\":\"" + (end.empty() ? "Working" : "Stopped") + "\"}";
+}
+
+TEST_F(ResourceCollection, RestoresCountedOnceAfterTheBaselineOnV8) {
+  Start(Config(8));
+  // What the server has; the reads return all of it (a server that ignores
+  // the filters: the worst case for counting once).
+  std::vector<std::string> items = {
+      Restore("r1", "Vex", "Success", "2026-12-02T04:00:00Z",
+              "2026-12-02T04:10:00Z"),
+      Restore("r2", "Veod", "Success", "2026-12-02T05:50:00Z", "")};
+  server_.restores = [&items](const std::string&) {
+    std::string joined;
+    for (const std::string& i : items)
+      joined += (joined.empty() ? "" : ",") + i;
+    return Page(0, 1000, joined, false);
+  };
+  auto s = Refresh();
+  ASSERT_TRUE(s->resources.restores.has_value());
+  ASSERT_TRUE(Run(*s, "restore_sessions")->success);
+  const auto& base = *s->resources.restores;
+  EXPECT_EQ(base[static_cast<size_t>(RestoreType::kVex)].finished[0], 0u);
+  EXPECT_EQ(base[static_cast<size_t>(RestoreType::kVeod)].running, 1);
+  // v8: two reads, started within session_history and ended since then.
+  std::vector<std::string> urls = server_.urls();
+  ASSERT_GE(urls.size(), 2u);
+  int started = 0, ended = 0;
+  for (const std::string& u : urls) {
+    started += u.find("RestoreSessions?startTimeFrom=2026-11-25T06") !=
+               std::string::npos;
+    ended += u.find("RestoreSessions?endTimeFrom=2026-11-25T06") !=
+             std::string::npos;
+  }
+  EXPECT_EQ(started, 1);
+  EXPECT_EQ(ended, 1);
+  // r2 fails, r3 is new: each counts once although every read returns all.
+  items[1] = Restore("r2", "Veod", "Failed", "2026-12-02T05:50:00Z",
+                     "2026-12-02T06:01:00Z");
+  items.push_back(Restore("r3", "Vex", "Warning", "2026-12-02T06:00:00Z",
+                          "2026-12-02T06:02:00Z"));
+  now_ += 5 * kMinute;
+  s = Refresh();
+  now_ += 5 * kMinute;
+  s = Refresh();
+  const auto& r = *s->resources.restores;
+  EXPECT_EQ(r[static_cast<size_t>(RestoreType::kVex)].finished[0], 0u);
+  EXPECT_EQ(r[static_cast<size_t>(RestoreType::kVex)].finished[1], 1u);
+  EXPECT_EQ(r[static_cast<size_t>(RestoreType::kVeod)].finished[2], 1u);
+  EXPECT_EQ(r[static_cast<size_t>(RestoreType::kVeod)].running, 0);
+  // The later reads start an hour before the previous one.
+  const std::vector<std::string> all = server_.urls();
+  EXPECT_TRUE(std::any_of(all.begin(), all.end(), [](const std::string& u) {
+    return u.find("endTimeFrom=2026-12-02T05%3A05%3A00Z") != std::string::npos;
+  }));
+}
+
+TEST_F(ResourceCollection, RestoresOnV6ReadOnlyByStartTimeAndSkipWhenAbsent) {
+  Start(Config(6));
+  server_.restores = [](const std::string&) {
+    return Page(0, 1000,
+                Restore("r1", "Vesp", "Failed", "2026-12-02T04:00:00Z",
+                        "2026-12-02T04:10:00Z"),
+                false);
+  };
+  auto s = Refresh();
+  ASSERT_TRUE(s->resources.restores.has_value());
+  for (const std::string& u : server_.urls()) {
+    EXPECT_EQ(u.find("endTimeFrom"), std::string::npos) << u;
+  }
+  // A server without /RestoreSessions: skipped, no series.
+  Start(Config(6));
+  server_.restores = nullptr;
+  s = Refresh();
+  EXPECT_FALSE(s->resources.restores.has_value());
+  EXPECT_EQ(Run(*s, "restore_sessions"), nullptr);
 }
 
 }  // namespace

@@ -236,11 +236,42 @@ TEST(ResourceFamilies, HealthComponentsAndCollectors) {
             "\"health\"} 0.25\n");
 }
 
+TEST(ResourceFamilies, RestoreSessionsCounterPerTypeAndResultAndRunning) {
+  auto s = Server();
+  std::array<RestoreTypeCounts, kRestoreTypeCount> r{};
+  r[static_cast<size_t>(RestoreType::kVex)].finished = {3, 0, 1, 0};
+  r[static_cast<size_t>(RestoreType::kVeod)].running = 2;
+  s->resources.restores = r;
+  const std::string page = Page(s);
+  std::string want;
+  for (const char* type : {"Vex", "Veod", "Vesp", "Vet", "Unknown"}) {
+    for (const char* result : {"Success", "Warning", "Failed", "Unknown"}) {
+      const bool vex = std::string(type) == "Vex";
+      const std::string n = !vex                               ? "0"
+                            : std::string(result) == "Success" ? "3"
+                            : std::string(result) == "Failed"  ? "1"
+                                                               : "0";
+      want +=
+          std::string("vb365_restore_sessions_total{server=\"east\",type=\"") +
+          type + "\",result=\"" + result + "\"} " + n + "\n";
+    }
+  }
+  for (const char* type : {"Vex", "Veod", "Vesp", "Vet", "Unknown"}) {
+    want +=
+        std::string("vb365_restore_sessions_running{server=\"east\",type=\"") +
+        type + "\"} " + (std::string(type) == "Veod" ? "2" : "0") + "\n";
+  }
+  EXPECT_EQ(Series(page, "vb365_restore_sessions"), want);
+  EXPECT_NE(page.find("# TYPE vb365_restore_sessions_total counter"),
+            std::string::npos);
+}
+
 TEST(ResourceFamilies, SnapshotWithoutResourcesWritesNoResourceFamily) {
   const std::string page = Page(Server());
-  for (const char* prefix : {"vb365_license", "vb365_repository", "vb365_proxy",
-                             "vb365_organization", "vb365_server_healthy",
-                             "vb365_server_component", "vb365_collector"}) {
+  for (const char* prefix :
+       {"vb365_license", "vb365_repository", "vb365_proxy",
+        "vb365_organization", "vb365_server_healthy", "vb365_server_component",
+        "vb365_collector", "vb365_restore"}) {
     EXPECT_EQ(page.find(std::string("# HELP ") + prefix), std::string::npos)
         << prefix;
     EXPECT_EQ(Series(page, prefix), "") << prefix;

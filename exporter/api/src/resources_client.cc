@@ -173,6 +173,28 @@ Result<std::map<std::string, UserCounts>> Client::CountLicensedUsers() {
   return counts;
 }
 
+Result<std::vector<RestoreSession>> Client::ListRestoreSessions(
+    Timestamp started_from, Timestamp ended_from) {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return target.error();
+  std::vector<RestoreSession> out;
+  auto read = [&](const char* param, Timestamp from) {
+    return ReadPages(*target, "restore_sessions",
+                     std::string("/RestoreSessions?") + param + "=" +
+                         http::UrlEncode(FormatTimestamp(from)),
+                     /*send_paging=*/true, [&out](std::string_view body) {
+                       return ReadRestoreSessions(body, &out);
+                     });
+  };
+  Status started = read("startTimeFrom", started_from);
+  if (!started.ok()) return started.error();
+  if (target->version >= ApiVersion::kV8 && ended_from != kNoTime) {
+    Status ended = read("endTimeFrom", ended_from);
+    if (!ended.ok()) return ended.error();
+  }
+  return out;
+}
+
 Result<Health> Client::GetHealth() {
   Result<Target> target = Prepare();
   if (!target.ok()) return target.error();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <utility>
 
 #include "common/log.h"
@@ -9,11 +10,20 @@
 namespace vb365 {
 namespace {
 
+// What a collector's run gets.
+struct CollectorContext {
+  ResourceSource* source;
+  ResourceValues* values;
+  const ServerConfig* config;
+  ApiVersion version;
+  Timestamp now;
+};
+
 // One collector: reads its resource and, on success only, replaces its part
 // of *values (a failure leaves the last good values as they were).
 struct CollectorSpec {
   const char* name;
-  Status (*run)(ResourceSource* source, ResourceValues* values);
+  Status (*run)(const CollectorContext& context);
   // Forgets its values (the resource is not on the server's version).
   void (*clear)(ResourceValues* values);
 };
@@ -25,7 +35,9 @@ Status Take(Result<T> r, Assign assign) {
   return Ok{};
 }
 
-Status RunOrganizations(ResourceSource* source, ResourceValues* values) {
+Status RunOrganizations(const CollectorContext& c) {
+  ResourceSource* source = c.source;
+  ResourceValues* values = c.values;
   Result<std::vector<Organization>> orgs = source->ListOrganizations();
   if (!orgs.ok()) return orgs.error();
   Result<std::vector<OrganizationSync>> syncs = source->ListSyncStates(*orgs);
@@ -48,15 +60,45 @@ Status RunOrganizations(ResourceSource* source, ResourceValues* values) {
   return Ok{};
 }
 
-const std::array<CollectorSpec, 6> kCollectors = {{
+// The restores: what started within session_history, and on v8 also what
+// ended since the last read minus an hour (a restore that ran longer than
+// the history). Each finished one is counted once (RestoreTracker).
+Status RunRestores(const CollectorContext& c) {
+  constexpr Timestamp kOverlap = 3600 * kTicksPerSecond;
+  ResourceValues* v = c.values;
+  const Timestamp started_from =
+      c.now - static_cast<Timestamp>(c.config->session_history.count()) *
+                  kTicksPerSecond;
+  const bool v8 = c.version >= ApiVersion::kV8;
+  const Timestamp ended_from = v->restores_last_read == kNoTime
+                                   ? started_from
+                                   : v->restores_last_read - kOverlap;
+  Result<std::vector<RestoreSession>> sessions =
+      c.source->ListRestoreSessions(started_from, v8 ? ended_from : kNoTime);
+  if (!sessions.ok()) return sessions.error();
+  v->restores.Apply(*sessions);
+  // No later read returns a restore created before started_from that (v8)
+  // ended before ended_from: its id can go.
+  v->restores.Forget(v8 ? ended_from : std::numeric_limits<Timestamp>::max(),
+                     started_from);
+  v->restores_last_read = c.now;
+  v->resources.restores = v->restores.counts();
+  return Ok{};
+}
+
+const std::array<CollectorSpec, 7> kCollectors = {{
     {"license",
-     [](ResourceSource* s, ResourceValues* v) {
+     [](const CollectorContext& c) {
+       ResourceSource* s = c.source;
+       ResourceValues* v = c.values;
        return Take(s->GetLicense(),
                    [v](License l) { v->resources.license = std::move(l); });
      },
      [](ResourceValues* v) { v->resources.license.reset(); }},
     {"repositories",
-     [](ResourceSource* s, ResourceValues* v) {
+     [](const CollectorContext& c) {
+       ResourceSource* s = c.source;
+       ResourceValues* v = c.values;
        return Take(s->ListRepositories(), [v](std::vector<Repository> r) {
          std::sort(r.begin(), r.end(),
                    [](const Repository& a, const Repository& b) {
@@ -67,7 +109,9 @@ const std::array<CollectorSpec, 6> kCollectors = {{
      },
      [](ResourceValues* v) { v->resources.repositories.clear(); }},
     {"proxies",
-     [](ResourceSource* s, ResourceValues* v) {
+     [](const CollectorContext& c) {
+       ResourceSource* s = c.source;
+       ResourceValues* v = c.values;
        return Take(s->ListProxies(), [v](std::vector<Proxy> p) {
          std::sort(p.begin(), p.end(), [](const Proxy& a, const Proxy& b) {
            return a.host != b.host ? a.host < b.host : a.id < b.id;
@@ -79,7 +123,9 @@ const std::array<CollectorSpec, 6> kCollectors = {{
     {"organizations", &RunOrganizations,
      [](ResourceValues* v) { v->resources.organizations.clear(); }},
     {"licensed_users",
-     [](ResourceSource* s, ResourceValues* v) {
+     [](const CollectorContext& c) {
+       ResourceSource* s = c.source;
+       ResourceValues* v = c.values;
        return Take(s->CountLicensedUsers(),
                    [v](std::map<std::string, UserCounts> c) {
                      v->user_counts = std::move(c);
@@ -90,8 +136,16 @@ const std::array<CollectorSpec, 6> kCollectors = {{
        v->user_counts.clear();
        v->have_user_counts = false;
      }},
+    {"restore_sessions", &RunRestores,
+     [](ResourceValues* v) {
+       v->resources.restores.reset();
+       v->restores = RestoreTracker();
+       v->restores_last_read = kNoTime;
+     }},
     {"health",
-     [](ResourceSource* s, ResourceValues* v) {
+     [](const CollectorContext& c) {
+       ResourceSource* s = c.source;
+       ResourceValues* v = c.values;
        return Take(s->GetHealth(),
                    [v](Health h) { v->resources.health = std::move(h); });
      },
@@ -102,9 +156,9 @@ constexpr size_t kLicensedUsers = 4;
 
 }  // namespace
 
-const std::array<const char*, 6>& ResourceCollectors::Names() {
-  static const std::array<const char*, 6> names = [] {
-    std::array<const char*, 6> n{};
+const std::array<const char*, 7>& ResourceCollectors::Names() {
+  static const std::array<const char*, 7> names = [] {
+    std::array<const char*, 7> n{};
     for (size_t i = 0; i < kCollectors.size(); ++i) n[i] = kCollectors[i].name;
     return n;
   }();
@@ -134,7 +188,8 @@ void ResourceCollectors::Collect(ApiVersion version, ResourceSource* source,
       continue;
     }
     const auto start = std::chrono::steady_clock::now();
-    Status status = spec.run(source, &values_);
+    Status status =
+        spec.run(CollectorContext{source, &values_, config_, version, now});
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();

@@ -318,6 +318,37 @@ void ComponentItems(const ServerSnapshot& snap,
   }
 }
 
+// ------------------------------------------------------- restore sessions
+
+using RestoreFamily = FamilySpec<RestoreTypeCounts>;
+
+const std::vector<RestoreFamily> kRestoreFamilies = {
+    RestoreFamily::Set(
+        MetricType::Counter, "vb365_restore_sessions_total",
+        "Restore sessions that finished while the exporter watched, by type "
+        "and result, each counted once (the first read is the baseline)",
+        "result", Names(kRestoreResultCount, &RestoreResultName),
+        [](const RestoreTypeCounts& c, size_t i) {
+          return static_cast<double>(c.finished[i]);
+        }),
+    RestoreFamily::Gauge("vb365_restore_sessions_running",
+                         "Restore sessions in state Working, by type",
+                         [](const RestoreTypeCounts& c) {
+                           return static_cast<double>(c.running);
+                         }),
+};
+
+void RestoreItems(const ServerSnapshot& snap,
+                  std::vector<Item<RestoreTypeCounts>>* out) {
+  if (!snap.resources.restores) return;
+  for (int t = 0; t < kRestoreTypeCount; ++t) {
+    out->push_back({&(*snap.resources.restores)[static_cast<size_t>(t)],
+                    {{"server", snap.server},
+                     {"type", std::string(RestoreTypeName(
+                                  static_cast<RestoreType>(t)))}}});
+  }
+}
+
 // ------------------------------------------------------------- collectors
 
 using CollectorFamily = FamilySpec<CollectorRun>;
@@ -355,6 +386,8 @@ void RenderResourceFamilies(
   RenderResource(
       Resource<Organization>{&kOrganizationFamilies, OrganizationItems},
       snapshots, chunk, out);
+  RenderResource(Resource<RestoreTypeCounts>{&kRestoreFamilies, RestoreItems},
+                 snapshots, chunk, out);
   RenderResource(Resource<Health>{&kHealthFamilies, HealthItems}, snapshots,
                  chunk, out);
   RenderResource(Resource<Component>{&kComponentFamilies, ComponentItems},

@@ -22,7 +22,8 @@ namespace vb365 {
 // Receives what the client did, for the exporter's own metrics. Endpoint
 // names are fixed and low-cardinality: "token", "service_instance", "jobs",
 // "job_sessions", and the resources' "license", "repositories", "proxies",
-// "organizations", "organization_sync", "licensed_users", "health". `code` is
+// "organizations", "organization_sync", "licensed_users", "health",
+// "restore_sessions". `code` is
 // the HTTP status, or 0 for a transport error (rendered as code="error").
 // Implementations are thread-safe.
 class ApiObserver {
@@ -90,6 +91,11 @@ class Client {
   Result<std::map<std::string, UserCounts>> CountLicensedUsers();
   // v8 /Health, anonymous (no token is sent).
   Result<Health> GetHealth();
+  // /RestoreSessions?startTimeFrom=started_from, every page; on v8 with
+  // ended_from set also ?endTimeFrom=ended_from (sessions created earlier
+  // that ended since). Duplicates are possible (the caller counts by id).
+  Result<std::vector<RestoreSession>> ListRestoreSessions(
+      Timestamp started_from, Timestamp ended_from);
 
  private:
   struct Target {

@@ -9,7 +9,9 @@
 // failing collector keeps its last good values and reports success false;
 // the other collectors and the jobs are untouched. licensed_users runs at
 // most once per licensed_users_interval after a success (at once again
-// after a failure).
+// after a failure). restore_sessions reads the restores started within
+// session_history and, on v8, those that ended since its last read (minus
+// an hour), and counts each finished one once.
 #pragma once
 
 #include <array>
@@ -19,6 +21,7 @@
 #include "collection/resource_source.h"
 #include "config/config.h"
 #include "model/resources.h"
+#include "model/restore_state.h"
 
 namespace vb365 {
 
@@ -27,6 +30,8 @@ struct ResourceValues {
   ServerResources resources;  // its `collectors` is filled by Snapshot()
   bool have_user_counts = false;
   std::map<std::string, UserCounts> user_counts;  // by organization id
+  RestoreTracker restores;
+  Timestamp restores_last_read = kNoTime;  // start of the last good read
 };
 
 // Not thread-safe: the refresher's thread only.
@@ -42,7 +47,7 @@ class ResourceCollectors {
   ServerResources Snapshot() const;
 
   // The table's collector names, in run order.
-  static const std::array<const char*, 6>& Names();
+  static const std::array<const char*, 7>& Names();
 
  private:
   struct State {
@@ -57,7 +62,7 @@ class ResourceCollectors {
 
   const ServerConfig* config_;
   ResourceValues values_;
-  std::array<State, 6> states_;
+  std::array<State, 7> states_;
 };
 
 }  // namespace vb365

@@ -25,6 +25,8 @@ class ResourceSource {
       const std::vector<Organization>& organizations) = 0;
   virtual Result<std::map<std::string, UserCounts>> CountLicensedUsers() = 0;
   virtual Result<Health> GetHealth() = 0;
+  virtual Result<std::vector<RestoreSession>> ListRestoreSessions(
+      Timestamp started_from, Timestamp ended_from) = 0;
 };
 
 // The production ResourceSource: forwards to a Client (not owned).
@@ -49,6 +51,10 @@ class ClientResourceSource : public ResourceSource {
     return client_->CountLicensedUsers();
   }
   Result<Health> GetHealth() override { return client_->GetHealth(); }
+  Result<std::vector<RestoreSession>> ListRestoreSessions(
+      Timestamp started_from, Timestamp ended_from) override {
+    return client_->ListRestoreSessions(started_from, ended_from);
+  }
 
  private:
   Client* client_;

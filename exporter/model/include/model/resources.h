@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/restore_state.h"
 #include "model/types.h"
 
 namespace vb365 {
@@ -156,6 +157,8 @@ struct ServerResources {
   std::vector<Proxy> proxies;               // sorted by host, then id
   std::vector<Organization> organizations;  // sorted by name, then id
   std::optional<Health> health;
+  // Restore sessions by RestoreType, once restore_sessions has read them.
+  std::optional<std::array<RestoreTypeCounts, kRestoreTypeCount>> restores;
   std::vector<CollectorRun> collectors;  // in collector table order
 };
 
