@@ -230,6 +230,53 @@ TEST(ExporterE2E, V8PagesPast30JobsAndPassesPromtool) {
   EXPECT_EQ(Promtool(e.dir(), e.Scrape()), "");
 }
 
+// The resources beyond jobs (issue 9) on the page of the real exporter:
+// every collector that the version has reports success, the series of each
+// resource are there (the simulator's defaults: 4 repositories, proxies and
+// organizations), what the version lacks has no series, promtool is clean.
+TEST(ExporterE2E, ResourcesAppearPerVersionAndPassPromtool) {
+  for (const std::string version : {"v6", "v8"}) {
+    SimulatorProcess s(SimConfig(version, 2, 2));
+    ExporterProcess e(ConfigFor(s, version));
+    Samples m;
+    ASSERT_TRUE(WaitFor([&] {
+      m = e.Metrics();
+      return m.count(
+                 "vb365_collector_success{server=\"sim\",collector="
+                 "\"license\"}") > 0;
+    })) << e.Stderr();
+    std::vector<std::string> collectors = {
+        "license",       "repositories",   "proxies",
+        "organizations", "licensed_users", "restore_sessions"};
+    if (version == "v8") collectors.push_back("health");
+    for (const std::string& c : collectors) {
+      EXPECT_EQ(
+          m["vb365_collector_success{server=\"sim\",collector=\"" + c + "\"}"],
+          "1")
+          << version << " " << c;
+    }
+    auto count = [&](const std::string& family) {
+      int n = 0;
+      for (const auto& [series, value] : m) {
+        n += series.rfind(family + "{", 0) == 0;
+      }
+      return n;
+    };
+    EXPECT_EQ(count("vb365_repository_info"), 4) << version;
+    EXPECT_EQ(count("vb365_proxy_up"), 4) << version;
+    EXPECT_EQ(count("vb365_organization_info"), 4) << version;
+    EXPECT_EQ(count("vb365_organization_users_not_backed_up"), 4) << version;
+    EXPECT_EQ(count("vb365_license_status"), 3) << version;
+    EXPECT_EQ(count("vb365_restore_sessions_running"), 5) << version;
+    EXPECT_EQ(count("vb365_server_healthy"), version == "v8" ? 1 : 0);
+    EXPECT_EQ(count("vb365_organization_sync_result"), version == "v8" ? 9 : 0)
+        << "v8: 3 organizations with a last sync x 3 results";
+    EXPECT_EQ(count("vb365_collector_success"),
+              static_cast<int>(collectors.size()));
+    EXPECT_EQ(Promtool(e.dir(), e.Scrape()), "") << version;
+  }
+}
+
 // The standard process_* series describe the exporter's own process: checked
 // against what the kernel says about that pid in other files.
 TEST(ExporterE2E, ProcessMetricsDescribeTheExporterProcess) {

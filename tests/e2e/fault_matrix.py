@@ -126,7 +126,7 @@ def server_of(series):
 
 # Families whose values move by themselves (refresh timing, request counts)
 # or are the fault's symptoms: not compared for "untouched".
-VOLATILE = ("vb365_refresh_duration_seconds",
+VOLATILE = ("vb365_refresh_duration_seconds", "vb365_collector_duration_seconds",
             "vb365_refresh_last_success_timestamp_seconds",
             "vb365_refresh_failures_total", "vb365_api_", "vb365_auth_",
             "vb365_parse_errors_total", "vb365_up", "vb365_scrape",

@@ -219,6 +219,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
   snap->up = true;
   snap->product_version = product_version_;
   snap->api_version = ApiVersionName(version);
+  snap->resources = resources_.Snapshot();
   snap->jobs.reserve(jobs_.size());
   for (const auto& [id, state] : jobs_) {
     snap->jobs.push_back(state.tracker->summary());
@@ -266,15 +267,20 @@ std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
     have_service_instance_ = true;
   }
 
-  Result<std::vector<Job>> listed = source_->ListJobs();
-  if (!listed.ok()) {
-    // The server may have been replaced or downgraded: probe again next
-    // time (a fixed api_version is kept by the client).
-    source_->ResetVersion();
-    have_service_instance_ = false;
-    return Fail(listed.error().Context("list jobs"), start);
+  if (config_.CollectorEnabled("jobs")) {
+    Result<std::vector<Job>> listed = source_->ListJobs();
+    if (!listed.ok()) {
+      // The server may have been replaced or downgraded: probe again next
+      // time (a fixed api_version is kept by the client).
+      source_->ResetVersion();
+      have_service_instance_ = false;
+      return Fail(listed.error().Context("list jobs"), start);
+    }
+    ReadSessions(*version, SelectJobs(std::move(*listed)));
   }
-  ReadSessions(*version, SelectJobs(std::move(*listed)));
+  // The other resources: one failing keeps its last values and leaves up
+  // and the jobs as they are.
+  resources_.Collect(*version, source_->Resources(), options_.now());
   return Succeed(*version, start);
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "collectors_decode.h"
 #include "common/utf8.h"
 #include "tls_config.h"
 #include "yaml_decode.h"
@@ -278,10 +279,11 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
                           const std::string& file,
                           std::vector<std::string>* warnings) {
   if (field.node.IsNull()) Fail(field, "expected a mapping, got nothing");
-  MapReader map(field,
-                {"name", "url", "api_version", "username", "password",
-                 "password_file", "tls", "timeout", "max_concurrent_requests",
-                 "session_history", "jobs", "refresh_interval"});
+  MapReader map(
+      field,
+      {"name", "url", "api_version", "username", "password", "password_file",
+       "tls", "timeout", "max_concurrent_requests", "session_history", "jobs",
+       "refresh_interval", "collectors", "licensed_users_interval"});
   ServerConfig server;
   // Each step stops at its first wrong value; when several are wrong, the
   // order of the steps decides which one is reported.
@@ -300,6 +302,7 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
   if (const auto f = map.Get("refresh_interval")) {
     server.refresh_interval = AsDuration(*f);
   }
+  config_internal::DecodeCollectors(map, &server);
   return server;
 }
 

@@ -6,6 +6,7 @@
 
 #include "family_table.h"
 #include "metrics/snapshot_collector.h"
+#include "resource_families.h"
 
 namespace vb365 {
 
@@ -302,6 +303,7 @@ void RenderAllResources(
                  snapshots, chunk, out);
   RenderResource(Resource<JobSummary>{&kJobFamilies, JobItems}, snapshots,
                  chunk, out);
+  RenderResourceFamilies(snapshots, chunk, out);
 }
 
 }  // namespace vb365

@@ -12,7 +12,10 @@ using Labels = prometheus::Labels;
 
 namespace {
 std::string EndpointName(size_t i) {
-  return i < kApiEndpoints.size() ? std::string(kApiEndpoints[i]) : "other";
+  if (i < kApiEndpoints.size()) return std::string(kApiEndpoints[i]);
+  i -= kApiEndpoints.size();
+  if (i < kResourceEndpoints.size()) return std::string(kResourceEndpoints[i]);
+  return "other";
 }
 }  // namespace
 
@@ -29,20 +32,21 @@ ServerSelfMetrics::ServerSelfMetrics(
       auth_failures_family_(auth_failures),
       parse_errors_family_(parse_errors),
       refresh_failures_family_(refresh_failures) {
-  for (size_t i = 0; i < kOther; ++i) {
+  for (size_t i = 0; i < kEager; ++i) {
     const Labels labels = {{"server", server}, {"endpoint", EndpointName(i)}};
     durations_[i] = &durations.Add(labels, SelfMetrics::DurationBuckets());
     bytes_[i] = &bytes.Add(labels);
     parse_errors_[i] = &parse_errors.Add(labels);
   }
-  // "other" (an endpoint name this build does not know) only if it occurs.
-  const Labels other = {{"server", server}, {"endpoint", "other"}};
-  make_other_ = [other, &durations, &bytes,
-                 &parse_errors](ServerSelfMetrics* self) {
-    self->durations_[kOther] =
-        &durations.Add(other, SelfMetrics::DurationBuckets());
-    self->bytes_[kOther] = &bytes.Add(other);
-    self->parse_errors_[kOther] = &parse_errors.Add(other);
+  // The resources' endpoints, and "other" (an endpoint name this build does
+  // not know), only once they occur.
+  make_lazy_ = [server, &durations, &bytes, &parse_errors](
+                   ServerSelfMetrics* self, size_t i) {
+    const Labels labels = {{"server", server}, {"endpoint", EndpointName(i)}};
+    self->durations_[i] =
+        &durations.Add(labels, SelfMetrics::DurationBuckets());
+    self->bytes_[i] = &bytes.Add(labels);
+    self->parse_errors_[i] = &parse_errors.Add(labels);
   };
   auth_password_ = &auth.Add({{"server", server}, {"grant", "password"}});
   auth_refresh_ = &auth.Add({{"server", server}, {"grant", "refresh_token"}});
@@ -54,8 +58,10 @@ size_t ServerSelfMetrics::EndpointIndex(std::string_view endpoint) {
   for (size_t i = 0; i < kApiEndpoints.size(); ++i) {
     if (kApiEndpoints[i] == endpoint) return i;
   }
-  std::call_once(other_once_, make_other_, this);
-  return kOther;
+  size_t i = kEager;
+  while (i < kOther && kResourceEndpoints[i - kEager] != endpoint) ++i;
+  std::call_once(lazy_once_[i - kEager], make_lazy_, this, i);
+  return i;
 }
 
 Counter& ServerSelfMetrics::RequestCounter(size_t endpoint, int code) {

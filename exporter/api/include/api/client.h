@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,14 +14,18 @@
 #include "api/transport.h"
 #include "common/result.h"
 #include "config/config.h"
+#include "model/resources.h"
 #include "model/types.h"
 
 namespace vb365 {
 
 // Receives what the client did, for the exporter's own metrics. Endpoint
 // names are fixed and low-cardinality: "token", "service_instance", "jobs",
-// "job_sessions". `code` is the HTTP status, or 0 for a transport error
-// (rendered as code="error"). Implementations are thread-safe.
+// "job_sessions", and the resources' "license", "repositories", "proxies",
+// "organizations", "organization_sync", "licensed_users", "health",
+// "restore_sessions". `code` is
+// the HTTP status, or 0 for a transport error (rendered as code="error").
+// Implementations are thread-safe.
 class ApiObserver {
  public:
   virtual ~ApiObserver() = default;
@@ -67,6 +73,30 @@ class Client {
   // kept as long as the probe finds the same version again.
   void ResetVersion();
 
+  // The resources beyond jobs (issue 9; resources_client.cc). Collections
+  // are read in pages on v8 (every page, limit=1000&offset=N) and as one
+  // array before; /LicensedUsers is paged on every version. A 404 (the
+  // resource does not exist on this version) gives code kNotFound; so does
+  // asking for a resource the version is known not to have, without a
+  // request (sync state before v7, health before v8).
+  Result<License> GetLicense();
+  Result<std::vector<Repository>> ListRepositories();
+  Result<std::vector<Proxy>> ListProxies();
+  Result<std::vector<Organization>> ListOrganizations();
+  // v8: /Organizations/SyncState. v7: /Organizations/{id}/SyncState for
+  // each of `organizations` (one that answers 404 has no sync state).
+  Result<std::vector<OrganizationSync>> ListSyncStates(
+      const std::vector<Organization>& organizations);
+  // Every page of /LicensedUsers, counted per organizationId; no user kept.
+  Result<std::map<std::string, UserCounts>> CountLicensedUsers();
+  // v8 /Health, anonymous (no token is sent).
+  Result<Health> GetHealth();
+  // /RestoreSessions?startTimeFrom=started_from, every page; on v8 with
+  // ended_from set also ?endTimeFrom=ended_from (sessions created earlier
+  // that ended since). Duplicates are possible (the caller counts by id).
+  Result<std::vector<RestoreSession>> ListRestoreSessions(
+      Timestamp started_from, Timestamp ended_from);
+
  private:
   struct Target {
     ApiVersion version;
@@ -88,6 +118,12 @@ class Client {
                  const std::string& path, bool send_paging, ParseFn parse,
                  FilterFn keep, std::vector<T>* out);
   void Observe(std::string_view endpoint, const HttpResponse& response);
+  // Reads every page of a resource collection (resources_client.cc): `read`
+  // takes one body and returns its page info; paging as in ReadAll.
+  using PageReader = std::function<Result<PageInfo>(std::string_view body)>;
+  Status ReadPages(const Target& target, std::string_view endpoint,
+                   const std::string& path, bool send_paging,
+                   const PageReader& read);
 
   const ServerConfig config_;
   Transport* transport_;

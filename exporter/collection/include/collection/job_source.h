@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/client.h"
+#include "collection/resource_source.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "model/types.h"
@@ -22,12 +23,16 @@ class JobSource {
   virtual Result<SessionsFetch> ListSessions(const Job& job,
                                              Timestamp lower_bound) = 0;
   virtual void ResetVersion() = 0;
+  // The same server's resources beyond jobs (issue 9); nullptr: none are
+  // collected (test sources that only know jobs).
+  virtual ResourceSource* Resources() { return nullptr; }
 };
 
 // The production JobSource: forwards to a Client (not owned).
 class ClientJobSource : public JobSource {
  public:
-  explicit ClientJobSource(Client* client) : client_(client) {}
+  explicit ClientJobSource(Client* client)
+      : client_(client), resources_(client) {}
   Result<ApiVersion> Version() override { return client_->Version(); }
   Result<ServiceInstance> GetServiceInstance() override {
     return client_->GetServiceInstance();
@@ -38,9 +43,11 @@ class ClientJobSource : public JobSource {
     return client_->ListSessions(job, lower_bound);
   }
   void ResetVersion() override { client_->ResetVersion(); }
+  ResourceSource* Resources() override { return &resources_; }
 
  private:
   Client* client_;
+  ClientResourceSource resources_;
 };
 
 }  // namespace vb365

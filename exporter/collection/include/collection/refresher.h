@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "collection/job_source.h"
+#include "collection/resource_collectors.h"
 #include "collection/state_store.h"
 #include "config/config.h"
 #include "model/job_state.h"
@@ -112,6 +113,7 @@ class Refresher {
   // From the state file, by job id, until the first successful listing
   // takes the listed ones (the others are dropped).
   std::map<std::string, SavedJob> restored_;
+  ResourceCollectors resources_{&config_};  // license, repositories, ...
   std::shared_ptr<const ServerSnapshot> last_;
   std::string product_version_;
   bool have_service_instance_ = false;

@@ -1,11 +1,14 @@
 // The exporter's configuration: defaults, strict YAML decoding, validation.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -79,6 +82,14 @@ struct JobFilter {
   std::vector<JobNameRegex> exclude;
 };
 
+// The collectors a server can run (issue 9), in the order a refresh runs
+// them: `collectors:` in the config names a subset (default: all).
+// copy_jobs is an accepted name that collects nothing yet.
+inline constexpr std::array<std::string_view, 9> kCollectorNames = {
+    "jobs",           "copy_jobs",        "license",
+    "repositories",   "proxies",          "organizations",
+    "licensed_users", "restore_sessions", "health"};
+
 struct ServerConfig {
   std::string name;
   std::string url;  // scheme://host:port, no trailing slash, no /vN
@@ -90,6 +101,14 @@ struct ServerConfig {
   int max_concurrent_requests = 8;
   std::chrono::seconds session_history{7 * 24 * 3600};
   JobFilter jobs;
+  // The enabled collectors, names from kCollectorNames (default: all).
+  std::set<std::string, std::less<>> collectors{kCollectorNames.begin(),
+                                                kCollectorNames.end()};
+  // /LicensedUsers is read at most this often (it can hold 100,000 users).
+  std::chrono::milliseconds licensed_users_interval{3'600'000};
+  bool CollectorEnabled(std::string_view name) const {
+    return collectors.find(name) != collectors.end();
+  }
   // Per-server override; zero means the global refresh_interval.
   std::chrono::milliseconds refresh_interval{0};
   // The path password was read from (resolved against the config file's

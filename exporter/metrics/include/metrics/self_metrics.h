@@ -20,9 +20,15 @@
 namespace vb365 {
 
 // The fixed endpoint label values (client.h's ApiObserver); anything else is
-// reported as "other".
+// reported as "other". Their series exist from the start.
 inline constexpr std::array<std::string_view, 4> kApiEndpoints = {
     "token", "service_instance", "jobs", "job_sessions"};
+// The resource collectors' endpoints (issue 9): their series appear once the
+// endpoint is first used, so a collector that is off, or a resource the
+// server's version does not have, adds none.
+inline constexpr std::array<std::string_view, 8> kResourceEndpoints = {
+    "license",           "repositories",   "proxies", "organizations",
+    "organization_sync", "licensed_users", "health",  "restore_sessions"};
 
 // Counters of one server. The series are created once and their references
 // kept (Family::Add allocates and scans per call). Thread-safe: called by
@@ -52,7 +58,9 @@ class ServerSelfMetrics {
   void RemoveSeries();
 
  private:
-  static constexpr size_t kOther = kApiEndpoints.size();
+  static constexpr size_t kEager = kApiEndpoints.size();
+  static constexpr size_t kOther = kEager + kResourceEndpoints.size();
+  // The endpoint's index; its series created first if it is a lazy one.
   size_t EndpointIndex(std::string_view endpoint);
   prometheus::Counter& RequestCounter(size_t endpoint, int code);
 
@@ -72,8 +80,9 @@ class ServerSelfMetrics {
   prometheus::Counter* auth_failures_ = nullptr;
   prometheus::Counter* refresh_failures_ = nullptr;
 
-  std::once_flag other_once_;
-  std::function<void(ServerSelfMetrics*)> make_other_;
+  // The lazy endpoints (resources, then "other"): created once each.
+  std::array<std::once_flag, kOther + 1 - kEager> lazy_once_;
+  std::function<void(ServerSelfMetrics*, size_t)> make_lazy_;
 
   std::mutex mu_;  // guards request_counters_ (codes appear as they come)
   std::map<std::pair<size_t, int>, prometheus::Counter*> request_counters_;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/resources.h"
 #include "model/types.h"
 
 namespace vb365 {
@@ -139,6 +140,7 @@ struct ServerSnapshot {
   std::string product_version;   // from /ServiceInstance, may be ""
   std::string api_version;       // "v3".."v8", "" before the first success
   std::vector<JobSummary> jobs;  // sorted by job name, then id
+  ServerResources resources;     // license, repositories, ... (issue 9)
 };
 
 }  // namespace vb365
