@@ -70,9 +70,10 @@ void HeaderWatchdog::Loop() {
       if (c->in_request || c->cut || now < c->deadline || c->fd < 0) continue;
       // Under mu_: Closed (called before the loop closes the socket) waits
       // for it, so fd is still this connection's.
-      shutdown(c->fd, SHUT_RDWR);
+      // Counted first: whoever sees the socket close sees the count.
+      cut_.fetch_add(1);
       c->cut = true;
-      cut_.fetch_add(1, std::memory_order_relaxed);
+      shutdown(c->fd, SHUT_RDWR);
     }
   }
 }

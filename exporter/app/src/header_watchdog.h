@@ -39,7 +39,7 @@ class HeaderWatchdog {
   // The event loop closes it (before closing the socket); c is freed.
   void Closed(Connection* c);
 
-  uint64_t cut() const { return cut_.load(std::memory_order_relaxed); }
+  uint64_t cut() const { return cut_.load(); }
 
  private:
   using Clock = std::chrono::steady_clock;

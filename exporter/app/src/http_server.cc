@@ -344,6 +344,7 @@ Status HttpServer::StartDaemon(int listen_fd) {
                                                options_.idle_timeout);
   auto fn = [](auto f) { return reinterpret_cast<intptr_t>(f); };
   std::vector<MHD_OptionItem> opts = {
+      {MHD_OPTION_EXTERNAL_LOGGER, fn(&LogDaemon), nullptr},
       {MHD_OPTION_LISTEN_SOCKET, listen_fd, nullptr},
       {MHD_OPTION_CONNECTION_LIMIT, std::max(options_.max_connections, threads),
        nullptr},
@@ -351,10 +352,12 @@ Status HttpServer::StartDaemon(int listen_fd) {
        nullptr},
       {MHD_OPTION_CONNECTION_TIMEOUT, std::max<intptr_t>(1, idle.count()),
        nullptr},
-      {MHD_OPTION_THREAD_POOL_SIZE, threads, nullptr},
       {MHD_OPTION_NOTIFY_CONNECTION, fn(&NotifyConnection), watchdog_.get()},
-      {MHD_OPTION_NOTIFY_COMPLETED, fn(&RequestCompleted), watchdog_.get()},
-      {MHD_OPTION_EXTERNAL_LOGGER, fn(&LogDaemon), nullptr}};
+      {MHD_OPTION_NOTIFY_COMPLETED, fn(&RequestCompleted), watchdog_.get()}};
+  // One thread: libmicrohttpd's own loop; more: a pool of loops.
+  if (threads > 1) {
+    opts.push_back({MHD_OPTION_THREAD_POOL_SIZE, threads, nullptr});
+  }
   unsigned flags =
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
   if (tls()) {
