@@ -7,8 +7,13 @@
 //   http_load --port P [--host 127.0.0.1] [--path /metrics] [--seconds 10]
 //             [--scrapers 50] [--gzip-share 0.5] [--slow 20]
 //             [--slow-mode trickle|stall] [--trickle-ms 1000]
-//             [--slow-source 127.0.0.2] [--probe-ms 250] [--timeout-ms 5000]
-//             [--json FILE]
+//             [--slow-source 127.0.0.2] [--probe-ms 250] [--timeout-ms 10000]
+//             [--interval-ms 0] [--json FILE]
+//
+// --interval-ms 0: each scraper sends its next request as soon as the last
+// answer arrived (saturation: the latency is then mostly queueing, N
+// scrapers / throughput); else each scrapes once per interval, as N
+// Prometheus servers would.
 //
 // A scrape is served when the whole response (status 200, Content-Length
 // bytes) arrived within --timeout-ms; anything else is a failure. As Go's
@@ -55,7 +60,9 @@ struct Options {
   int trickle_ms = 1000;
   std::string slow_source;  // bind address of the slow clients
   int probe_ms = 250;
-  int timeout_ms = 5000;
+  int interval_ms = 0;     // per scraper: 0 back to back, else one scrape per
+                           // interval, the scrapers spread over it
+  int timeout_ms = 10000;  // Prometheus's default scrape_timeout
   std::string json;
 };
 
@@ -184,8 +191,13 @@ std::string Request(const Options& o, bool gzip, bool close) {
   return r + "\r\n";
 }
 
-void Scraper(const Options& o, bool gzip, Clock::time_point end, Stats* st) {
+void Scraper(const Options& o, bool gzip, int index, Clock::time_point end,
+             Stats* st) {
   const std::string req = Request(o, gzip, false);
+  if (o.interval_ms > 0) {  // spread, as Prometheus spreads its targets
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        static_cast<long>(o.interval_ms) * index / std::max(1, o.scrapers)));
+  }
   int fd = -1;
   while (Clock::now() < end) {
     const auto start = Clock::now();
@@ -218,6 +230,10 @@ void Scraper(const Options& o, bool gzip, Clock::time_point end, Stats* st) {
     } else {
       st->Fail(why);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (o.interval_ms > 0) {
+      std::this_thread::sleep_until(start +
+                                    std::chrono::milliseconds(o.interval_ms));
     }
   }
   if (fd >= 0) close(fd);
@@ -354,6 +370,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->probe_ms = std::atoi(value.c_str());
     else if (name == "--timeout-ms")
       o->timeout_ms = std::atoi(value.c_str());
+    else if (name == "--interval-ms")
+      o->interval_ms = std::atoi(value.c_str());
     else if (name == "--json")
       o->json = value;
     else {
@@ -375,7 +393,7 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &o)) return 2;
   const auto end = Clock::now() + std::chrono::milliseconds(
                                       static_cast<long>(o.seconds * 1000));
-  Stats scrapes, probe;
+  Stats scrapes, gzip_scrapes, probe;
   SlowStats slow;
   std::vector<std::thread> threads;
   // Slow clients first, so they hold their connections when scraping starts.
@@ -384,25 +402,35 @@ int main(int argc, char** argv) {
   const int gzip_count =
       static_cast<int>(o.gzip_share * static_cast<double>(o.scrapers) + 0.5);
   for (int i = 0; i < o.scrapers; ++i) {
-    threads.emplace_back(Scraper, o, i < gzip_count, end, &scrapes);
+    threads.emplace_back(Scraper, o, i < gzip_count, i, end,
+                         i < gzip_count ? &gzip_scrapes : &scrapes);
   }
   if (o.probe_ms > 0) threads.emplace_back(Probe, o, end, &probe);
   for (std::thread& t : threads) t.join();
+  // The gzip figures apart (Prometheus asks for gzip), then all together.
+  const std::vector<double> g = gzip_scrapes.latencies_ms;
+  scrapes.latencies_ms.insert(scrapes.latencies_ms.end(), g.begin(), g.end());
+  scrapes.failed += gzip_scrapes.failed;
+  scrapes.retried += gzip_scrapes.retried;
+  if (scrapes.first_error.empty())
+    scrapes.first_error = gzip_scrapes.first_error;
 
   const auto& l = scrapes.latencies_ms;
   const auto& p = probe.latencies_ms;
   std::printf(
-      "scrapers=%d (gzip %d) slow=%d (%s) seconds=%.0f\n"
+      "scrapers=%d (gzip %d, interval %d ms) slow=%d (%s) seconds=%.0f\n"
       "scrapes: served=%zu failed=%ld retried=%ld p50=%.1fms p99=%.1fms "
       "max=%.1fms\n"
+      "gzip:    served=%zu failed=%ld p50=%.1fms p99=%.1fms max=%.1fms\n"
       "probe:   served=%zu failed=%ld p50=%.1fms p99=%.1fms max=%.1fms\n"
       "slow:    opened=%ld refused=%ld closed_by_server=%ld "
       "median_lifetime=%.0fms\n",
-      o.scrapers, gzip_count, o.slow, o.trickle ? "trickle" : "stall",
-      o.seconds, l.size(), scrapes.failed, scrapes.retried, Percentile(l, 0.5),
-      Percentile(l, 0.99), Percentile(l, 1.0), p.size(), probe.failed,
-      Percentile(p, 0.5), Percentile(p, 0.99), Percentile(p, 1.0), slow.opened,
-      slow.refused, slow.closed_by_server, Percentile(slow.lifetimes_ms, 0.5));
+      o.scrapers, gzip_count, o.interval_ms, o.slow,
+      o.trickle ? "trickle" : "stall", o.seconds, l.size(), scrapes.failed,
+      scrapes.retried, Percentile(l, 0.5), Percentile(l, 0.99),
+      Percentile(l, 1.0), p.size(), probe.failed, Percentile(p, 0.5),
+      Percentile(p, 0.99), Percentile(p, 1.0), slow.opened, slow.refused,
+      slow.closed_by_server, Percentile(slow.lifetimes_ms, 0.5));
   if (!scrapes.first_error.empty()) {
     std::printf("first scrape failure: %s\n", scrapes.first_error.c_str());
   }
@@ -416,6 +444,9 @@ int main(int argc, char** argv) {
       << ",\"p50_ms\":" << Percentile(l, 0.5)
       << ",\"p99_ms\":" << Percentile(l, 0.99)
       << ",\"max_ms\":" << Percentile(l, 1.0)
+      << ",\"gzip_p50_ms\":" << Percentile(g, 0.5)
+      << ",\"gzip_p99_ms\":" << Percentile(g, 0.99)
+      << ",\"gzip_max_ms\":" << Percentile(g, 1.0)
       << ",\"probe_served\":" << p.size()
       << ",\"probe_failed\":" << probe.failed
       << ",\"probe_p99_ms\":" << Percentile(p, 0.99)

@@ -3,15 +3,18 @@
 
 Starts the simulator (HTTPS, throwaway CA) with JOBS jobs and the
 vb365_exporter against it (refresh_interval REFRESH), waits for the first
-refresh, then runs bench/http_load (SCRAPERS keep-alive scrapers, half of
-them gzip, SLOW slow-header clients, a probe) for SECONDS while, with
+refresh, runs bench/http_load (SCRAPERS keep-alive scrapers, half of
+them gzip, SLOW slow-header clients, a probe) for WARMUP seconds, samples,
+then runs it again for SECONDS while, with
 --faults, the simulator switches a fault on and off every few seconds
-(POST /_sim/faults, /_sim/faults/clear). Samples the exporter's CPU time and
-RSS (/proc) after warm-up and at the end. Prints the figures and, with
+(POST /_sim/faults, /_sim/faults/clear; during the warm-up too). The
+exporter's CPU time and RSS (/proc) are sampled after the warm-up and at the
+end of the second run. Prints the figures and, with
 --json, writes them for bench/summarize.py.
 
 usage: soak.py --build BUILD [--jobs 1000] [--refresh 5s] [--seconds 60]
-               [--scrapers 50] [--slow 0] [--faults] [--json FILE]
+               [--scrapers 50] [--interval-ms 0] [--slow 0] [--warmup 15]
+               [--faults] [--json FILE]
                [--exporter-arg=--web.max-connections=256 ...]
 """
 import argparse
@@ -141,7 +144,10 @@ def main():
     ap.add_argument("--scrapers", type=int, default=50)
     ap.add_argument("--slow", type=int, default=0)
     ap.add_argument("--slow-mode", default="trickle")
-    ap.add_argument("--warmup", type=float, default=10)
+    ap.add_argument("--warmup", type=float, default=15,
+                    help="seconds of the same load before the first RSS/CPU sample")
+    ap.add_argument("--interval-ms", type=int, default=0,
+                    help="per scraper (0: back to back)")
     ap.add_argument("--faults", action="store_true")
     ap.add_argument("--fault-period", type=float, default=4)
     ap.add_argument("--json")
@@ -169,8 +175,17 @@ def main():
             print("soak.py: the exporter did not publish a refresh in 120 s; log:\n" +
                   open(os.path.join(tmp, "exporter.log")).read()[-2000:], file=sys.stderr)
             return 1
-        time.sleep(a.warmup)  # a few refreshes: caches, allocator pools
-        cpu0, rss0 = proc_figures(exporter.pid)
+        out_json = os.path.join(tmp, "load.json")
+
+        def run_load(seconds):
+            return subprocess.run(
+                [os.path.join(build, "bench/http_load"), "--port", str(port),
+                 "--seconds", str(seconds), "--scrapers", str(a.scrapers),
+                 "--interval-ms", str(a.interval_ms),
+                 "--slow", str(a.slow), "--slow-mode", a.slow_mode,
+                 "--slow-source", "127.0.0.2", "--json", out_json],
+                capture_output=True, text=True)
+
         stop = threading.Event()
         switched = []
         switcher = None
@@ -178,18 +193,17 @@ def main():
             switcher = threading.Thread(target=fault_switcher,
                                         args=(sim, stop, a.fault_period, switched))
             switcher.start()
-        out_json = os.path.join(tmp, "load.json")
-        load = subprocess.run(
-            [os.path.join(build, "bench/http_load"), "--port", str(port),
-             "--seconds", str(a.seconds), "--scrapers", str(a.scrapers),
-             "--slow", str(a.slow), "--slow-mode", a.slow_mode,
-             "--slow-source", "127.0.0.2", "--json", out_json],
-            capture_output=True, text=True)
+        # Warm-up: the same load (and faults), so that the first sample has
+        # the buffers and allocator arenas that load needs.
+        if a.warmup > 0:
+            run_load(a.warmup)
+        cpu0, rss0 = proc_figures(exporter.pid)
+        load = run_load(a.seconds)
+        cpu1, rss1 = proc_figures(exporter.pid)
         stop.set()
         if switcher:
             switcher.join()
             sim.control("/_sim/faults/clear")
-        cpu1, rss1 = proc_figures(exporter.pid)
         print(load.stdout, end="")
         if load.returncode != 0 or exporter.poll() is not None:
             print("soak.py: http_load failed or the exporter died:\n" + load.stderr,
@@ -199,6 +213,7 @@ def main():
             figures = json.load(f)
         figures.update({
             "jobs": a.jobs, "seconds": a.seconds, "scrapers": a.scrapers,
+            "interval_ms": a.interval_ms,
             "slow": a.slow, "faults_switched": len(switched),
             "cpu_seconds": round(cpu1 - cpu0, 2), "rss_start_kb": rss0,
             "rss_end_kb": rss1, "rss_growth_kb": rss1 - rss0,
