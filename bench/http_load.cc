@@ -428,9 +428,10 @@ int main(int argc, char** argv) {
       o.scrapers, gzip_count, o.interval_ms, o.slow,
       o.trickle ? "trickle" : "stall", o.seconds, l.size(), scrapes.failed,
       scrapes.retried, Percentile(l, 0.5), Percentile(l, 0.99),
-      Percentile(l, 1.0), p.size(), probe.failed, Percentile(p, 0.5),
-      Percentile(p, 0.99), Percentile(p, 1.0), slow.opened, slow.refused,
-      slow.closed_by_server, Percentile(slow.lifetimes_ms, 0.5));
+      Percentile(l, 1.0), g.size(), gzip_scrapes.failed, Percentile(g, 0.5),
+      Percentile(g, 0.99), Percentile(g, 1.0), p.size(), probe.failed,
+      Percentile(p, 0.5), Percentile(p, 0.99), Percentile(p, 1.0), slow.opened,
+      slow.refused, slow.closed_by_server, Percentile(slow.lifetimes_ms, 0.5));
   if (!scrapes.first_error.empty()) {
     std::printf("first scrape failure: %s\n", scrapes.first_error.c_str());
   }
