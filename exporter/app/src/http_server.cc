@@ -337,7 +337,7 @@ Status HttpServer::StartDaemon(int listen_fd) {
   const int threads =
       options_.threads > 0
           ? options_.threads
-          : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+          : std::max(8, static_cast<int>(std::thread::hardware_concurrency()));
   const auto idle = std::chrono::duration_cast<std::chrono::seconds>(
       options_.idle_timeout + std::chrono::milliseconds(999));
   watchdog_ = std::make_unique<HeaderWatchdog>(options_.read_header_timeout,
