@@ -157,7 +157,10 @@ void CheckGolden(const std::string& version) {
   ASSERT_FALSE(plain.empty()) << e.Stderr();
   EXPECT_EQ(plain_encoding, "");
   EXPECT_EQ(gzip_encoding, "gzip");
-  EXPECT_EQ(gzip, plain) << "the gzip page differs from the plain one";
+  // Two scrapes a moment apart: the process_* values (CPU time crossing a
+  // 10 ms tick) may differ, so both are compared masked.
+  EXPECT_EQ(Mask(gzip, version), Mask(plain, version))
+      << "the gzip page differs from the plain one";
   // Still the first refresh: nothing was requested after it.
   EXPECT_EQ(s.Stat("requests.jobs"), 1);
 
