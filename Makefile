@@ -13,7 +13,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_LAUNCHER)
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := cmake g++ make pkg-config git openssl curl python3 python3-yaml procps \
   prometheus-cpp-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev \
-  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
+  libcpp-httplib-dev libmicrohttpd-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev \
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev ccache \
   prometheus prometheus-alertmanager clang libclang-rt-14-dev jsonnet clang-format \
   iproute2 util-linux chromium

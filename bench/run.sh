@@ -6,7 +6,8 @@
 #
 # Environment:
 #   BENCH_ONLY      space-separated subset of: parse scrape refresh memory
-#                   (default: all four)
+#                   http soak (default: all six)
+#   BENCH_SOAK_SECONDS  length of the soak (default 60)
 #   BENCH_MIN_TIME  --benchmark_min_time for the short benchmarks (default 0.5)
 #   BENCH_PARSE_REPETITIONS  repetitions of the parse benchmarks; the table
 #                   uses their median (default 5, randomly interleaved: the
@@ -22,13 +23,42 @@ set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/bench"
-only=${BENCH_ONLY:-parse scrape refresh memory}
+only=${BENCH_ONLY:-parse scrape refresh memory http soak}
 min_time=${BENCH_MIN_TIME:-0.5}
 out=${BENCH_OUT:-$build/bench-results}
 mkdir -p "$out"
 
+# http and soak: bench/soak.py starts the simulator and the real exporter and
+# runs bench/http_load against it (issue 10).
+run_soak() {
+  local name=$1
+  shift
+  rm -f "$out/$name.json"
+  echo "bench/run.sh: running soak.py for $name (log: $out/$name.log)" >&2
+  local start
+  start=$(date +%s)
+  python3 "$here/soak.py" --build "$build" --json "$out/$name.json" "$@" \
+    >"$out/$name.log" 2>&1
+  local rc=$?
+  echo "bench/run.sh: $name exited $rc after $(( $(date +%s) - start )) s" >&2
+  if [ "$rc" -ne 0 ]; then
+    echo "bench/run.sh: $name FAILED; last lines of its log:" >&2
+    tail -n 15 "$out/$name.log" >&2
+    status=1
+  fi
+}
+
 status=0
 for name in $only; do
+  case $name in
+    http)  # the issue's scenario: back-to-back scrapers + header tricklers
+      run_soak http --jobs 10 --seconds 10 --warmup 0 --scrapers 50 --slow 20
+      continue ;;
+    soak)  # 1,000 jobs refreshing every 5 s, faults switched on and off
+      run_soak soak --jobs 1000 --refresh 5s --seconds "${BENCH_SOAK_SECONDS:-60}" \
+        --warmup 15 --scrapers 50 --faults
+      continue ;;
+  esac
   prog="$bin/${name}_bench"
   if [ ! -x "$prog" ]; then
     echo "bench/run.sh: $prog is missing (build it first: make bench)" >&2

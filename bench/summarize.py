@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's summary table from Google Benchmark JSON files.
 
-usage: summarize.py RESULTS_DIR [parse scrape refresh memory]
+usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak]
 
 Each row: figure, measured, target, pass/miss ("info" rows have no target;
 "ERROR" rows come from a benchmark that failed its checks or did not run).
@@ -190,6 +190,53 @@ def memory_rows(t, res):
               f"{b['rss_after_scrape_mb']:.1f} / {b['peak_after_scrape_mb']:.1f} MB")
 
 
+def load_soak(path):
+    """bench/soak.py's figures (one JSON object), or None."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def http_rows(t, r):
+    """50 keep-alive scrapers back to back + 20 header tricklers, 10 jobs."""
+    name = (f"HTTP: {r['scrapers']} keep-alive scrapers (half gzip) + {r['slow']} "
+            f"header tricklers, {r['jobs']} jobs, {r['seconds']:.0f} s")
+    t.add(name + ": served / failed", f"{r['served']} / {r['failed']}",
+          "failed 0", r["failed"] == 0)
+    t.add("  scrape p99 / max (p50)",
+          f"{r['p99_ms']:.0f} / {r['max_ms']:.0f} ms ({r['p50_ms']:.0f} ms)",
+          "p99 < 200 ms", r["p99_ms"] < 200)
+    t.add("  probe (new connection each scrape): failed, p99",
+          f"{r['probe_failed']}, {r['probe_p99_ms']:.0f} ms", "failed 0",
+          r["probe_failed"] == 0)
+    t.add("  trickling connections closed by the server (header timeout) / opened",
+          f"{r['slow_closed_by_server']} of {r['slow_opened']}")
+
+
+def soak_rows(t, r):
+    """The soak: 1,000 jobs refreshing every 5 s, faults switched."""
+    pace = ("back to back" if not r.get("interval_ms")
+            else f"each every {r['interval_ms']} ms")
+    t.add(f"soak: {r['scrapers']} scrapers ({pace}, half gzip), {r['jobs']} jobs, "
+          f"{r['seconds']:.0f} s, {r['faults_switched']} fault switches: "
+          f"served / failed", f"{r['served']} / {r['failed']}", "failed 0",
+          r["failed"] == 0)
+    t.add("  scrape p50 / p99 / max",
+          f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f} / {r['max_ms']:.0f} ms")
+    if "gzip_p99_ms" in r:
+        t.add("  gzip scrapes p50 / p99 / max",
+              f"{r['gzip_p50_ms']:.0f} / {r['gzip_p99_ms']:.0f} / "
+              f"{r['gzip_max_ms']:.0f} ms")
+    t.add("  exporter CPU during the soak",
+          f"{r['cpu_seconds']:.1f} s ({100 * r['cpu_seconds'] / r['seconds']:.0f} % of a core)")
+    growth_mb = r["rss_growth_kb"] / 1024
+    t.add(f"  RSS after warm-up -> end ({r['rss_start_kb'] / 1024:.1f} -> "
+          f"{r['rss_end_kb'] / 1024:.1f} MB): growth", f"{growth_mb:.2f} MB",
+          "<= 1 MB", growth_mb <= 1)
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -199,7 +246,15 @@ def main():
     t = Table()
     rows = {"parse": parse_rows, "scrape": scrape_rows,
             "refresh": refresh_rows, "memory": memory_rows}
+    soaks = {"http": http_rows, "soak": soak_rows}
     for part in parts:
+        if part in soaks:
+            r = load_soak(os.path.join(out, part + ".json"))
+            if r is None:
+                t.error(part, None)
+            else:
+                soaks[part](t, r)
+            continue
         res = load(os.path.join(out, part + ".json"))
         if res is None:
             t.error(part, None)

@@ -28,7 +28,7 @@ KEYWORDS = {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD",
 # Essential packages of debian:bookworm-slim that runtime libraries may come from.
 BASE_PACKAGES = {"libc6", "libstdc++6", "libgcc-s1", "zlib1g", "libcrypt1"}
 BUILD_DEPS = ["cmake", "g++", "pkg-config", "prometheus-cpp-dev", "libcurl4-openssl-dev",
-              "libsimdjson-dev", "libyaml-cpp-dev", "libcpp-httplib-dev", "libssl-dev",
+              "libsimdjson-dev", "libyaml-cpp-dev", "libcpp-httplib-dev", "libmicrohttpd-dev", "libssl-dev",
               "zlib1g-dev", "libbrotli-dev"]
 
 errors = []

@@ -23,6 +23,7 @@ LIBRARY_INCLUDES = {
     "simdjson": re.compile(r"^simdjson"),
     "libcurl": re.compile(r"^curl/"),
     "cpp-httplib": re.compile(r"^httplib\.h$"),
+    "libmicrohttpd": re.compile(r"^microhttpd\.h$"),
     "prometheus-cpp": re.compile(r"^prometheus/"),
     "yaml-cpp": re.compile(r"^yaml-cpp/"),
     "zlib": re.compile(r"^zlib\.h$"),

@@ -149,6 +149,16 @@ TEST(Flags, BadArgumentsGiveExactErrors) {
        "flag --web.telemetry-path: must start with /"},
       {{"--web.telemetry-path=/"},
        "flag --web.telemetry-path: must not be / (the landing page)"},
+      {{"--web.max-connections=0"},
+       "flag --web.max-connections: invalid value \"0\" (want 1 to 100000)"},
+      {{"--web.max-connections-per-client=-3"},
+       "flag --web.max-connections-per-client: invalid value \"-3\" (want 1 "
+       "to 100000)"},
+      {{"--web.idle-timeout=500ms"},
+       "flag --web.idle-timeout: invalid duration \"500ms\" (want 1s to 24h)"},
+      {{"--web.read-header-timeout=soon"},
+       "flag --web.read-header-timeout: invalid duration \"soon\" (want "
+       "100ms to 1h)"},
   };
   for (const BadFlags& c : cases) {
     const auto flags = ParseFlags(c.args);
@@ -158,17 +168,47 @@ TEST(Flags, BadArgumentsGiveExactErrors) {
   }
 }
 
+TEST(Flags, HttpServerBoundsHaveDefaultsAndTakeValues) {
+  const auto defaults = ParseFlags(std::vector<std::string>{});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_connections, 256);
+  EXPECT_EQ(defaults->max_connections_per_client, 64);
+  EXPECT_EQ(defaults->idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(defaults->read_header_timeout, std::chrono::seconds(5));
+  const auto set = ParseFlags(std::vector<std::string>{
+      "--web.max-connections=10", "--web.max-connections-per-client", "2",
+      "--web.idle-timeout=2m", "--web.read-header-timeout=1500ms"});
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  EXPECT_EQ(set->max_connections, 10);
+  EXPECT_EQ(set->max_connections_per_client, 2);
+  EXPECT_EQ(set->idle_timeout, std::chrono::minutes(2));
+  EXPECT_EQ(set->read_header_timeout, std::chrono::milliseconds(1500));
+}
+
 TEST(Flags, HelpListsEveryFlagWithItsDefault) {
   const std::string help = HelpText("vb365_exporter");
   EXPECT_EQ(help.rfind("usage: vb365_exporter [<flags>]\n", 0), 0u) << help;
-  for (const char* expected :
-       {"--config.file=<path>", "(default: \"vb365_exporter.yml\")",
-        "--config.check", "--web.listen-address=<address>",
-        "(default: \":9865\")", "--web.telemetry-path=<path>",
-        "(default: \"/metrics\")", "--web.config.file=<path>",
-        "--log.level=<level>", "(default: \"info\")",
-        "debug, info, warn, error", "--log.format=<format>",
-        "(default: \"logfmt\")", "logfmt or json", "--version", "-h, --help"}) {
+  for (const char* expected : {"--config.file=<path>",
+                               "(default: \"vb365_exporter.yml\")",
+                               "--config.check",
+                               "--web.listen-address=<address>",
+                               "(default: \":9865\")",
+                               "--web.telemetry-path=<path>",
+                               "(default: \"/metrics\")",
+                               "--web.config.file=<path>",
+                               "--log.level=<level>",
+                               "(default: \"info\")",
+                               "debug, info, warn, error",
+                               "--log.format=<format>",
+                               "(default: \"logfmt\")",
+                               "logfmt or json",
+                               "--version",
+                               "-h, --help",
+                               "--web.max-connections=<n>",
+                               "(default: \"256\")",
+                               "--web.max-connections-per-client=<n>",
+                               "--web.idle-timeout=<duration>",
+                               "--web.read-header-timeout=<duration>"}) {
     EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n"
                                                       << help;
   }

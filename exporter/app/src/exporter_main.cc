@@ -235,6 +235,10 @@ std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
   options.telemetry_path = flags.telemetry_path;
   options.tls_cert_file = web.tls_cert_file;
   options.tls_key_file = web.tls_key_file;
+  options.max_connections = flags.max_connections;
+  options.max_connections_per_client = flags.max_connections_per_client;
+  options.idle_timeout = flags.idle_timeout;
+  options.read_header_timeout = flags.read_header_timeout;
   if (web.auth_enabled()) {
     auto auth = std::make_shared<BasicAuthenticator>(web.basic_auth_users);
     options.basic_auth = [auth](const std::string& user,

@@ -1,9 +1,5 @@
 #include "lifecycle_routes.h"
 
-#include <httplib.h>
-
-#include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -12,84 +8,76 @@
 namespace vb365 {
 namespace {
 
-constexpr char kText[] = "text/plain; charset=utf-8";
-
-void Reload(const HttpServerOptions& options, httplib::Response& res) {
-  if (!options.enable_lifecycle || !options.reload) {
-    res.status = 403;
-    res.set_content(
-        "Lifecycle API is not enabled: start the exporter with "
-        "--web.enable-lifecycle to reload over HTTP (SIGHUP works either "
-        "way).\n",
-        kText);
-    return;
-  }
-  if (Status s = options.reload(); !s.ok()) {
-    res.status = 500;
-    res.set_content("failed to reload config: " + s.error().message() + "\n",
-                    kText);
-    return;
-  }
-  res.set_content("config reloaded\n", kText);
+HttpServer::Reply Text(int status, std::string body) {
+  HttpServer::Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  return r;
 }
 
-void Probe(const HttpServerOptions& options, const httplib::Request& req,
-           httplib::Response& res) {
-  if (!req.has_param("target") || req.get_param_value("target").empty()) {
-    res.status = 400;
-    res.set_content(
-        "target parameter is missing: /probe?target=NAME, NAME a server "
-        "name from the config file\n",
-        kText);
-    return;
+HttpServer::Reply Reload(const HttpServerOptions& options,
+                         const std::string& method) {
+  if (method != "POST" && method != "PUT") {
+    HttpServer::Reply r = Text(405, "Only POST or PUT requests allowed\n");
+    r.headers.emplace_back("Allow", "POST, PUT");
+    return r;
   }
-  HttpServerOptions::ProbeAnswer answer =
-      options.probe(req.get_param_value("target"));
-  if (answer.status != 200) {
-    res.status = answer.status;
-    res.set_content(answer.body, kText);
-    return;
+  if (!options.enable_lifecycle || !options.reload) {
+    return Text(403,
+                "Lifecycle API is not enabled: start the exporter with "
+                "--web.enable-lifecycle to reload over HTTP (SIGHUP works "
+                "either way).\n");
   }
-  res.set_header("Vary", "Accept-Encoding");
-  if (AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
-    std::optional<std::string> gz = GzipMember(answer.body, nullptr);
-    if (gz) {
-      // A content provider, because httplib would compress a body again.
-      auto body = std::make_shared<const std::string>(std::move(*gz));
-      res.set_header("Content-Encoding", "gzip");
-      res.set_content_provider(
-          body->size(), kMetricsContentType,
-          [body](size_t offset, size_t length, httplib::DataSink& sink) {
-            if (offset >= body->size()) return false;
-            return sink.write(body->data() + offset,
-                              std::min(length, body->size() - offset));
-          });
-      return;
+  if (Status s = options.reload(); !s.ok()) {
+    return Text(500, "failed to reload config: " + s.error().message() + "\n");
+  }
+  return Text(200, "config reloaded\n");
+}
+
+HttpServer::Reply Probe(const HttpServerOptions& options,
+                        const std::string& method,
+                        const std::function<std::string(const char*)>& header,
+                        const std::function<std::string(const char*)>& query) {
+  if (method != "GET" && method != "HEAD") {
+    HttpServer::Reply r = Text(405, "Method Not Allowed\n");
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  const std::string target = query("target");
+  if (target.empty()) {
+    return Text(400,
+                "target parameter is missing: /probe?target=NAME, NAME a "
+                "server name from the config file\n");
+  }
+  HttpServerOptions::ProbeAnswer answer = options.probe(target);
+  if (answer.status != 200) return Text(answer.status, std::move(answer.body));
+  HttpServer::Reply r;
+  r.headers = {{"Content-Type", kMetricsContentType},
+               {"Vary", "Accept-Encoding"}};
+  if (AcceptsGzip(header("Accept-Encoding"))) {
+    if (std::optional<std::string> gz = GzipMember(answer.body, nullptr)) {
+      r.body = std::move(*gz);
+      r.headers.emplace_back("Content-Encoding", "gzip");
+      return r;
     }
   }
-  res.body = std::move(answer.body);
-  res.set_header("Content-Type", kMetricsContentType);
+  r.body = std::move(answer.body);
+  return r;
 }
 
 }  // namespace
 
-void AddLifecycleAndProbeRoutes(const HttpServerOptions& options,
-                                httplib::Server* server) {
-  const HttpServerOptions* o = &options;
-  auto reload = [o](const httplib::Request&, httplib::Response& res) {
-    Reload(*o, res);
-  };
-  server->Post("/-/reload", reload);
-  server->Put("/-/reload", reload);
-  server->Get("/-/reload", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "POST, PUT");
-    res.set_content("Only POST or PUT requests allowed\n", kText);
-  });
-  if (options.probe) {
-    server->Get("/probe", [o](const httplib::Request& req,
-                              httplib::Response& res) { Probe(*o, req, res); });
+std::optional<HttpServer::Reply> AnswerLifecycleOrProbe(
+    const HttpServerOptions& options, const std::string& method,
+    const std::string& path,
+    const std::function<std::string(const char*)>& header,
+    const std::function<std::string(const char*)>& query) {
+  if (path == "/-/reload") return Reload(options, method);
+  if (path == "/probe" && options.probe) {
+    return Probe(options, method, header, query);
   }
+  return std::nullopt;
 }
 
 }  // namespace vb365

@@ -3,17 +3,21 @@
 // connection handling in http_server.cc.
 #pragma once
 
-#include "app/http_server.h"
+#include <functional>
+#include <optional>
+#include <string>
 
-namespace httplib {
-class Server;
-}
+#include "app/http_server.h"
 
 namespace vb365 {
 
-// Adds /-/reload and, when options.probe is set, /probe. `options` outlives
-// the server.
-void AddLifecycleAndProbeRoutes(const HttpServerOptions& options,
-                                httplib::Server* server);
+// The answer for /-/reload and, when options.probe is set, /probe; nullopt
+// for any other path. `header` reads a request header, `query` a query
+// argument (both empty when absent).
+std::optional<HttpServer::Reply> AnswerLifecycleOrProbe(
+    const HttpServerOptions& options, const std::string& method,
+    const std::string& path,
+    const std::function<std::string(const char*)>& header,
+    const std::function<std::string(const char*)>& query);
 
 }  // namespace vb365

@@ -1,7 +1,10 @@
 #include "config/flags.h"
 
+#include <chrono>
 #include <functional>
 #include <optional>
+
+#include "config/config.h"
 
 namespace vb365 {
 namespace {
@@ -41,6 +44,19 @@ const FlagSpec kFlags[] = {
     {"servers.shard", "<I/N>", "0/1",
      "Watch only the servers whose name hashes (FNV-1a 64 mod N) to I "
      "(0-based): replica I of N."},
+    {"web.max-connections", "<n>", "256",
+     "Most connections the HTTP server holds at once; further ones wait in "
+     "the listen queue until one closes."},
+    {"web.max-connections-per-client", "<n>", "64",
+     "Most connections from one client address; further ones are closed at "
+     "once."},
+    {"web.idle-timeout", "<duration>", "60s",
+     "Close a connection that sent or received nothing for this long (whole "
+     "seconds)."},
+    {"web.read-header-timeout", "<duration>", "5s",
+     "Close a connection whose request header (and TLS handshake) is not "
+     "complete this long after it opened, or after the idle timeout on a "
+     "kept-alive connection."},
     {"log.level", "<level>", "info",
      "Only log messages with the given severity or above: debug, info, warn, "
      "error."},
@@ -61,6 +77,17 @@ std::optional<bool> ParseBool(const std::string& text) {
   if (text == "true") return true;
   if (text == "false") return false;
   return std::nullopt;
+}
+
+// A whole number 1..100000 (connection limits).
+std::optional<int> ParseCount(const std::string& text) {
+  if (text.empty() || text.size() > 6 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const int n = std::stoi(text);
+  if (n < 1 || n > 100000) return std::nullopt;
+  return n;
 }
 
 // Applies one flag; returns an error reason or "" on success.
@@ -94,6 +121,25 @@ std::string Apply(Flags* flags, const std::string& name,
     Result<ServerShard> shard = ParseServerShard(value);
     if (!shard.ok()) return shard.error().message();
     flags->shard = *shard;
+  } else if (name == "web.max-connections" ||
+             name == "web.max-connections-per-client") {
+    const std::optional<int> n = ParseCount(value);
+    if (!n) return "invalid value \"" + value + "\" (want 1 to 100000)";
+    (name == "web.max-connections" ? flags->max_connections
+                                   : flags->max_connections_per_client) = *n;
+  } else if (name == "web.idle-timeout") {
+    const auto d = ParseDuration(value);
+    if (!d || *d < std::chrono::seconds(1) || *d > std::chrono::hours(24)) {
+      return "invalid duration \"" + value + "\" (want 1s to 24h)";
+    }
+    flags->idle_timeout = *d;
+  } else if (name == "web.read-header-timeout") {
+    const auto d = ParseDuration(value);
+    if (!d || *d < std::chrono::milliseconds(100) ||
+        *d > std::chrono::hours(1)) {
+      return "invalid duration \"" + value + "\" (want 100ms to 1h)";
+    }
+    flags->read_header_timeout = *d;
   } else if (name == "log.level") {
     if (!ParseLogLevel(value, &flags->log_level)) {
       return "invalid value \"" + value +

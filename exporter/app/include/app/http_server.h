@@ -1,22 +1,22 @@
 // The exporter's HTTP(S) endpoint: the metrics page, the status page (or a
-// landing page) and a health check, with optional TLS and basic auth
-// (cpp-httplib: Debian's prometheus-cpp Exposer serves through civetweb
-// built without TLS).
+// landing page) and a health check, with optional TLS and basic auth.
+// Event-driven (GNU libmicrohttpd, TLS through GnuTLS): an idle or slow
+// connection holds no thread, so no client can starve a scrape (see
+// docs/http_server.md; Debian's civetweb crashes on TLS, and cpp-httplib's
+// pool gives each connection a thread for as long as it stays open).
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
 #include "metrics/exposition.h"
 
-namespace httplib {
-class Server;
-}
+struct MHD_Daemon;
 
 namespace vb365 {
 
@@ -49,9 +49,28 @@ struct HttpServerOptions {
     std::string body;
   };
   std::function<ProbeAnswer(const std::string& target)> probe;
+  // Connections held at once (further ones wait in the kernel's listen
+  // queue until one closes) and from one client address (further ones are
+  // closed at once).
+  int max_connections = 256;
+  int max_connections_per_client = 64;
+  // A connection that sends and receives nothing for this long is closed
+  // (whole seconds, at least 1).
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  // A request's header (with the TLS handshake of a new connection) must be
+  // complete within this of the connection's start, or of the end of the
+  // previous response plus idle_timeout; else the connection is cut, however
+  // steadily it trickles bytes.
+  std::chrono::milliseconds read_header_timeout{std::chrono::seconds(5)};
+  // Event-loop threads (0: the number of cores, at least 8: a plain page
+  // of 1,000 jobs takes its loop about 15 ms, and more loops than cores let
+  // the kernel interleave short answers with it instead of queueing them).
+  int threads = 0;
 };
 
-// Serves on its own threads (httplib's pool). A scrape serializes the small
+class HeaderWatchdog;
+
+// Serves on its own event-loop threads. A scrape serializes the small
 // collectables of the exposition (the self-metrics registry) and appends its
 // cached page (the SnapshotCollector's, rendered when its snapshots were
 // published): ExpositionText, or ExpositionGzip when the client accepts
@@ -78,17 +97,38 @@ class HttpServer {
   // The text exposition of the collectables (what the metrics page serves).
   std::string RenderMetrics() const;
 
+  // Connections cut because their request header came too late (since
+  // Start).
+  uint64_t header_timeouts() const;
+  // For the event loop's callbacks (valid while started).
+  HeaderWatchdog* watchdog() const { return watchdog_.get(); }
+
+  // One answer (built on an event-loop thread, then queued to the client).
+  struct Reply {
+    int status = 200;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  // The answer to a request; `header` reads a request header and `query` a
+  // query argument (empty when absent). Public for the event loop's C
+  // callback.
+  Reply Answer(const std::string& method, const std::string& path,
+               const std::function<std::string(const char*)>& header,
+               const std::function<std::string(const char*)>& query) const;
+
  private:
-  void Routes();
-  // Creates the server for one host and binds it (port 0: any free port).
-  Status Bind(const std::string& host, int port);
+  Reply Metrics(const std::string& accept_encoding) const;
+  // A listening socket for one host (port 0: any free port), or -1.
+  int Listen(const std::string& host, int port);
+  Status StartDaemon(int listen_fd);
 
   HttpServerOptions options_;
   Exposition exposition_;
-  std::unique_ptr<httplib::Server> server_;
+  std::string landing_page_;
+  std::unique_ptr<HeaderWatchdog> watchdog_;
+  MHD_Daemon* daemon_ = nullptr;
   std::string host_;
   int port_ = 0;
-  std::thread thread_;
 };
 
 // Content type of the text exposition format.

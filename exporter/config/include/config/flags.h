@@ -3,6 +3,7 @@
 // and never exits, so main decides what --help and errors do.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,13 @@ struct Flags {
   // POST /-/reload (and future lifecycle endpoints) answer only when set.
   bool enable_lifecycle = false;
   ServerShard shard;  // --servers.shard=I/N; default 0/1: every server
+  // Connections the HTTP server holds at once, and from one client address;
+  // how long a kept-alive connection may idle, and how long a client has to
+  // send a request's header (docs/configuration.md: the HTTP server).
+  int max_connections = 256;
+  int max_connections_per_client = 64;
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds read_header_timeout{std::chrono::seconds(5)};
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;
   // --print-certificate: print what this https:// URL presents and exit.
