@@ -97,6 +97,9 @@ SimulatorConfig SimConfig(const std::string& version, int jobs,
   c.versions = {version};
   c.jobs = jobs;
   c.sessions_per_job = sessions;
+  // The job sets these tests compare are the backup jobs; copy jobs (also
+  // vb365_job_* series) are tested in integration_copy_jobs.
+  c.resources.copy_jobs = 0;
   c.exit_after_seconds = 300;
   return c;
 }

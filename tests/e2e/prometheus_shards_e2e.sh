@@ -54,7 +54,8 @@ die() { echo "prometheus_shards_e2e: $*" >&2; exit 1; }
 
 # 1. One simulator, 20 listening ports.
 chain_secrets "$tmp"
-chain_start_simulator "$sim_bin" "$tmp" --versions v8 --jobs "$jobs" --sessions-per-job 3 \
+# No copy jobs: the count per server below is of the backup jobs.
+chain_start_simulator "$sim_bin" "$tmp" --versions v8 --jobs "$jobs" --copy-jobs 0 --sessions-per-job 3 \
   --extra-listeners $((servers - 1)) --threads 2 --exit-after 600 --quiet
 wait_for "the simulator's $servers ports" 30 test "$(wc -l < "$tmp/simulator.port")" -eq "$servers"
 mapfile -t ports < "$tmp/simulator.port"

@@ -118,7 +118,9 @@ browse "the control page" "$tmp/control_dom.html" "file://$tmp/control.html" --d
 
 # 4. What the page shows. The failed job's name comes from the simulator.
 curl -fsS --cacert "$tmp/certs/ca.pem" "https://127.0.0.1:$sim_port/_sim/jobs" -o "$tmp/sim_jobs.json"
+curl -fsS --cacert "$tmp/certs/ca.pem" "https://127.0.0.1:$sim_port/_sim/copy-jobs" -o "$tmp/sim_copy_jobs.json"
 "$py" "$here/status_page_check.py" --sim-jobs "$tmp/sim_jobs.json" \
+  --sim-copy-jobs "$tmp/sim_copy_jobs.json" \
   --live "$tmp/live_dom.html" --saved "$tmp/saved_dom.html" --control "$tmp/control_dom.html" \
   --payload "$payload_title" --payload "$payload_script" --payload "$payload_alert"
 

@@ -103,6 +103,7 @@ def status_cell(tr):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--sim-jobs', required=True)
+    ap.add_argument('--sim-copy-jobs', required=True)
     ap.add_argument('--live', required=True)
     ap.add_argument('--saved', required=True)
     ap.add_argument('--control', required=True)
@@ -123,6 +124,9 @@ def main():
 
     with open(args.sim_jobs, encoding='utf-8') as f:
         sim_jobs = {j['index']: j for j in json.load(f)}
+    # Backup copy jobs are jobs too (a row each).
+    with open(args.sim_copy_jobs, encoding='utf-8') as f:
+        copy_names = [j['name'] for j in json.load(f)]
     failed_name = sim_jobs[1]['name']
     success_name = sim_jobs[0]['name']
     running_name = sim_jobs[3]['name']
@@ -139,9 +143,12 @@ def main():
               f'{[i.attrs for i in imgs]}')
         check(not scripts, f'{label}: {len(scripts)} <script> element(s) in the DOM')
         rows = job_rows(dom)
-        check(len(rows) == len(sim_jobs),
-              f'{label}: {len(rows)} job rows, the simulator has {len(sim_jobs)}: '
-              f'{sorted(rows)}')
+        want_rows = len(sim_jobs) + len(copy_names)
+        check(len(rows) == want_rows,
+              f'{label}: {len(rows)} job rows, the simulator has {want_rows} '
+              f'(backup and copy jobs): {sorted(rows)}')
+        for name in copy_names:
+            check(name in rows, f'{label}: no row for the copy job {name!r}')
         for p in args.payload:
             check(p in rows, f'{label}: no job row shows the name {p!r} as text')
         tr = rows.get(failed_name)

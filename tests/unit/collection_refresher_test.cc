@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -51,9 +52,25 @@ class FakeSource : public JobSource {
     f.sessions = sessions[job.id];
     return f;
   }
+  Result<std::vector<Job>> ListCopyJobs() override {
+    std::lock_guard<std::mutex> l(mu);
+    if (copy_jobs_error) return Error{*copy_jobs_error, "copy jobs failed"};
+    return copy_jobs;
+  }
+  Result<SessionsFetch> ListRunningSessions(const Job& job) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++running_calls[job.id];
+    SessionsFetch f;
+    f.sessions = running[job.id];
+    return f;
+  }
   void ResetVersion() override { ++resets; }
 
   std::mutex mu;
+  std::vector<Job> copy_jobs;
+  std::optional<ErrorCode> copy_jobs_error;
+  std::map<std::string, std::vector<JobSession>> running;
+  std::map<std::string, int> running_calls;
   bool down = false;
   bool jobs_fail = false;
   ApiVersion version = ApiVersion::kV8;
@@ -165,6 +182,15 @@ JobSession Finished(uint64_t n, Timestamp created,
   s.status = status;
   s.has_statistics = true;
   s.statistics.transferred_data_bytes = 100;
+  return s;
+}
+
+JobSession RunningSince(uint64_t n, Timestamp created) {
+  JobSession s;
+  s.id = Id{9, n};
+  s.creation_time = created;
+  s.status = SessionStatus::kRunning;
+  s.progress = 3;
   return s;
 }
 
@@ -450,6 +476,70 @@ TEST_F(RefresherTest, StartRefreshesAtOnceAndStopReturnsPromptly) {
   // Stop interrupts the hour-long wait.
   EXPECT_TRUE(r->Stop(std::chrono::seconds(30)));
   EXPECT_TRUE(collector_.Get("east")->up);
+}
+
+}  // namespace
+}  // namespace vb365
+
+namespace vb365 {
+namespace {
+
+TEST_F(RefresherTest, CopyJobsAreJobsAndAFailingCopyListKeepsTheLastOnes) {
+  source_.jobs = {MakeJob("j1", "backup")};
+  Job copy = MakeJob("c1", "copy");
+  copy.type = JobType::kCopy;
+  copy.backup_job_id = "j1";
+  source_.copy_jobs = {copy};
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  ASSERT_EQ(snap->jobs.size(), 2u);
+  EXPECT_EQ(snap->jobs[1].job.type, JobType::kCopy);
+  EXPECT_EQ(snap->jobs[1].job.backup_job_id, "j1");
+  EXPECT_EQ(source_.bounds.count("c1"), 1u);  // its sessions are read
+  source_.copy_jobs_error = ErrorCode::kHttpStatus;
+  snap = r->RefreshOnce();
+  EXPECT_TRUE(snap->up);
+  ASSERT_EQ(snap->jobs.size(), 2u);  // the last good copy jobs stay
+  EXPECT_EQ(source_.bounds["c1"].size(), 2u);
+  source_.copy_jobs_error = ErrorCode::kNotFound;  // the version has none
+  snap = r->RefreshOnce();
+  EXPECT_TRUE(snap->up);
+  EXPECT_EQ(snap->jobs.size(), 1u);
+  config_.collectors = {"jobs"};
+  source_.copy_jobs_error.reset();
+  snap = Make()->RefreshOnce();
+  EXPECT_EQ(snap->jobs.size(), 1u);
+}
+
+TEST_F(RefresherTest, OnV8AJobSayingItRunsWithoutARunningSessionIsAskedForIt) {
+  Job says = MakeJob("j1", "says running");
+  says.last_status = SessionStatus::kRunning;
+  Job seen = MakeJob("j2", "running seen");
+  seen.last_status = SessionStatus::kQueued;
+  Job idle = MakeJob("j3", "idle");
+  idle.last_status = SessionStatus::kSuccess;
+  source_.jobs = {says, seen, idle};
+  source_.sessions["j1"] = {Finished(1, kNow - 3600 * kTicksPerSecond)};
+  source_.sessions["j2"] = {RunningSince(2, kNow - 60 * kTicksPerSecond)};
+  source_.running["j1"] = {RunningSince(3, kNow - 120 * kTicksPerSecond)};
+  auto r = Make();
+  auto snap = r->RefreshOnce();
+  EXPECT_EQ(source_.running_calls["j1"], 1);
+  EXPECT_EQ(source_.running_calls.count("j2"), 0u);  // one came back
+  EXPECT_EQ(source_.running_calls.count("j3"), 0u);  // does not say so
+  for (const JobSummary& s : snap->jobs) {
+    EXPECT_EQ(s.running, s.job.id != "j3") << s.job.id;
+  }
+  ASSERT_EQ(snap->jobs[2].job.id, "j1");  // by name: idle, running, says
+  EXPECT_EQ(snap->jobs[2].running_start, kNow - 120 * kTicksPerSecond);
+
+  // v7 has no status filter: running from lastStatus alone.
+  source_.version = ApiVersion::kV7;
+  source_.running_calls.clear();
+  snap = Make()->RefreshOnce();
+  EXPECT_TRUE(source_.running_calls.empty());
+  EXPECT_TRUE(snap->jobs[2].running);
+  EXPECT_EQ(snap->jobs[2].running_start, kNoTime);
 }
 
 }  // namespace

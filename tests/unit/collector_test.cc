@@ -163,7 +163,7 @@ TEST(CollectorTest, PerServerSeriesAndInfo) {
   EXPECT_EQ(m["vb365_jobs{server=\"east\"}"], "1");
   EXPECT_EQ(m["vb365_job_info{" + JobLabels() +
               ",backup_type=\"EntireOrganization\",repository_id=\"repo-1\","
-              "organization_id=\"\"}"],
+              "organization_id=\"\",job_type=\"Backup\",backup_job_id=\"\"}"],
             "1");
 }
 

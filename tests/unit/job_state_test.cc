@@ -113,6 +113,23 @@ TEST(JobTrackerTest, MemoryStaysProportionalToRunningNotHistory) {
   EXPECT_LE(t.tracked_ids(), 2u);
 }
 
+// A server may leave running sessions out of bounded reads: the job's own
+// lastStatus (Running, Queued) then says it runs, without start or progress;
+// once it says otherwise (and no session runs) running is 0 again.
+TEST(JobTrackerTest, JobLastStatusRunningMakesItRunningWithoutASession) {
+  Job job = TestJob();
+  job.last_status = SessionStatus::kQueued;
+  JobTracker t(job);
+  t.Apply({Finished(1, 0, 5)});
+  EXPECT_TRUE(t.summary().running);
+  EXPECT_EQ(t.summary().running_start, kNoTime);
+  job.last_status = SessionStatus::kSuccess;
+  t.UpdateJob(job);
+  t.Apply({Finished(1, 0, 5), Finished(2, 10, 5)});
+  EXPECT_FALSE(t.summary().running);
+  EXPECT_EQ(Total(t.summary(), SessionStatus::kSuccess), 1u);
+}
+
 TEST(JobTrackerTest, SessionSeenRunningThenFinishedCountsOnce) {
   JobTracker t(TestJob());
   t.Apply({Finished(1, 0, 5)});

@@ -261,33 +261,33 @@ Result<std::vector<Job>> Client::ListJobs() {
   return jobs;
 }
 
-Result<SessionsFetch> Client::ListSessions(const Job& job,
-                                           Timestamp lower_bound) {
+Result<std::vector<Job>> Client::ListCopyJobs() {
   Result<Target> target = Prepare();
   if (!target.ok()) return target.error();
-  const ApiVersion v = target->version;
-  const Id job_key = job.key.empty() ? ParseId(job.id) : job.key;
-
-  SessionsFetch fetch;
-  std::string path;
-  bool paged = false;
-  bool filter_by_job = false;
-  if (v <= ApiVersion::kV4) {
-    path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
-  } else if (v <= ApiVersion::kV6) {
-    path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
-    paged = true;
-  } else {
-    path = "/JobSessions?jobId=" + http::UrlEncode(job.id);
-    if (lower_bound != kNoTime) {
-      path +=
-          "&endTimeLowerBound=" + http::UrlEncode(FormatTimestamp(lower_bound));
-    }
-    paged = true;
-    filter_by_job = true;
+  if (target->version < ApiVersion::kV6) {
+    return Error(ErrorCode::kNotFound, "no copy jobs before API v6");
   }
+  std::vector<Job> jobs;
+  bool paged = target->version >= ApiVersion::kV8;
   Status read = ReadAll(
-      *target, "job_sessions", path, paged,
+      *target, "copy_jobs", "/CopyJobs", paged,
+      [](Parser& p, const PaddedBody& body, std::vector<Job>* out) {
+        return p.ParseJobs(body, out);
+      },
+      [](const Job&) { return true; }, &jobs);
+  if (!read.ok()) return read.error();
+  for (Job& job : jobs) job.type = JobType::kCopy;
+  return jobs;
+}
+
+Result<SessionsFetch> Client::ReadJobSessions(const Target& target,
+                                              const Job& job,
+                                              const std::string& path,
+                                              bool paged, bool filter_by_job) {
+  const Id job_key = job.key.empty() ? ParseId(job.id) : job.key;
+  SessionsFetch fetch;
+  Status read = ReadAll(
+      target, "job_sessions", path, paged,
       [](Parser& p, const PaddedBody& body, std::vector<JobSession>* out) {
         return p.ParseSessions(body, out);
       },
@@ -298,6 +298,49 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
       &fetch.sessions);
   if (!read.ok()) return read.error();
   return fetch;
+}
+
+Result<SessionsFetch> Client::ListSessions(const Job& job,
+                                           Timestamp lower_bound) {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return target.error();
+  const ApiVersion v = target->version;
+  const bool copy = job.type == JobType::kCopy;
+
+  std::string path;
+  bool paged = false;
+  bool filter_by_job = false;
+  if (copy && v <= ApiVersion::kV6) {
+    // v6 has no jobId filter: every copy job's sessions, kept by job.
+    path = "/JobSessions?jobType=Copy";
+    paged = true;
+    filter_by_job = true;
+  } else if (v <= ApiVersion::kV4) {
+    path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
+  } else if (v <= ApiVersion::kV6) {
+    path = "/Jobs/" + http::UrlEncode(job.id) + "/JobSessions";
+    paged = true;
+  } else {
+    path = "/JobSessions?jobId=" + http::UrlEncode(job.id);
+    if (copy) path += "&jobType=Copy";
+    if (lower_bound != kNoTime) {
+      path +=
+          "&endTimeLowerBound=" + http::UrlEncode(FormatTimestamp(lower_bound));
+    }
+    paged = true;
+    filter_by_job = true;
+  }
+  return ReadJobSessions(*target, job, path, paged, filter_by_job);
+}
+
+Result<SessionsFetch> Client::ListRunningSessions(const Job& job) {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return target.error();
+  if (target->version < ApiVersion::kV8) return SessionsFetch{};
+  std::string path = "/JobSessions?jobId=" + http::UrlEncode(job.id);
+  if (job.type == JobType::kCopy) path += "&jobType=Copy";
+  path += "&status=Running";
+  return ReadJobSessions(*target, job, path, true, true);
 }
 
 }  // namespace vb365

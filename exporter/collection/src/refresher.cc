@@ -109,12 +109,38 @@ Timestamp Refresher::LowerBound(ApiVersion version, const JobState& state,
   return since_last;
 }
 
+// Whether a server leaves running sessions out of bounded reads is not
+// documented: when the job says it runs (lastStatus Running or Queued) and no
+// unfinished session came back, v8 is asked for the running ones. Before v8
+// (no status filter) the running series come from lastStatus alone.
+void Refresher::AddRunningSessions(ApiVersion version, const Job& job,
+                                   std::vector<JobSession>* sessions) {
+  if (version != ApiVersion::kV8 || !job.last_status.has_value() ||
+      !IsActive(*job.last_status)) {
+    return;
+  }
+  for (const JobSession& s : *sessions) {
+    if (!s.finished()) return;
+  }
+  Result<SessionsFetch> running = source_->ListRunningSessions(job);
+  if (!running.ok()) {
+    Log(LogLevel::kDebug, "reading running sessions failed",
+        {{"server", config_.name},
+         {"job", job.name},
+         {"error", running.error().message()}});
+    return;
+  }
+  sessions->insert(sessions->end(), running->sessions.begin(),
+                   running->sessions.end());
+}
+
 void Refresher::ReadOneJob(ApiVersion version, const Job& job,
                            JobState& state) {
   const Timestamp read_start = options_.now();
   Result<SessionsFetch> fetch =
       source_->ListSessions(job, LowerBound(version, state, read_start));
   if (fetch.ok()) {
+    AddRunningSessions(version, job, &fetch->sessions);
     state.tracker->Apply(fetch->sessions);
     state.last_read = read_start;
     state.restored = false;
@@ -256,6 +282,29 @@ void Refresher::SaveState() {
   options_.state->Update(config_.name, config_.url, std::move(saved));
 }
 
+void Refresher::ListCopyJobs(std::vector<Job>* listed) {
+  Result<std::vector<Job>> copies = source_->ListCopyJobs();
+  if (copies.ok()) {
+    copy_jobs_ = std::move(*copies);
+    copy_jobs_failing_ = false;
+  } else if (copies.error().code() == ErrorCode::kNotFound) {
+    // The version has no copy jobs (v3 to v5): skipped, logged once.
+    if (!copy_jobs_skipped_) {
+      Log(LogLevel::kInfo, "copy jobs not served by this API version",
+          {{"server", config_.name}});
+      copy_jobs_skipped_ = true;
+    }
+    copy_jobs_.clear();
+  } else if (!copy_jobs_failing_) {
+    // Once per failure streak: the copy jobs listed last are read again
+    // (their series stay; up and the backup jobs are not touched).
+    Log(LogLevel::kWarn, "listing copy jobs failed",
+        {{"server", config_.name}, {"error", copies.error().message()}});
+    copy_jobs_failing_ = true;
+  }
+  listed->insert(listed->end(), copy_jobs_.begin(), copy_jobs_.end());
+}
+
 std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
   const auto start = Steady::now();
   Result<ApiVersion> version = source_->Version();
@@ -267,17 +316,22 @@ std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
     have_service_instance_ = true;
   }
 
-  if (config_.CollectorEnabled("jobs")) {
-    Result<std::vector<Job>> listed = source_->ListJobs();
-    if (!listed.ok()) {
+  const bool backup = config_.CollectorEnabled("jobs");
+  const bool copy = config_.CollectorEnabled("copy_jobs");
+  std::vector<Job> listed;
+  if (backup) {
+    Result<std::vector<Job>> jobs = source_->ListJobs();
+    if (!jobs.ok()) {
       // The server may have been replaced or downgraded: probe again next
       // time (a fixed api_version is kept by the client).
       source_->ResetVersion();
       have_service_instance_ = false;
-      return Fail(listed.error().Context("list jobs"), start);
+      return Fail(jobs.error().Context("list jobs"), start);
     }
-    ReadSessions(*version, SelectJobs(std::move(*listed)));
+    listed = std::move(*jobs);
   }
+  if (copy) ListCopyJobs(&listed);
+  if (backup || copy) ReadSessions(*version, SelectJobs(std::move(listed)));
   // The other resources: one failing keeps its last values and leaves up
   // and the jobs as they are.
   resources_.Collect(*version, source_->Resources(), options_.now());

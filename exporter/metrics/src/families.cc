@@ -109,14 +109,25 @@ SessionStatus ShownStatus(const JobSummary& s) {
 }
 
 const std::vector<JobFamily> kJobFamilies = {
-    JobFamily::Info("vb365_job_info",
-                    "Descriptive labels of a backup job; always 1",
-                    {"backup_type", "repository_id", "organization_id"},
-                    [](const JobSummary& s, size_t k) -> std::string_view {
-                      return k == 0   ? s.job.backup_type
-                             : k == 1 ? s.job.repository_id
-                                      : s.job.organization_id;
-                    }),
+    JobFamily::Info(
+        "vb365_job_info",
+        "Descriptive labels of a backup or backup copy job; always 1",
+        {"backup_type", "repository_id", "organization_id", "job_type",
+         "backup_job_id"},
+        [](const JobSummary& s, size_t k) -> std::string_view {
+          switch (k) {
+            case 0:
+              return s.job.backup_type;
+            case 1:
+              return s.job.repository_id;
+            case 2:
+              return s.job.organization_id;
+            case 3:
+              return JobTypeName(s.job.type);
+            default:
+              return s.job.backup_job_id;
+          }
+        }),
     JobFamily::Gauge(
         "vb365_job_enabled", "1 when the job is enabled, else 0",
         [](const JobSummary& s) { return *s.job.is_enabled ? 1.0 : 0.0; },
@@ -153,7 +164,10 @@ const std::vector<JobFamily> kJobFamilies = {
         [](const JobSummary& s) {
           return static_cast<double>(s.running_progress);
         },
-        [](const JobSummary& s) { return s.running; }),
+        // Absent when only the job's lastStatus says it runs.
+        [](const JobSummary& s) {
+          return s.running && s.running_start != kNoTime;
+        }),
     // The last finished session.
     JobFamily::Set(
         kGauge, "vb365_job_last_session_status",

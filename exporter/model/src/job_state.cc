@@ -180,7 +180,11 @@ void JobTracker::UpdateRunning(const std::vector<JobSession>& sessions,
       best_running = &s;
     }
   }
-  summary_.running = best_running != nullptr;
+  // The job's lastStatus also says it runs: a server may leave running
+  // sessions out of bounded reads (start and progress are then unknown).
+  const bool job_active = summary_.job.last_status.has_value() &&
+                          IsActive(*summary_.job.last_status);
+  summary_.running = best_running != nullptr || job_active;
   summary_.running_start =
       best_running != nullptr ? best_running->creation_time : kNoTime;
   summary_.running_progress =

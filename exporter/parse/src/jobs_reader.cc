@@ -1,4 +1,4 @@
-// /Jobs elements (an array before v8, a page on v8).
+// /Jobs and /CopyJobs elements (an array before v8, a page on v8).
 #include <optional>
 #include <string_view>
 
@@ -24,6 +24,8 @@ constexpr auto kJob = Object<Job>(
     Field("name", StringOrEmpty<&Job::name>()),
     Field("backupType", StringOrEmpty<&Job::backup_type>()),
     Field("repositoryId", StringOrEmpty<&Job::repository_id>()),
+    // Copy jobs (/CopyJobs): the backup job they copy.
+    Field("backupJobId", StringOrEmpty<&Job::backup_job_id>()),
     Field("organizationId", StringOrEmpty<&Job::organization_id>()),
     Field("isEnabled", As(
                            kExpectedBool,

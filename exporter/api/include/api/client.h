@@ -21,8 +21,8 @@ namespace vb365 {
 
 // Receives what the client did, for the exporter's own metrics. Endpoint
 // names are fixed and low-cardinality: "token", "service_instance", "jobs",
-// "job_sessions", and the resources' "license", "repositories", "proxies",
-// "organizations", "organization_sync", "licensed_users", "health",
+// "copy_jobs", "job_sessions", and the resources' "license", "repositories",
+// "proxies", "organizations", "organization_sync", "licensed_users", "health",
 // "restore_sessions". `code` is
 // the HTTP status, or 0 for a transport error (rendered as code="error").
 // Implementations are thread-safe.
@@ -59,14 +59,23 @@ class Client {
   // Every job, all pages (v8: limit=1000&offset=N until a page is shorter
   // than the limit the server reports and has no next link).
   Result<std::vector<Job>> ListJobs();
+  // Every backup copy job (/CopyJobs, v6+; paged like /Jobs on v8), each
+  // with type kCopy. A 404 (v3 to v5) gives code kNotFound.
+  Result<std::vector<Job>> ListCopyJobs();
   // The sessions of one job. v3/v4: /Jobs/{id}/JobSessions (whole history).
   // v5/v6: /Jobs/{id}/JobSessions paged. v7/v8:
   // /JobSessions?jobId=..&endTimeLowerBound=.. paged (lower_bound kNoTime:
   // no bound). A 404 (a job deleted since it was listed) gives an Error
   // with code kNotFound.
   // Sessions of other jobs (a server that ignores jobId) are dropped.
+  // Copy jobs: v7/v8 /JobSessions?jobId=..&jobType=Copy (bounded as above);
+  // v6 /JobSessions?jobType=Copy (every copy job's, kept by _links.job).
   // Every request that gets 401 is retried once after a new login.
   Result<SessionsFetch> ListSessions(const Job& job, Timestamp lower_bound);
+  // v8 only: /JobSessions?jobId=..&status=Running (and jobType=Copy for a
+  // copy job), unbounded: for a server whose bounded reads leave running
+  // sessions out. Before v8 an empty fetch, without a request.
+  Result<SessionsFetch> ListRunningSessions(const Job& job);
 
   // Forget the detected version (after the server stopped answering): the
   // next call probes again. The cached token, and any 429 back-off, are
@@ -118,6 +127,11 @@ class Client {
                  const std::string& path, bool send_paging, ParseFn parse,
                  FilterFn keep, std::vector<T>* out);
   void Observe(std::string_view endpoint, const HttpResponse& response);
+  // Every page of `path` (job sessions), sessions of other jobs dropped
+  // when filter_by_job.
+  Result<SessionsFetch> ReadJobSessions(const Target& target, const Job& job,
+                                        const std::string& path, bool paged,
+                                        bool filter_by_job);
   // Reads every page of a resource collection (resources_client.cc): `read`
   // takes one body and returns its page info; paging as in ReadAll.
   using PageReader = std::function<Result<PageInfo>(std::string_view body)>;

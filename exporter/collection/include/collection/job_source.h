@@ -22,6 +22,14 @@ class JobSource {
   virtual Result<std::vector<Job>> ListJobs() = 0;
   virtual Result<SessionsFetch> ListSessions(const Job& job,
                                              Timestamp lower_bound) = 0;
+  // Backup copy jobs (type kCopy); kNotFound: the version has none.
+  virtual Result<std::vector<Job>> ListCopyJobs() {
+    return Error(ErrorCode::kNotFound, "no copy jobs");
+  }
+  // The job's running sessions, unbounded (v8; empty before).
+  virtual Result<SessionsFetch> ListRunningSessions(const Job&) {
+    return SessionsFetch{};
+  }
   virtual void ResetVersion() = 0;
   // The same server's resources beyond jobs (issue 9); nullptr: none are
   // collected (test sources that only know jobs).
@@ -38,6 +46,12 @@ class ClientJobSource : public JobSource {
     return client_->GetServiceInstance();
   }
   Result<std::vector<Job>> ListJobs() override { return client_->ListJobs(); }
+  Result<std::vector<Job>> ListCopyJobs() override {
+    return client_->ListCopyJobs();
+  }
+  Result<SessionsFetch> ListRunningSessions(const Job& job) override {
+    return client_->ListRunningSessions(job);
+  }
   Result<SessionsFetch> ListSessions(const Job& job,
                                      Timestamp lower_bound) override {
     return client_->ListSessions(job, lower_bound);

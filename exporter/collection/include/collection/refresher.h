@@ -95,6 +95,13 @@ class Refresher {
                        Timestamp now) const;
   void ReadSessions(ApiVersion version, const std::vector<Job>& jobs);
   void ReadOneJob(ApiVersion version, const Job& job, JobState& state);
+  // v8: adds the job's running sessions when it says it runs and *sessions
+  // (a bounded read) holds none.
+  void AddRunningSessions(ApiVersion version, const Job& job,
+                          std::vector<JobSession>* sessions);
+  // Appends the copy jobs to *listed (the last good list when listing
+  // fails; none when the version has none).
+  void ListCopyJobs(std::vector<Job>* listed);
   std::shared_ptr<const ServerSnapshot> Succeed(
       ApiVersion version, std::chrono::steady_clock::time_point start);
   void Publish(std::shared_ptr<const ServerSnapshot> snapshot);
@@ -110,6 +117,9 @@ class Refresher {
   // Refresh state: touched only by the refreshing thread (and its workers,
   // each on its own JobState).
   std::map<std::string, JobState> jobs_;
+  std::vector<Job> copy_jobs_;  // last good /CopyJobs
+  bool copy_jobs_failing_ = false;
+  bool copy_jobs_skipped_ = false;
   // From the state file, by job id, until the first successful listing
   // takes the listed ones (the others are dropped).
   std::map<std::string, SavedJob> restored_;

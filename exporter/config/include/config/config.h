@@ -84,7 +84,6 @@ struct JobFilter {
 
 // The collectors a server can run (issue 9), in the order a refresh runs
 // them: `collectors:` in the config names a subset (default: all).
-// copy_jobs is an accepted name that collects nothing yet.
 inline constexpr std::array<std::string_view, 9> kCollectorNames = {
     "jobs",           "copy_jobs",        "license",
     "repositories",   "proxies",          "organizations",

@@ -26,9 +26,10 @@ inline constexpr std::array<std::string_view, 4> kApiEndpoints = {
 // The resource collectors' endpoints (issue 9): their series appear once the
 // endpoint is first used, so a collector that is off, or a resource the
 // server's version does not have, adds none.
-inline constexpr std::array<std::string_view, 8> kResourceEndpoints = {
-    "license",           "repositories",   "proxies", "organizations",
-    "organization_sync", "licensed_users", "health",  "restore_sessions"};
+inline constexpr std::array<std::string_view, 9> kResourceEndpoints = {
+    "license",       "repositories",      "proxies",
+    "organizations", "organization_sync", "licensed_users",
+    "health",        "restore_sessions",  "copy_jobs"};
 
 // Counters of one server. The series are created once and their references
 // kept (Family::Add allocates and scans per call). Thread-safe: called by

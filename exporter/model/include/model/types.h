@@ -118,9 +118,17 @@ struct JobSession {
 };
 
 // One element of /Jobs.
+// What kind of job: a backup job (/Jobs) or a backup copy job (/CopyJobs).
+enum class JobType : uint8_t { kBackup, kCopy };
+inline std::string_view JobTypeName(JobType t) {
+  return t == JobType::kCopy ? "Copy" : "Backup";
+}
+
 struct Job {
   std::string id;  // as sent (label value)
-  Id key;          // ParseId(id): matches JobSession::job_id
+  JobType type = JobType::kBackup;
+  std::string backup_job_id;  // copy jobs: the backup job they copy
+  Id key;                     // ParseId(id): matches JobSession::job_id
   std::string name;
   std::string backup_type;
   std::string repository_id;
