@@ -25,6 +25,12 @@ checks, while it scrapes /metrics every 100 ms:
     session added during the fault (/_sim/sessions/add) is counted exactly
     once in vb365_job_sessions_total.
 
+The resource rows (ResRow) put one fault on one resource endpoint of server
+a (/License, /BackupRepositories, /LicensedUsers, ...): vb365_up stays 1, that
+collector's vb365_collector_success is 0 and its series keep their last good
+values, every other series of a and b is unchanged, one warn line names server
+a, the collector and the reason, and the collector recovers by itself.
+
 Two rows need their own exporter (they cannot be switched at run time): a DNS
 name that does not resolve, and a body over the 1 GiB size limit (which needs
 a request timeout longer than the transfer).
