@@ -815,7 +815,7 @@ def rows_resources():
                r'not found|404', [r'endpoint="organizations",code="404"']),
         ResRow("wrong-type JSON on /Proxies", "proxies",
                dict(kind="numbers_as_strings", endpoint="proxies"),
-               "kind=numbers_as_strings on /Proxies (\"57\" for every number)",
+               "kind=numbers_as_strings on /Proxies (every number written as a string)",
                r'malformed|type|number'),
         ResRow("slow drip on /Health", "health",
                dict(kind="drip", endpoint="health", bytes=4, ms=50),
