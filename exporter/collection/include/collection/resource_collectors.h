@@ -7,12 +7,12 @@
 // API version does not have (kNotFound) is logged once, skipped while that
 // version is served, and shows nothing (no values, no CollectorRun); a
 // kNotFound from a resource that succeeded on the same version is a failure
-// (a route missing for a while), not a skip. A failing collector keeps its last good values and reports success false;
-// the other collectors and the jobs are untouched. licensed_users runs at
-// most once per licensed_users_interval after a success (at once again
-// after a failure). restore_sessions reads the restores started within
-// session_history and, on v8, those that ended since its last read (minus
-// an hour), and counts each finished one once.
+// (a route missing for a while), not a skip. A failing collector keeps its last
+// good values and reports success false; the other collectors and the jobs are
+// untouched. licensed_users runs at most once per licensed_users_interval after
+// a success (at once again after a failure). restore_sessions reads the
+// restores started within session_history and, on v8, those that ended since
+// its last read (minus an hour), and counts each finished one once.
 #pragma once
 
 #include <array>
