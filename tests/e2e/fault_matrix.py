@@ -25,6 +25,12 @@ checks, while it scrapes /metrics every 100 ms:
     session added during the fault (/_sim/sessions/add) is counted exactly
     once in vb365_job_sessions_total.
 
+The resource rows (ResRow) put one fault on one resource endpoint of server
+a (/License, /BackupRepositories, /LicensedUsers, ...): vb365_up stays 1, that
+collector's vb365_collector_success is 0 and its series keep their last good
+values, every other series of a and b is unchanged, one warn line names server
+a, the collector and the reason, and the collector recovers by itself.
+
 Two rows need their own exporter (they cannot be switched at run time): a DNS
 name that does not resolve, and a body over the 1 GiB size limit (which needs
 a request timeout longer than the transfer).
@@ -729,6 +735,180 @@ def rows_main():
     return rows
 
 
+# ------------------------------------------------------------ the resource rows
+
+# The families each resource collector renders (docs/metrics.md, "Resources
+# beyond jobs"); a fault on one collector's endpoint must leave every other
+# family alone and keep these at their last good values.
+COLLECTOR_FAMILIES = {
+    "license": ("vb365_license_",),
+    "repositories": ("vb365_repository_",),
+    "proxies": ("vb365_proxy_",),
+    "organizations": ("vb365_organization_info", "vb365_organization_backed_up",
+                      "vb365_organization_first_backup_", "vb365_organization_last_backup_",
+                      "vb365_organization_sync_"),
+    "licensed_users": ("vb365_organization_licensed_users",
+                       "vb365_organization_users_not_backed_up"),
+    "restore_sessions": ("vb365_restore_sessions_",),
+    "health": ("vb365_server_healthy", "vb365_server_component_healthy"),
+}
+
+
+def collector_series(metrics, server, collector):
+    """The series of `collector` on `server` (its success included)."""
+    out = {}
+    for s, v in metrics.items():
+        if server_of(s) != server:
+            continue
+        if family(s).startswith(COLLECTOR_FAMILIES[collector]) or (
+                family(s) == "vb365_collector_success" and label(s, "collector") == collector):
+            out[s] = v
+    return out
+
+
+def other_series(metrics, server, collector, busy_job):
+    """`server`'s series that a fault on `collector` must not touch: all but
+    the volatile ones, the collector's own and those of `busy_job` (which
+    gets a session during the fault)."""
+    mine = collector_series(metrics, server, collector)
+    return {s: v for s, v in stable(metrics, server).items()
+            if s not in mine and label(s, "job_id") != busy_job}
+
+
+class ResRow:
+    """One fault on one resource endpoint of server a (a simulator fault
+    scoped with `endpoint`). During it: vb365_up 1, the collector's success 0
+    and its other series at their last good values, server a's other
+    resources and jobs and server b unchanged, one warn line naming server a,
+    the collector and `reason`; after it the collector succeeds again."""
+
+    def __init__(self, name, collector, fault, how, reason, expect_moved=()):
+        self.name, self.collector, self.fault = name, collector, fault
+        self.how, self.reason = how, reason
+        self.expect_moved = list(expect_moved)
+
+
+def rows_resources():
+    return [
+        ResRow("500 on /License", "license",
+               dict(kind="http_error", endpoint="license", status=500),
+               "kind=http_error status=500 on /License", r'HTTP 500',
+               [r'api_requests_total\{endpoint="license",code="500"']),
+        ResRow("malformed JSON on /BackupRepositories", "repositories",
+               dict(kind="malformed", endpoint="repositories"),
+               "kind=malformed on /BackupRepositories (garbage in the middle)",
+               r'malformed'),
+        ResRow("a page that repeats forever on /LicensedUsers", "licensed_users",
+               dict(kind="page_loop", endpoint="licensed_users", page_size=3),
+               "kind=page_loop page_size=3 on /LicensedUsers: the offset is ignored, "
+               "`_links.next` is the page itself (`licensed_users_interval: 1s`)",
+               r'repeats|page'),
+        ResRow("401 always on /RestoreSessions", "restore_sessions",
+               dict(kind="http_error", endpoint="restore_sessions", status=401),
+               "kind=http_error status=401 on /RestoreSessions: every token is rejected "
+               "there, also a fresh one (the other endpoints accept it)",
+               r'HTTP 401', [r'endpoint="restore_sessions",code="401"']),
+        ResRow("404 on /Organizations", "organizations",
+               dict(kind="not_found", endpoint="organizations"),
+               "kind=not_found on /Organizations, a resource the server served before "
+               "(a reverse proxy's route missing for a while)",
+               r'not found|404', [r'endpoint="organizations",code="404"']),
+        ResRow("wrong-type JSON on /Proxies", "proxies",
+               dict(kind="numbers_as_strings", endpoint="proxies"),
+               "kind=numbers_as_strings on /Proxies (every number written as a string)",
+               r'malformed|type|number'),
+        ResRow("slow drip on /Health", "health",
+               dict(kind="drip", endpoint="health", bytes=4, ms=50),
+               "kind=drip on /Health, 4 bytes every 50 ms (the body takes longer than "
+               "the 1 s timeout)", r'curl error 28',
+               [r'endpoint="health",code="error"']),
+    ]
+
+
+def run_resource_row(c, row):
+    ex = c.exporter
+    log(f"row: {row.name}")
+    coll = row.collector
+    busy = c.job_ids[0]  # gets a session during the fault
+
+    def success(m):
+        return value(m, "vb365_collector_success", server="a", collector=coll)
+
+    ex.wait("server a up, the collector succeeding",
+            lambda m: value(m, "vb365_up", server="a") == 1 and success(m) == 1, 60)
+    before = ex.wait_refreshes("a", 2)
+    check(success(before) == 1, f"collector {coll} not succeeding before the fault")
+    mine_before = collector_series(before, "a", coll)
+    check(len(mine_before) > 1, f"collector {coll} has no series before the fault")
+    others_before = other_series(before, "a", coll, busy)
+    b_before = stable(before, "b")
+    counted_before = sessions_total(before, "a", busy)
+    offset = ex.log_size()
+    ex.begin(row.name)
+    c.sim_a.fault(**row.fault)
+    c.sim_a.add_session(busy, "Success")
+
+    def shows(m):
+        if success(m) != 0:
+            return False
+        names = [s for s, _ in moved(before, m, "a")]
+        return all(any(re.search(p, s) for s in names) for p in row.expect_moved)
+    ex.wait(f"row {row.name!r} to show on /metrics", shows, 30)
+    during = ex.wait_refreshes("a", 2, timeout=30)
+    check(success(during) == 0, f"{row.name}: collector {coll} succeeded while the fault was on")
+    check(value(during, "vb365_up", server="a") == 1,
+          f"vb365_up{{server=a}} is {value(during, 'vb365_up', server='a')} during a "
+          f"fault of one resource; expected 1")
+    mine = {s: v for s, v in collector_series(during, "a", coll).items()
+            if family(s) != "vb365_collector_success"}
+    kept = {s: v for s, v in mine_before.items() if family(s) != "vb365_collector_success"}
+    check(mine == kept, f"collector {coll}'s series did not keep their last good values: " +
+          str(sorted(set(mine.items()) ^ set(kept.items()))[:5]))
+    others = other_series(during, "a", coll, busy)
+    check(others == others_before, "another resource or job of server a changed: " +
+          str(sorted(set(others.items()) ^ set(others_before.items()))[:5]))
+    check(stable(during, "b") == b_before, "server b's series changed during the fault: " +
+          str(sorted(set(stable(during, "b").items()) ^ set(b_before.items()))[:5]))
+    moved_during = moved(before, during, "a")
+
+    c.sim_a.clear()
+    t_off = time.time()
+    ex.wait(f"collector {coll} to recover after {row.name!r}",
+            lambda m: success(m) == 1 and sessions_total(m, "a", busy) >= counted_before + 1,
+            30)
+    t_rec = time.time() - t_off
+    ex.end()
+    after = ex.wait_refreshes("a", 2)
+    check(collector_series(after, "a", coll) == mine_before,
+          f"collector {coll}'s series differ after recovery: " + str(sorted(
+              set(collector_series(after, "a", coll).items()) ^ set(mine_before.items()))[:5]))
+    check(other_series(after, "a", coll, busy) == others_before,
+          "another resource or job of server a changed after the fault")
+    got = sessions_total(after, "a", busy) - counted_before
+    check(got == 1, f"{got} sessions counted for the session added during the fault")
+    check(stable(after, "b") == b_before, "server b's series changed after the fault")
+
+    lines = [l for l in ex.log_since(offset) if l.strip()]
+    warn = [l for l in lines if re.search(r'level=(warn|error)', l)]
+    check(len(warn) == 1, f"{len(warn)} warn/error lines, expected 1:\n" + "\n".join(warn))
+    pattern = rf'server=a .*collector={coll} .*error=".*(?:{row.reason})'
+    check(re.search(pattern, warn[0]), f"the warn line does not match {pattern!r}: {warn[0]}")
+    check(not [l for l in lines if "server=b" in l and "level=warn" in l],
+          "server b logged a warning during a fault of server a")
+    slowest, scrapes, note = scrape_verdict(ex, row.name)
+    check(ex.proc.poll() is None, "the exporter exited")
+    shown = (f"`vb365_up` 1; `vb365_collector_success{{collector=\"{coll}\"}}` 0, its "
+             f"{len(kept)} series keep their last good values; the other resources, the "
+             "jobs and server b unchanged")
+    if moved_during:
+        shown += "; " + ", ".join(f"`{s}` +{int(d)}" for s, d in moved_during)
+    return {"fault": row.name, "how": row.how, "shows": shown,
+            "slowest_ms": slowest * 1000, "scrapes": scrapes, "note": note,
+            "log": short_log(warn[0]), "warn_lines": len(warn),
+            "recovery": f"{t_rec:.1f} s after clearing (`collector succeeded again`, info); "
+            "every series as before; 1 session added during the fault counted once"}
+
+
 # ------------------------------------------------------------ running a row
 
 class Context:
@@ -1122,6 +1302,7 @@ def main():
         c.proxy = Proxy(c.sim_a.port, other, c.certs)
         # Server a pins its certificate (and verifies the chain with its CA).
         yaml = server_yaml("a", f"https://127.0.0.1:{c.proxy.port}", c,
+                           extra="    licensed_users_interval: 1s\n",
                            pin=sha256_fingerprint(os.path.join(c.certs, "server.pem"))) + \
             server_yaml("b", f"https://127.0.0.1:{c.sim_b.port}", c)
         c.exporter = Exporter(args.exporter, c.work, "main", yaml)
@@ -1149,6 +1330,18 @@ def main():
                 c.sim_a.clear()
                 if c.exporter.proc.poll() is not None:
                     break
+        for row in rows_resources():
+            if not selected(row.name) or c.exporter.proc.poll() is not None:
+                continue
+            try:
+                results.append(run_resource_row(c, row))
+                r = results[-1]
+                log(f"  ok: slowest {r['slowest_ms']:.1f} ms; {r['shows']}; "
+                    f"log: {r['log']}; {r['recovery']}")
+            except Failure as e:
+                failed.append(row.name)
+                log(f"  FAILED: {e}")
+                c.sim_a.clear()
         check(not c.exporter.failures(), f"failed scrapes: {c.exporter.failures()[:3]}")
         exporters += []
         for fn, name in ((run_dns_row, "DNS name that does not resolve"),):

@@ -375,6 +375,31 @@ TEST_F(ResourceCollection, OneFailingCollectorKeepsItsLastValuesAndNoOther) {
   EXPECT_NE(log_.find("collector succeeded again"), std::string::npos);
 }
 
+// A resource the server has served on this version that answers 404 (a
+// reverse proxy's route missing for a while) fails its collector, keeps its
+// values and is asked again; it is not skipped as a resource the version lacks.
+TEST_F(ResourceCollection, A404OnAResourceServedBeforeIsAFailureNotASkip) {
+  Start(Config(8));
+  auto first = Refresh();
+  ASSERT_TRUE(Run(*first, "license")->success);
+  server_.fail["/License"] = 404;
+  now_ += 2 * kMinute;
+  auto s = Refresh();
+  ASSERT_NE(Run(*s, "license"), nullptr);
+  EXPECT_FALSE(Run(*s, "license")->success);
+  EXPECT_TRUE(s->resources.license.has_value());  // the last good values
+  EXPECT_NE(log_.find("level=warn msg=\"collector failed\""), std::string::npos)
+      << log_;
+  // The skip line names the version; the license's must not be there.
+  EXPECT_EQ(log_.find("collector=license api_version="), std::string::npos)
+      << log_;
+  server_.fail.erase("/License");
+  s = Refresh();
+  EXPECT_EQ(server_.count("/License"), 3);  // asked at every refresh
+  EXPECT_TRUE(Run(*s, "license")->success);
+  EXPECT_NE(log_.find("collector succeeded again"), std::string::npos);
+}
+
 TEST_F(ResourceCollection, JobsFailingLeavesTheResourcesAsTheyWere) {
   Start(Config(8));
   auto first = Refresh();

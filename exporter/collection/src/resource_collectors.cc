@@ -193,7 +193,8 @@ void ResourceCollectors::Collect(ApiVersion version, ResourceSource* source,
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
-    if (!status.ok() && status.error().code() == ErrorCode::kNotFound) {
+    if (!status.ok() && status.error().code() == ErrorCode::kNotFound &&
+        st.served_on != version) {
       Log(LogLevel::kInfo, "resource not served on this API version, skipped",
           {{"server", config_->name},
            {"collector", spec.name},
@@ -209,6 +210,7 @@ void ResourceCollectors::Collect(ApiVersion version, ResourceSource* source,
     st.last_attempt = now;
     st.run = CollectorRun{spec.name, status.ok(), seconds};
     if (status.ok()) {
+      st.served_on = version;
       if (st.failing) {
         Log(LogLevel::kInfo, "collector succeeded again",
             {{"server", config_->name}, {"collector", spec.name}});

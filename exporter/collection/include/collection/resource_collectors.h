@@ -5,13 +5,14 @@
 //
 // Rules: a collector off in the config never runs. A resource the server's
 // API version does not have (kNotFound) is logged once, skipped while that
-// version is served, and shows nothing (no values, no CollectorRun). A
-// failing collector keeps its last good values and reports success false;
-// the other collectors and the jobs are untouched. licensed_users runs at
-// most once per licensed_users_interval after a success (at once again
-// after a failure). restore_sessions reads the restores started within
-// session_history and, on v8, those that ended since its last read (minus
-// an hour), and counts each finished one once.
+// version is served, and shows nothing (no values, no CollectorRun); a
+// kNotFound from a resource that succeeded on the same version is a failure
+// (a route missing for a while), not a skip. A failing collector keeps its last
+// good values and reports success false; the other collectors and the jobs are
+// untouched. licensed_users runs at most once per licensed_users_interval after
+// a success (at once again after a failure). restore_sessions reads the
+// restores started within session_history and, on v8, those that ended since
+// its last read (minus an hour), and counts each finished one once.
 #pragma once
 
 #include <array>
@@ -53,6 +54,9 @@ class ResourceCollectors {
   struct State {
     // kNotFound on this version: not asked again while it is served.
     ApiVersion skipped_on = ApiVersion::kAuto;
+    // The version it last succeeded on: a 404 there is a failure, not a
+    // resource the version lacks.
+    ApiVersion served_on = ApiVersion::kAuto;
     bool failing = false;  // in a failure streak (logged once)
     bool has_run = false;
     Timestamp last_attempt = kNoTime;
