@@ -6,7 +6,7 @@
 #
 # Environment:
 #   BENCH_ONLY      space-separated subset of: parse scrape refresh memory
-#                   http soak (default: all six)
+#                   http soak receive (default: all seven)
 #   BENCH_SOAK_SECONDS  length of the soak (default 60)
 #   BENCH_MIN_TIME  --benchmark_min_time for the short benchmarks (default 0.5)
 #   BENCH_PARSE_REPETITIONS  repetitions of the parse benchmarks; the table
@@ -23,7 +23,7 @@ set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/bench"
-only=${BENCH_ONLY:-parse scrape refresh memory http soak}
+only=${BENCH_ONLY:-parse scrape refresh memory http soak receive}
 min_time=${BENCH_MIN_TIME:-0.5}
 out=${BENCH_OUT:-$build/bench-results}
 mkdir -p "$out"
@@ -31,13 +31,18 @@ mkdir -p "$out"
 # http and soak: bench/soak.py starts the simulator and the real exporter and
 # runs bench/http_load against it (issue 10).
 run_soak() {
-  local name=$1
-  shift
+  run_script soak.py "$@"
+}
+
+# bench/SCRIPT NAME ARGS...: a Python bench writing $out/NAME.json.
+run_script() {
+  local script=$1 name=$2
+  shift 2
   rm -f "$out/$name.json"
-  echo "bench/run.sh: running soak.py for $name (log: $out/$name.log)" >&2
+  echo "bench/run.sh: running $script for $name (log: $out/$name.log)" >&2
   local start
   start=$(date +%s)
-  python3 "$here/soak.py" --build "$build" --json "$out/$name.json" "$@" \
+  python3 "$here/$script" --build "$build" --json "$out/$name.json" "$@" \
     >"$out/$name.log" 2>&1
   local rc=$?
   echo "bench/run.sh: $name exited $rc after $(( $(date +%s) - start )) s" >&2
@@ -57,6 +62,9 @@ for name in $only; do
     soak)  # 1,000 jobs refreshing every 5 s, faults switched on and off
       run_soak soak --jobs 1000 --refresh 5s --seconds "${BENCH_SOAK_SECONDS:-60}" \
         --warmup 15 --scrapers 50 --faults
+      continue ;;
+    receive)  # issue 11: v3, 300 jobs x 1,000 sessions, CPU per byte read
+      run_script receive.py receive --jobs 300 --sessions 1000 --refreshes 5
       continue ;;
   esac
   prog="$bin/${name}_bench"

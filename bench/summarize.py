@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's summary table from Google Benchmark JSON files.
 
-usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak]
+usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak receive]
 
 Each row: figure, measured, target, pass/miss ("info" rows have no target;
 "ERROR" rows come from a benchmark that failed its checks or did not run).
@@ -237,6 +237,17 @@ def soak_rows(t, r):
           "<= 1 MB", growth_mb <= 1)
 
 
+def receive_rows(t, r):
+    """Issue 11: a v3 full read by the real exporter, CPU per byte."""
+    name = (f"receive: v3 {r['jobs']} jobs x {r['sessions']} sessions "
+            f"({r['bytes_per_refresh'] / 1e6:.0f} MB a refresh, {r['refreshes']} refreshes)")
+    t.add(name + ": exporter CPU a refresh", f"{r['cpu_seconds_per_refresh']:.2f} s")
+    t.add("  bytes read per exporter CPU-second", f"{r['mb_per_cpu_second']:.0f} MB/s",
+          ">= 500 MB/s", r["mb_per_cpu_second"] >= 500)
+    t.add("  exporter VmRSS in the idle gap after the last refresh / VmHWM",
+          f"{r['idle_rss_kb'] / 1024:.1f} / {r.get('peak_rss_kb', 0) / 1024:.1f} MB")
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -246,7 +257,7 @@ def main():
     t = Table()
     rows = {"parse": parse_rows, "scrape": scrape_rows,
             "refresh": refresh_rows, "memory": memory_rows}
-    soaks = {"http": http_rows, "soak": soak_rows}
+    soaks = {"http": http_rows, "soak": soak_rows, "receive": receive_rows}
     for part in parts:
         if part in soaks:
             r = load_soak(os.path.join(out, part + ".json"))

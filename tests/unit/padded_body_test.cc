@@ -88,5 +88,64 @@ TEST(PaddedBody, MovesHandOverTheBufferAndCopiesAreDeep) {
   EXPECT_EQ(assigned.view(), "{\"a\":1}");
 }
 
+TEST(PaddedBody, WithThreadReuseTheNextBodyTakesTheFreedBuffer) {
+  PaddedBody::SetThreadReuse(true);
+  const std::string text(300 * 1024, 'x');
+  const char* first = nullptr;
+  {
+    PaddedBody b;
+    b.Reserve(text.size());
+    b.Append(text.data(), text.size());
+    first = b.data();
+  }  // kept, not freed
+  PaddedBody next;
+  next.Reserve(1000);  // smaller: takes the kept buffer as it is
+  EXPECT_EQ(next.data(), first);
+  EXPECT_TRUE(next.empty());
+  EXPECT_GE(next.capacity(), text.size());
+  EXPECT_EQ(Padding(next), kZeros);  // the old bytes are not seen
+  next.Append("{}", 2);
+  EXPECT_EQ(next.view(), "{}");
+  EXPECT_EQ(Padding(next), kZeros);
+  PaddedBody other;  // the kept buffer is taken: a new one
+  other.Append("[]", 2);
+  EXPECT_NE(other.data(), first);
+  PaddedBody::SetThreadReuse(false);
+}
+
+TEST(PaddedBody, WithoutThreadReuseAFreedBufferIsNotHandedOn) {
+  PaddedBody::SetThreadReuse(true);
+  { PaddedBody b(std::string(1000, 'y')); }  // kept
+  PaddedBody::SetThreadReuse(false);         // frees the kept buffer
+  PaddedBody a;
+  a.Append("1", 1);
+  PaddedBody c;
+  c.Append("2", 1);
+  { PaddedBody gone(std::string(1000, 'z')); }  // freed, not kept
+  PaddedBody d;
+  d.Append("3", 1);
+  EXPECT_EQ(a.view(), "1");
+  EXPECT_EQ(c.view(), "2");
+  EXPECT_EQ(d.view(), "3");
+  EXPECT_EQ(Padding(d), kZeros);
+}
+
+TEST(PaddedBody, ThreadReuseKeepsTheLargerOfTwoFreedBuffers) {
+  PaddedBody::SetThreadReuse(true);
+  const char* large = nullptr;
+  {
+    PaddedBody big;
+    big.Reserve(1 << 20);
+    large = big.data();
+    PaddedBody small;
+    small.Reserve(100);
+  }  // small freed first, then big replaces it
+  PaddedBody next;
+  next.Append("x", 1);
+  EXPECT_EQ(next.data(), large);
+  EXPECT_GE(next.capacity(), size_t{1} << 20);
+  PaddedBody::SetThreadReuse(false);
+}
+
 }  // namespace
 }  // namespace vb365

@@ -30,7 +30,11 @@ constexpr int kMaxPages = 100000;
 // body while they wait on the network. Below it, reuse saves the allocation.
 constexpr size_t kKeepParserMemory = 1 << 20;
 
+// Set by ReceiveBufferReuse: the thread keeps its parser's index.
+thread_local bool keep_parser_memory = false;
+
 void ReleaseLargeParserMemory() {
+  if (keep_parser_memory) return;
   Parser& parser = ThreadParser();
   if (parser.MemoryUsage() > kKeepParserMemory) parser.ReleaseMemory();
 }
@@ -45,6 +49,17 @@ std::string AppendQuery(const std::string& path, std::string_view params) {
 }
 
 }  // namespace
+
+ReceiveBufferReuse::ReceiveBufferReuse() {
+  keep_parser_memory = true;
+  PaddedBody::SetThreadReuse(true);
+}
+
+ReceiveBufferReuse::~ReceiveBufferReuse() {
+  keep_parser_memory = false;
+  PaddedBody::SetThreadReuse(false);
+  ReleaseLargeParserMemory();
+}
 
 Client::Client(const ServerConfig& config, Transport* transport,
                ApiObserver* observer, TokenManager::Clock clock)

@@ -170,6 +170,7 @@ void Refresher::ReadSessions(ApiVersion version, const std::vector<Job>& jobs) {
   for (const Job& job : jobs) states.push_back(&jobs_[job.id]);
   std::atomic<size_t> next{0};
   auto work = [&] {
+    const ReceiveBufferReuse reuse;  // one body and index a worker
     for (;;) {
       const size_t i = next++;
       if (i >= jobs.size() || stopping_) return;

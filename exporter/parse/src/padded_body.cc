@@ -9,6 +9,52 @@ namespace vb365 {
 
 const char PaddedBody::kEmpty[kParsePadding] = {};
 
+namespace {
+
+// The calling thread's kept buffer (SetThreadReuse).
+struct KeptBuffer {
+  char* buf = nullptr;  // capacity + kParsePadding bytes from malloc
+  size_t capacity = 0;
+  bool on = false;
+  ~KeptBuffer() { std::free(buf); }
+};
+thread_local KeptBuffer kept;
+
+// Keeps buf (the larger of it and the kept one) or frees it.
+void Recycle(char* buf, size_t capacity) {
+  if (buf == nullptr) return;
+  if (!kept.on) {
+    std::free(buf);
+    return;
+  }
+  if (kept.buf != nullptr && kept.capacity >= capacity) {
+    std::free(buf);
+    return;
+  }
+  std::free(kept.buf);
+  kept.buf = buf;
+  kept.capacity = capacity;
+}
+
+}  // namespace
+
+void PaddedBody::SetThreadReuse(bool on) {
+  kept.on = on;
+  if (!on) {
+    std::free(kept.buf);
+    kept.buf = nullptr;
+    kept.capacity = 0;
+  }
+}
+
+void PaddedBody::TakeKept() {
+  if (buf_ != nullptr || kept.buf == nullptr) return;
+  buf_ = std::exchange(kept.buf, nullptr);
+  capacity_ = std::exchange(kept.capacity, 0);
+  size_ = 0;
+  std::memset(buf_, 0, kParsePadding);
+}
+
 PaddedBody::PaddedBody(std::string_view bytes, char fill) {
   Grow(bytes.size());
   if (!bytes.empty()) std::memcpy(buf_, bytes.data(), bytes.size());
@@ -34,7 +80,7 @@ PaddedBody::PaddedBody(PaddedBody&& other) noexcept
 
 PaddedBody& PaddedBody::operator=(PaddedBody&& other) noexcept {
   if (this != &other) {
-    std::free(buf_);
+    Recycle(buf_, capacity_);
     buf_ = std::exchange(other.buf_, nullptr);
     size_ = std::exchange(other.size_, 0);
     capacity_ = std::exchange(other.capacity_, 0);
@@ -42,7 +88,7 @@ PaddedBody& PaddedBody::operator=(PaddedBody&& other) noexcept {
   return *this;
 }
 
-PaddedBody::~PaddedBody() { std::free(buf_); }
+PaddedBody::~PaddedBody() { Recycle(buf_, capacity_); }
 
 void PaddedBody::Grow(size_t min_capacity) {
   void* p = std::realloc(buf_, min_capacity + kParsePadding);
@@ -52,6 +98,7 @@ void PaddedBody::Grow(size_t min_capacity) {
 }
 
 void PaddedBody::Reserve(size_t n) {
+  TakeKept();
   if (n > capacity_ || buf_ == nullptr) {
     Grow(n);
     std::memset(buf_ + size_, 0, kParsePadding);
@@ -59,6 +106,7 @@ void PaddedBody::Reserve(size_t n) {
 }
 
 void PaddedBody::Append(const char* bytes, size_t n) {
+  TakeKept();
   if (size_ + n > capacity_ || buf_ == nullptr) {
     const size_t doubled = capacity_ * 2;
     Grow(size_ + n > doubled ? size_ + n : doubled);

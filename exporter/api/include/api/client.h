@@ -152,4 +152,19 @@ class Client {
   ApiVersion tokens_version_ = ApiVersion::kAuto;  // guarded by mu_
 };
 
+// While one is alive on a thread (a refresh's worker, which reads one job's
+// whole history after another), that thread keeps its receive buffers for
+// its next request: the largest response body's buffer and its parser's
+// index, which are otherwise freed after each large response. A v3/v4 full
+// read spent half its CPU in the kernel mapping, faulting in and unmapping
+// them per response (bench/README.md, "Receive"). The destructor frees
+// them, so they live only as long as the scope (the worker thread).
+class ReceiveBufferReuse {
+ public:
+  ReceiveBufferReuse();
+  ~ReceiveBufferReuse();
+  ReceiveBufferReuse(const ReceiveBufferReuse&) = delete;
+  ReceiveBufferReuse& operator=(const ReceiveBufferReuse&) = delete;
+};
+
 }  // namespace vb365

@@ -45,8 +45,21 @@ class PaddedBody {
   // Empties the body and keeps the buffer.
   void Clear();
 
+  // Buffer reuse for the calling thread (on: a refresh's worker, which
+  // receives one large body after another). While on, the buffer of a body
+  // freed on this thread is kept (one a thread, the largest) and the next
+  // Reserve or Append of an empty body on it takes that buffer instead of
+  // a new one: no mmap, page faults and munmap per response (glibc maps
+  // every block above the exporter's 256 kB mmap threshold afresh).
+  // Turning it off, or the thread's end, frees the kept buffer. Off by
+  // default; the constructors never take a kept buffer (they allocate
+  // exactly, for the sanitizers).
+  static void SetThreadReuse(bool on);
+
  private:
   void Grow(size_t min_capacity);
+  // An empty body without a buffer takes the thread's kept one, if any.
+  void TakeKept();
 
   static const char kEmpty[kParsePadding];
   char* buf_ = nullptr;  // capacity_ + kParsePadding bytes from malloc
