@@ -218,7 +218,7 @@ local text = import '../lib/text.libsonnet';
             'At the rate of the last %s, backup repository ' % text.duration(cfg.repositoryFullWindow)
             + '{{ $labels.repository_name }} (id {{ $labels.repository_id }}) on VB365 server '
             + '{{ $labels.server }} runs out of space within %d days ' % cfg.repositoryFullHorizonDays
-            + '(predicted free space then: {{ $value | humanize1024 }}B).'
+            + '(free space predicted then: {{ $value | humanize1024 }}B).'
           ),
           // A proxy in maintenance mode is taken out of service on purpose.
           alert(
