@@ -296,7 +296,7 @@ local text = import '../lib/text.libsonnet';
             'VB365 server {{ $labels.server }}: a {{ $labels.type }} restore failed',
             '{{ $value | humanize }} {{ $labels.type }} restore sessions on VB365 server '
             + '{{ $labels.server }} ended with status Failed in the last %s. ' % text.duration(cfg.restoreFailedWindow)
-            + "See the restore sessions in the Veeam console."
+            + 'See the restore sessions in the Veeam console.'
           ),
           alert(
             'VB365ServerUnhealthy',

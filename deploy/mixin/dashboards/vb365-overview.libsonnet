@@ -416,7 +416,7 @@ function(cfg)
       g.row('License', 85),
       g.stat(
         'License status',
-        'vb365_license_status: the state of each server\'s license (Valid, Expired).',
+        "vb365_license_status: the state of each server's license (Valid, Expired).",
         g.grid(0, 86, 6, 6),
         [g.target('A', q('vb365_license_status{%(server)s} == 1'), '{{server}}: {{status}}', instant=true)],
         [['green', null]],
