@@ -41,6 +41,26 @@
     // Evaluation interval of the slow recording rule group (the 7-day p90).
     slowRulesInterval: '2m',
 
+    // Resources beyond jobs (repositories, proxies, license, organizations,
+    // restores, health, the collectors).
+    // VB365RepositoryLowSpace / VB365RepositoryCriticalSpace: free share of a
+    // repository (local: free / capacity; object storage with a size limit:
+    // 1 - used / limit).
+    repositoryFreeWarningRatio: 0.10,
+    repositoryFreeCriticalRatio: 0.05,
+    // VB365RepositoryFullSoon: free space extrapolated linearly over this
+    // window reaches 0 within repositoryFullHorizonDays.
+    repositoryFullWindow: '6h',
+    repositoryFullHorizonDays: 7,
+    // VB365LicenseExpiringSoon: the license expires within this many days.
+    licenseExpiryWarningDays: 30,
+    // VB365LicenseNearCapacity: used / capacity above this share.
+    licenseUsedRatio: 0.95,
+    // VB365OrganizationNoRecentBackup: the organization's last backup is older.
+    organizationMaxBackupAgeHours: 26,
+    // VB365RestoreFailed: fires while a restore failed this recently.
+    restoreFailedWindow: '1h',
+
     // `for:` and `severity` of every alert (`for: null` = fires at once).
     alerts: {
       VB365ExporterDown: { 'for': '5m', severity: 'critical' },
@@ -56,6 +76,19 @@
       VB365JobRunningTooLong: { 'for': '5m', severity: 'warning' },
       VB365JobDisabled: { 'for': '12h', severity: 'warning' },
       VB365JobMissedSchedule: { 'for': '10m', severity: 'warning' },
+      VB365RepositoryLowSpace: { 'for': '15m', severity: 'warning' },
+      VB365RepositoryCriticalSpace: { 'for': '5m', severity: 'critical' },
+      VB365RepositoryFullSoon: { 'for': '1h', severity: 'warning' },
+      VB365ProxyOffline: { 'for': '5m', severity: 'critical' },
+      VB365LicenseExpired: { 'for': '1m', severity: 'critical' },
+      VB365LicenseExpiringSoon: { 'for': '1h', severity: 'warning' },
+      VB365LicenseNearCapacity: { 'for': '15m', severity: 'warning' },
+      VB365LicenseUsersExceeded: { 'for': '15m', severity: 'critical' },
+      VB365OrganizationNoRecentBackup: { 'for': '10m', severity: 'critical' },
+      VB365OrganizationSyncFailed: { 'for': '1m', severity: 'warning' },
+      VB365RestoreFailed: { 'for': null, severity: 'warning' },
+      VB365ServerUnhealthy: { 'for': '5m', severity: 'critical' },
+      VB365CollectorFailing: { 'for': '15m', severity: 'warning' },
     },
 
     // Grafana dashboard.

@@ -71,6 +71,8 @@ def main(config_path, rules_path, tool):
             labels.update(server="east", instance="exporter:9865", job="vb365")
             if alert["alert"].startswith("VB365Job"):
                 labels.update(job_id="00000000-0000-0000-0000-000000000001", job_name="Daily")
+            if alert["alert"].startswith("VB365Repository"):
+                labels.update(repository_id="00000000-0000-0000-0000-0000000000r1", repository_name="Repo")
         return labels
 
     for alert in alerts:

@@ -181,6 +181,145 @@ local text = import '../lib/text.libsonnet';
           ),
         ],
       },
+      {
+        name: 'vb365.resources',
+        rules: [
+          alert(
+            'VB365RepositoryLowSpace',
+            'vb365:repository_free_ratio < %(repositoryFreeWarningRatio)g' % cfg,
+            'VB365 repository {{ $labels.repository_name }} on {{ $labels.server }}: {{ $value | humanizePercentage }} free',
+            'Backup repository {{ $labels.repository_name }} (id {{ $labels.repository_id }}) '
+            + 'on VB365 server {{ $labels.server }} has only {{ $value | humanizePercentage }} '
+            + 'of its space free (threshold %s). Extend it, move data or ' % text.percent(cfg.repositoryFreeWarningRatio)
+            + 'shorten the retention before backups to it fail.'
+          ),
+          alert(
+            'VB365RepositoryCriticalSpace',
+            'vb365:repository_free_ratio < %(repositoryFreeCriticalRatio)g' % cfg,
+            'VB365 repository {{ $labels.repository_name }} on {{ $labels.server }} is almost full: {{ $value | humanizePercentage }} free',
+            'Backup repository {{ $labels.repository_name }} (id {{ $labels.repository_id }}) '
+            + 'on VB365 server {{ $labels.server }} has only {{ $value | humanizePercentage }} '
+            + 'of its space free (threshold %s): backups to it are about to fail.' % text.percent(cfg.repositoryFreeCriticalRatio)
+          ),
+          // Local repositories by their free bytes, object storage with a
+          // size limit by its used bytes against the limit.
+          alert(
+            'VB365RepositoryFullSoon',
+            |||
+              (predict_linear(vb365_repository_free_bytes[%(repositoryFullWindow)s], %(repositoryFullHorizonDays)d * 86400) < 0)
+              or
+              (
+                  vb365_repository_object_storage_limit_bytes
+                - predict_linear(vb365_repository_object_storage_used_bytes[%(repositoryFullWindow)s], %(repositoryFullHorizonDays)d * 86400)
+                < 0
+              )
+            ||| % cfg,
+            'VB365 repository {{ $labels.repository_name }} on {{ $labels.server }} fills up within %d days' % cfg.repositoryFullHorizonDays,
+            'At the rate of the last %s, backup repository ' % text.duration(cfg.repositoryFullWindow)
+            + '{{ $labels.repository_name }} (id {{ $labels.repository_id }}) on VB365 server '
+            + '{{ $labels.server }} runs out of space within %d days ' % cfg.repositoryFullHorizonDays
+            + '(free space predicted then: {{ $value | humanize1024 }}B).'
+          ),
+          // A proxy in maintenance mode is taken out of service on purpose.
+          alert(
+            'VB365ProxyOffline',
+            |||
+              vb365_proxy_up == 0
+              unless on (server, proxy_id, proxy_host) vb365_proxy_maintenance_state{state="Enabled"} == 1
+            |||,
+            'VB365 proxy {{ $labels.proxy_host }} on {{ $labels.server }} is offline',
+            'Backup proxy {{ $labels.proxy_host }} (id {{ $labels.proxy_id }}) of VB365 server '
+            + '{{ $labels.server }} has been offline for %s and is not in ' % forText('VB365ProxyOffline')
+            + 'maintenance mode: the jobs it processes cannot run.'
+          ),
+          alert(
+            'VB365LicenseExpired',
+            'vb365_license_status{status="Expired"} == 1',
+            'VB365 server {{ $labels.server }}: the license has expired',
+            'The license of VB365 server {{ $labels.server }} has expired: '
+            + 'backup jobs stop once its grace period ends. Install a new license.'
+          ),
+          alert(
+            'VB365LicenseExpiringSoon',
+            |||
+              vb365_license_expiry_timestamp_seconds - time() < %(licenseExpiryWarningDays)d * 86400
+              unless on (server) vb365_license_status{status="Expired"} == 1
+            ||| % cfg,
+            'VB365 server {{ $labels.server }}: the license expires in {{ $value | humanizeDuration }}',
+            'The license of VB365 server {{ $labels.server }} expires in '
+            + '{{ $value | humanizeDuration }} (less than %d days). ' % cfg.licenseExpiryWarningDays
+            + 'Renew it before backups stop.'
+          ),
+          // A capacity of 0 would divide to +Inf: no such license is full.
+          alert(
+            'VB365LicenseNearCapacity',
+            |||
+              vb365_license_used_users / vb365_license_capacity_users > %(licenseUsedRatio)g
+              and on (server) vb365_license_capacity_users > 0
+            ||| % cfg,
+            'VB365 server {{ $labels.server }}: {{ $value | humanizePercentage }} of the licensed users used',
+            'VB365 server {{ $labels.server }} uses {{ $value | humanizePercentage }} of the '
+            + 'users its license covers (threshold %s): new users will ' % text.percent(cfg.licenseUsedRatio)
+            + 'exceed it. Extend the license or remove users.'
+          ),
+          alert(
+            'VB365LicenseUsersExceeded',
+            'sum by (server, organization_id, organization_name) (vb365_organization_licensed_users{state="Exceeded"}) > 0',
+            'VB365 organization {{ $labels.organization_name }} on {{ $labels.server }}: {{ $value }} users beyond the license',
+            '{{ $value }} users of organization {{ $labels.organization_name }} (id '
+            + '{{ $labels.organization_id }}) on VB365 server {{ $labels.server }} have the '
+            + 'license state Exceeded: the license has no room for them, so they are not '
+            + 'protected. Extend the license or remove users.'
+          ),
+          alert(
+            'VB365OrganizationNoRecentBackup',
+            'time() - vb365_organization_last_backup_timestamp_seconds > %(organizationMaxBackupAgeHours)d * 3600' % cfg,
+            'VB365 organization {{ $labels.organization_name }} on {{ $labels.server }}: no backup for {{ $value | humanizeDuration }}',
+            'Organization {{ $labels.organization_name }} (id {{ $labels.organization_id }}) '
+            + 'on VB365 server {{ $labels.server }} was last backed up {{ $value | humanizeDuration }} '
+            + 'ago, longer than %d h. Check its backup jobs.' % cfg.organizationMaxBackupAgeHours
+          ),
+          // The last finished sync decides, as for jobs: a running sync
+          // neither fires nor clears the alert.
+          alert(
+            'VB365OrganizationSyncFailed',
+            'vb365_organization_sync_result{result="Error"} == 1',
+            'VB365 organization {{ $labels.organization_name }} on {{ $labels.server }}: sync failed',
+            'The last synchronization of organization {{ $labels.organization_name }} (id '
+            + '{{ $labels.organization_id }}) with Microsoft 365 on VB365 server '
+            + '{{ $labels.server }} ended with an error: new users, groups or sites may '
+            + 'be missing from its backups. The alert clears when a sync succeeds.'
+          ),
+          alert(
+            'VB365RestoreFailed',
+            'increase(vb365_restore_sessions_total{result="Failed"}[%(restoreFailedWindow)s]) > 0' % cfg,
+            'VB365 server {{ $labels.server }}: a {{ $labels.type }} restore failed',
+            '{{ $value | humanize }} {{ $labels.type }} restore sessions on VB365 server '
+            + '{{ $labels.server }} ended with status Failed in the last %s. ' % text.duration(cfg.restoreFailedWindow)
+            + 'See the restore sessions in the Veeam console.'
+          ),
+          alert(
+            'VB365ServerUnhealthy',
+            'vb365_server_healthy == 0',
+            'VB365 server {{ $labels.server }} is unhealthy',
+            'The health check (/Health) of VB365 server {{ $labels.server }} has reported '
+            + 'the server not Healthy for %s. vb365_server_component_healthy ' % forText('VB365ServerUnhealthy')
+            + 'names the failing component (NATS, PostgreSQL, ...).'
+          ),
+          // While the job listing fails (VB365ServerDown) no resource is read.
+          alert(
+            'VB365CollectorFailing',
+            |||
+              vb365_collector_success == 0
+              unless on (server) vb365_up == 0
+            |||,
+            'VB365 server {{ $labels.server }}: collector {{ $labels.collector }} failing',
+            'vb365_exporter {{ $labels.instance }} could not read the {{ $labels.collector }} '
+            + 'of VB365 server {{ $labels.server }} for %s: its metrics keep ' % forText('VB365CollectorFailing')
+            + "their last good values. See the exporter's log."
+          ),
+        ],
+      },
     ],
   },
 }

@@ -1,5 +1,6 @@
 // The overview dashboard: servers and jobs at a glance, the jobs table, job
-// history and the exporter's own health. Every query is filtered by the
+// history, the exporter's own health and the server's resources (license,
+// repositories, proxies, organizations, restores, health). Every query is filtered by the
 // $server (and, for job metrics, $job_name) variables; it needs no recording
 // rules (the alert count reads ALERTS).
 local g = import 'lib.libsonnet';
@@ -409,6 +410,184 @@ function(cfg)
         ],
         { defaults: { custom: { align: 'auto' } }, overrides: [] },
         { showHeader: true, footer: { show: false } },
+      ),
+
+      // Resources beyond jobs (issue 9): one row each.
+      g.row('License', 85),
+      g.stat(
+        'License status',
+        "vb365_license_status: the state of each server's license (Valid, Expired).",
+        g.grid(0, 86, 6, 6),
+        [g.target('A', q('vb365_license_status{%(server)s} == 1'), '{{server}}: {{status}}', instant=true)],
+        [['green', null]],
+        'value',
+      ),
+      g.stat(
+        'License expires in (days)',
+        'Days until licenseExpires (negative: expired). Orange within 30 days.',
+        g.grid(6, 86, 6, 6),
+        [g.target('A', q('(vb365_license_expiry_timestamp_seconds{%(server)s} - time()) / 86400'), '{{server}}', instant=true)],
+        [['red', null], ['orange', 0], ['green', 30]],
+        'background',
+      ),
+      g.timeseries(
+        'Licensed users',
+        'Users the license covers (capacity), uses and new users, per server.',
+        'short',
+        g.grid(12, 86, 12, 6),
+        [
+          g.target('A', q('vb365_license_capacity_users{%(server)s}'), '{{server}} capacity'),
+          g.target('B', q('vb365_license_used_users{%(server)s}'), '{{server}} used'),
+          g.target('C', q('vb365_license_new_users{%(server)s}'), '{{server}} new'),
+        ],
+      ),
+
+      g.row('Repositories', 92),
+      g.timeseries(
+        'Repository free space',
+        'Free share of each repository: local free / capacity; object storage with a size '
+        + 'limit 1 - used / limit (the alerts warn below 10% and 5%).',
+        'percentunit',
+        g.grid(0, 93, 12, 8),
+        [g.target(
+          'A',
+          q('(vb365_repository_free_bytes{%(server)s} / vb365_repository_capacity_bytes{%(server)s})'
+            + ' or (1 - vb365_repository_object_storage_used_bytes{%(server)s}'
+            + ' / vb365_repository_object_storage_limit_bytes{%(server)s})'),
+          '{{server}} / {{repository_name}}',
+        )],
+      ),
+      g.timeseries(
+        'Repository used and free',
+        'Bytes used and free of each local repository, and used of each object storage repository.',
+        'bytes',
+        g.grid(12, 93, 12, 8),
+        [
+          g.target(
+            'A',
+            q('(vb365_repository_capacity_bytes{%(server)s} - vb365_repository_free_bytes{%(server)s})'
+              + ' or vb365_repository_object_storage_used_bytes{%(server)s}'),
+            '{{server}} / {{repository_name}} used',
+          ),
+          g.target('B', q('vb365_repository_free_bytes{%(server)s}'), '{{server}} / {{repository_name}} free'),
+        ],
+      ),
+
+      g.row('Proxies', 101),
+      g.stat(
+        'Proxies',
+        'vb365_proxy_up: each backup proxy online or offline.',
+        g.grid(0, 102, 8, 6),
+        [g.target('A', q('vb365_proxy_up{%(server)s}'), '{{server}} / {{proxy_host}}', instant=true)],
+        [['red', null], ['green', 1]],
+        'background',
+        mappings=g.valueMappings([
+          ['1', { text: 'online', color: 'green' }],
+          ['0', { text: 'OFFLINE', color: 'red' }],
+        ]),
+      ),
+      g.stat(
+        'Proxies in maintenance',
+        'Proxies whose maintenance mode is not Disabled (v8).',
+        g.grid(8, 102, 4, 6),
+        [g.target(
+          'A',
+          q('count by (server) (vb365_proxy_maintenance_state{state!="Disabled", %(server)s} == 1)'
+            + ' or sum by (server) (0 * vb365_up{%(server)s})'),
+          '{{server}}',
+          instant=true,
+        )],
+        [['text', null], ['orange', 1]],
+        'value',
+      ),
+      g.timeseries(
+        'Proxy CPU and memory',
+        'CPU and memory usage of each online proxy (v8).',
+        'percentunit',
+        g.grid(12, 102, 12, 6),
+        [
+          g.target('A', q('vb365_proxy_cpu_usage_ratio{%(server)s}'), '{{server}} / {{proxy_host}} CPU'),
+          g.target('B', q('vb365_proxy_memory_usage_ratio{%(server)s}'), '{{server}} / {{proxy_host}} memory'),
+        ],
+      ),
+
+      g.row('Organizations', 108),
+      g.timeseries(
+        'Time since the last backup',
+        'Per organization: age of its last backup (lastBackuptime; the alert fires after %d h).'
+        % cfg.organizationMaxBackupAgeHours,
+        's',
+        g.grid(0, 109, 12, 8),
+        [g.target(
+          'A',
+          q('time() - vb365_organization_last_backup_timestamp_seconds{%(server)s}'),
+          '{{server}} / {{organization_name}}',
+        )],
+      ),
+      g.stat(
+        'Last sync',
+        'Result of the last synchronization of each organization with Microsoft 365 (v7+).',
+        g.grid(12, 109, 6, 8),
+        [g.target(
+          'A',
+          q('vb365_organization_sync_result{%(server)s} == 1'),
+          '{{server}} / {{organization_name}}: {{result}}',
+          instant=true,
+        )],
+        [['text', null]],
+        'none',
+      ),
+      g.timeseries(
+        'Licensed users by state',
+        'Users of each organization in /LicensedUsers by license state (Exceeded: not protected).',
+        'short',
+        g.grid(18, 109, 6, 8),
+        [g.target(
+          'A',
+          q('sum by (server, state) (vb365_organization_licensed_users{%(server)s})'),
+          '{{server}} {{state}}',
+        )],
+      ),
+
+      g.row('Restores and health', 117),
+      g.timeseries(
+        'Restores',
+        'Restore sessions that finished, by type and result, per interval.',
+        'short',
+        g.grid(0, 118, 10, 8),
+        [g.target(
+          'A',
+          q('sum by (server, type, result) (increase(vb365_restore_sessions_total{%(server)s}[$__rate_interval]))'),
+          '{{server}} {{type}} {{result}}',
+        )],
+        bars=true,
+      ),
+      g.timeseries(
+        'Restores running',
+        'Restore sessions in state Working, by type.',
+        'short',
+        g.grid(10, 118, 6, 8),
+        [g.target(
+          'A',
+          q('sum by (server, type) (vb365_restore_sessions_running{%(server)s})'),
+          '{{server}} {{type}}',
+        )],
+      ),
+      g.stat(
+        'Server health',
+        '/Health of each server (v8) and of its components; and whether each collector read its resource.',
+        g.grid(16, 118, 8, 8),
+        [
+          g.target('A', q('vb365_server_healthy{%(server)s}'), '{{server}}', instant=true),
+          g.target('B', q('vb365_server_component_healthy{%(server)s}'), '{{server}} {{component}}', instant=true),
+          g.target('C', q('vb365_collector_success{%(server)s}'), '{{server}} {{collector}} collector', instant=true),
+        ],
+        [['red', null], ['green', 1]],
+        'background',
+        mappings=g.valueMappings([
+          ['1', { text: 'ok', color: 'green' }],
+          ['0', { text: 'FAILING', color: 'red' }],
+        ]),
       ),
     ],
   )

@@ -13,6 +13,8 @@ local count(n, unit) = (if n == 1 then 'one ' + unit else '%d %ss' % [n, unit]);
     if s % 3600 == 0 then count(s / 3600, 'hour')
     else if s % 60 == 0 then count(s / 60, 'minute')
     else count(s, 'second'),
+  // 0.1 -> '10%'.
+  percent(r):: '%g%%' % (r * 100),
   // 2 -> 'twice', 3 -> '3 times'.
   times(f):: if f == 2 then 'twice' else '%g times' % f,
 }

@@ -50,6 +50,18 @@
             record: 'vb365:server_jobs_by_last_status:count',
             expr: 'sum by (server, status) (vb365_job_last_session_status)',
           },
+          // Free share of each repository, 0 to 1: local repositories free /
+          // capacity, object storage with a size limit 1 - used / limit
+          // (object storage without a limit has none). For the repository
+          // space alerts and the dashboard.
+          {
+            record: 'vb365:repository_free_ratio',
+            expr: |||
+              (vb365_repository_free_bytes / vb365_repository_capacity_bytes)
+              or
+              (1 - vb365_repository_object_storage_used_bytes / vb365_repository_object_storage_limit_bytes)
+            |||,
+          },
         ],
       },
       // A week of samples per job: evaluated every slowRulesInterval (2m), not
