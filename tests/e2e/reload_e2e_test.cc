@@ -30,7 +30,9 @@ std::unique_ptr<SimulatorProcess> StartSim() {
   c.jobs = 2;
   c.sessions_per_job = 3;
   c.exit_after_seconds = 300;
-  c.extra_args = {"--threads", "4"};
+  // Enough threads for the exporter's keep-alive connections (each holds
+  // one: jobs, copy jobs, resources) plus the test's control requests.
+  c.extra_args = {"--threads", "16"};
   return std::make_unique<SimulatorProcess>(c);
 }
 
