@@ -31,24 +31,7 @@ promtool_bin=${PROMTOOL:-promtool}
 servers=20
 jobs=3
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb365_e2e_shards.XXXXXX")
-pids=()
-cleanup() {
-  local rc=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$rc" != 0 ]; then
-    for log in "$tmp"/*.log; do
-      [ -f "$log" ] || continue
-      echo "----- last lines of $(basename "$log")" >&2
-      tail -n 30 "$log" >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+chain_scratch vb365_e2e_shards
 
 die() { echo "prometheus_shards_e2e: $*" >&2; exit 1; }
 

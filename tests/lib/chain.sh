@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced (not run) by tests/demo/demo.sh and the shell end-to-end tests
-# (tests/e2e/prometheus_e2e.sh, status_page_browser.sh): the steps they take
-# to start the chain simulator -> vb365_exporter ->
+# (tests/e2e/prometheus_e2e.sh, prometheus_shards_e2e.sh, status_page_browser.sh):
+# the steps they take to start the chain simulator -> vb365_exporter ->
 # Prometheus -> Alertmanager -> a webhook receiver, everything on 127.0.0.1.
 #
 # The caller defines die MESSAGE (prints and exits non-zero) and calls
