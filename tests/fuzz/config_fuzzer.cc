@@ -19,8 +19,12 @@ namespace {
 // Files a config may name (the seed corpus does): /tmp/vb365_config_fuzzer/
 // password and ca.pem. ${VB365_FUZZ_PASSWORD} is set too.
 constexpr char kDir[] = "/tmp/vb365_config_fuzzer";
-constexpr char kFilePassword[] = "file-Secret-7f3a9c";
-constexpr char kEnvPassword[] = "env-Secret-2b8e4d";
+// Each starts with a letter no escape sequence writes (\xff, \u00e9, \n, ...
+// give hex digits and b f n r t u x): a message that quotes the input
+// escaped may then hold the secret only if the input does, or if the loader
+// read the file or the variable.
+constexpr char kFilePassword[] = "Qfile-Secret-7f3a9c";
+constexpr char kEnvPassword[] = "Zenv-Secret-2b8e4d";
 
 void Prepare() {
   std::filesystem::create_directories(kDir);
