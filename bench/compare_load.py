@@ -7,44 +7,30 @@ measures scrapes (median and max of 20 GET /metrics, bytes of a scrape), the fir
 (wall time, the exporter's CPU seconds), a later refresh (CPU seconds of one cycle) and the
 exporter's RSS. Everything stops by itself.
 
-Usage: compare_load.py SIMULATOR EXPORTER GEN_CERTS [LOAD ...]   (LOAD like 100x100)
+Usage: compare_load.py SIMULATOR EXPORTER [LOAD ...]   (LOAD like 100x100)
 """
 import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-TICKS = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Simulator, proc_figures, start_exporter, stop, wait_for  # noqa: E402
+
 INTERVAL = 5  # refresh_interval, seconds
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return proc_figures(pid)[0]
 
 
 def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return proc_figures(pid)[1] / 1024
 
 
 def scrape(port):
@@ -65,52 +51,23 @@ def jobs_requests(body):
         rb'^vb365_api_requests_total\{[^}]*endpoint="jobs"[^}]*\} ([0-9.e+-]+)$', body, re.M))
 
 
-def wait(what, seconds, check):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
-def measure(sim, exporter, gen_certs, jobs, sessions, tmp):
-    certs = os.path.join(tmp, "certs")
-    os.makedirs(certs, exist_ok=True)
-    subprocess.run([gen_certs, certs], check=True)
-    password = os.path.join(tmp, "password")
-    with open(password, "w") as f:
-        f.write(secrets.token_hex(16) + "\n")
-    ready = os.path.join(tmp, "sim.port")
-    procs = []
+def measure(sim_path, exporter_path, jobs, sessions, tmp):
+    sim = exp = None
     try:
-        procs.append(subprocess.Popen(
-            [sim, "--listen", "127.0.0.1:0", "--ready-file", ready, "--tls-cert",
-             f"{certs}/server.pem", "--tls-key", f"{certs}/server.key", "--password-file",
-             password, "--versions", "v8", "--jobs", str(jobs), "--sessions-per-job",
-             str(sessions), "--exit-after", "900", "--quiet"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        sim_port = wait("the simulator", 60, lambda: os.path.exists(ready) and
-                        open(ready).read().strip())
-        port = free_port()
-        config = os.path.join(tmp, "exporter.yml")
-        with open(config, "w") as f:
-            f.write(f"""refresh_interval: {INTERVAL}s
+        sim = Simulator(sim_path, tmp, ["--versions", "v8", "--jobs", str(jobs),
+                                        "--sessions-per-job", str(sessions)],
+                        password=secrets.token_hex(16))
+        exp, port = start_exporter(exporter_path, tmp, f"""refresh_interval: {INTERVAL}s
 servers:
   - name: sim
-    url: https://127.0.0.1:{sim_port}
+    url: {sim.url()}
     api_version: v8
     username: 'VB365\\monitor'
-    password_file: {password}
+    password_file: {sim.password_file}
     session_history: 36500d
     tls:
-      ca_file: {certs}/ca.pem
+      ca_file: {sim.ca_file}
 """)
-        exp = subprocess.Popen([exporter, f"--config.file={config}",
-                                f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(exp)
         started = time.monotonic()
 
         def first_refresh_done():
@@ -119,7 +76,7 @@ servers:
             except OSError:
                 return None
             return body if metric(body, "vb365_refresh_last_success_timestamp_seconds") else None
-        body = wait("the first refresh", 600, first_refresh_done)
+        body = wait_for("the first refresh", 600, first_refresh_done, exp)
         first_wall = metric(body, "vb365_refresh_duration_seconds")
         first_cpu = cpu_seconds(exp.pid)
         rss_first = rss_mb(exp.pid)
@@ -148,21 +105,17 @@ servers:
             "start_to_first_s": time.monotonic() - started,
         }
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(exp)
+        if sim:
+            sim.stop()
 
 
 def main():
-    if len(sys.argv) < 4:
+    if len(sys.argv) < 3:
         print(__doc__)
         return 2
-    sim, exporter, gen_certs = sys.argv[1:4]
-    loads = sys.argv[4:] or ["100x100", "300x300", "1000x1000"]
+    sim, exporter = sys.argv[1:3]
+    loads = sys.argv[3:] or ["100x100", "300x300", "1000x1000"]
     print("| load (jobs x sessions) | first refresh | its CPU | later refresh CPU | "
           "scrape median / max | scrape size | RSS |")
     print("|---|---|---|---|---|---|---|")
@@ -170,7 +123,7 @@ def main():
         jobs, sessions = (int(x) for x in load.split("x"))
         tmp = tempfile.mkdtemp(prefix="vb365_compare.")
         try:
-            r = measure(sim, exporter, gen_certs, jobs, sessions, tmp)
+            r = measure(sim, exporter, jobs, sessions, tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         print(f"| {r['load']} | {r['first_refresh_s']:.2f} s | {r['first_refresh_cpu_s']:.2f} "

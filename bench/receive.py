@@ -22,60 +22,29 @@ import json
 import os
 import re
 import shutil
-import ssl
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from soak import free_port, proc_figures  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (Simulator, exporter_log_tail, proc_figures,  # noqa: E402
+                      server_config, start_exporter, status_kb, stop)
 
 
-def start_simulator(simulator, tmp, port, jobs, sessions):
-    subprocess.run(["bash", os.path.join(ROOT, "tests/simulator/gen_certs.sh"), tmp],
-                   check=True, capture_output=True)
-    password_file = os.path.join(tmp, "password")
-    with open(password_file, "w") as f:
-        f.write("receive-password\n")
-    ready = os.path.join(tmp, "sim.ready")
-    log = open(os.path.join(tmp, "sim.log"), "w")
-    proc = subprocess.Popen(
-        [simulator,
-         "--listen", f"127.0.0.1:{port}", "--ready-file", ready,
-         "--tls-cert", os.path.join(tmp, "server.pem"),
-         "--tls-key", os.path.join(tmp, "server.key"),
-         "--versions", "v3", "--jobs", str(jobs), "--sessions-per-job", str(sessions),
-         "--password-file", password_file, "--exit-after", "900", "--quiet"],
-        stdout=log, stderr=log)
-    for _ in range(1200):
-        if os.path.exists(ready) and open(ready).read().strip():
-            return proc, password_file
-        if proc.poll() is not None:
-            raise RuntimeError("simulator exited at start")
-        time.sleep(0.1)
-    raise RuntimeError("simulator not ready in 120 s")
-
-
-def sim_requests(port, ctx):
-    with urllib.request.urlopen(f"https://127.0.0.1:{port}/_sim/stats",
-                                context=ctx, timeout=10) as r:
-        stats = json.load(r)
-    req = stats["requests"]
+def sim_requests(sim):
+    req = sim.stats()["requests"]
     return req.get("jobs", 0), sum(v for v in req.values() if isinstance(v, int))
 
 
-def wait_idle_after(port, ctx, min_jobs_requests, timeout=300):
+def wait_idle_after(sim, min_jobs_requests, timeout=300):
     """Until /Jobs was asked at least min_jobs_requests times and no request
     arrived for 0.6 s; returns the /Jobs count then."""
     deadline = time.time() + timeout
     last = None
     still_since = time.time()
     while time.time() < deadline:
-        jobs, total = sim_requests(port, ctx)
+        jobs, total = sim_requests(sim)
         now = time.time()
         if last != total:
             last, still_since = total, now
@@ -83,14 +52,6 @@ def wait_idle_after(port, ctx, min_jobs_requests, timeout=300):
             return jobs
         time.sleep(0.1)
     raise RuntimeError("no idle gap after the refresh")
-
-
-def peak_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def response_bytes(port):
@@ -118,33 +79,21 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vb365_receive.")
     sim = exporter = None
     try:
-        sim_port = free_port()
-        sim, password_file = start_simulator(
-            a.simulator or os.path.join(build, "tests/simulator/vb365_simulator"), tmp, sim_port, a.jobs, a.sessions)
-        ctx = ssl.create_default_context(cafile=os.path.join(tmp, "ca.pem"))
-        config = os.path.join(tmp, "exporter.yml")
-        with open(config, "w") as f:
-            f.write(f"refresh_interval: {a.interval}\nservers:\n  - name: receive\n"
-                    f"    url: https://127.0.0.1:{sim_port}\n    api_version: v3\n"
-                    f"    username: 'VB365\\monitor'\n    password_file: {password_file}\n"
-                    f"    tls:\n      ca_file: {tmp}/ca.pem\n")
-        port = free_port()
-        exporter_log = open(os.path.join(tmp, "exporter.log"), "w")
-        exporter = subprocess.Popen(
-            [a.exporter or os.path.join(build, "exporter/app/vb365_exporter"),
-             f"--config.file={config}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-            stdout=exporter_log, stderr=exporter_log)
-        first = wait_idle_after(sim_port, ctx, 1)
+        sim = Simulator(a.simulator or os.path.join(build, "tests/simulator/vb365_simulator"),
+                        tmp, ["--versions", "v3", "--jobs", str(a.jobs),
+                              "--sessions-per-job", str(a.sessions)])
+        exporter, port = start_exporter(
+            a.exporter or os.path.join(build, "exporter/app/vb365_exporter"), tmp,
+            f"refresh_interval: {a.interval}\nservers:\n" + server_config("receive", sim, "v3"))
+        first = wait_idle_after(sim, 1)
         cpu0, _ = proc_figures(exporter.pid)
         bytes0 = response_bytes(port)
-        last = wait_idle_after(sim_port, ctx, first + a.refreshes)
+        last = wait_idle_after(sim, first + a.refreshes)
         cpu1, rss = proc_figures(exporter.pid)
-        peak = peak_rss_kb(exporter.pid)
+        peak = status_kb(exporter.pid, "VmHWM")
         bytes1 = response_bytes(port)
         if exporter.poll() is not None:
-            raise RuntimeError("the exporter died; log:\n" +
-                               open(os.path.join(tmp, "exporter.log")).read()[-2000:])
+            raise RuntimeError("the exporter died; log:\n" + exporter_log_tail(tmp))
         refreshes = last - first
         cpu = (cpu1 - cpu0) / refreshes
         per_refresh = (bytes1 - bytes0) / refreshes
@@ -164,15 +113,9 @@ def main():
                 json.dump(figures, f)
         return 0
     finally:
-        if exporter:
-            exporter.terminate()
-            try:
-                exporter.wait(10)
-            except subprocess.TimeoutExpired:
-                exporter.kill()
+        stop(exporter)
         if sim:
-            sim.terminate()
-            sim.wait(10)
+            sim.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

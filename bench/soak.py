@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,10 @@ import threading
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (Simulator, exporter_log_tail, proc_figures,  # noqa: E402
+                      server_config, start_exporter)
+from benchlib import stop as stop_process  # noqa: E402
 
 # Faults switched on and off in turn during the soak (the simulator's kinds).
 FAULTS = [
@@ -40,70 +41,6 @@ FAULTS = [
     {"kind": "reset", "endpoint": "job_sessions", "every": 3},
     {"kind": "down"},
 ]
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def proc_figures(pid):
-    """(cpu seconds, rss kB) of pid from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-    return cpu, rss
-
-
-class Simulator:
-    def __init__(self, build, tmp, jobs, port):
-        self.port = port
-        self.tmp = tmp
-        subprocess.run(["bash", os.path.join(ROOT, "tests/simulator/gen_certs.sh"), tmp],
-                       check=True)
-        self.password_file = os.path.join(tmp, "password")
-        with open(self.password_file, "w") as f:
-            f.write("soak-password\n")
-        ready = os.path.join(tmp, "sim.ready")
-        self.log = open(os.path.join(tmp, "sim.log"), "w")
-        self.proc = subprocess.Popen(
-            [os.path.join(build, "tests/simulator/vb365_simulator"),
-             "--listen", f"127.0.0.1:{port}", "--ready-file", ready,
-             "--tls-cert", os.path.join(tmp, "server.pem"),
-             "--tls-key", os.path.join(tmp, "server.key"),
-             "--versions", "v8", "--jobs", str(jobs), "--sessions-per-job", "10",
-             "--password-file", self.password_file, "--session-interval", "20",
-             "--exit-after", "900", "--quiet"],
-            stdout=self.log, stderr=self.log)
-        for _ in range(600):
-            if os.path.exists(ready) and open(ready).read().strip():
-                break
-            if self.proc.poll() is not None:
-                raise RuntimeError("simulator exited at start")
-            time.sleep(0.1)
-        self.ctx = ssl.create_default_context(cafile=os.path.join(tmp, "ca.pem"))
-
-    def control(self, path, body=None):
-        req = urllib.request.Request(
-            f"https://127.0.0.1:{self.port}{path}", method="POST",
-            data=json.dumps(body).encode() if body is not None else b"",
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, context=self.ctx, timeout=10) as r:
-            return r.read()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 def fault_switcher(sim, stop, period, log):
@@ -158,22 +95,16 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vb365_soak.")
     sim = exporter = None
     try:
-        sim = Simulator(build, tmp, a.jobs, free_port())
-        config = os.path.join(tmp, "exporter.yml")
-        with open(config, "w") as f:
-            f.write(f"refresh_interval: {a.refresh}\nservers:\n  - name: soak\n"
-                    f"    url: https://127.0.0.1:{sim.port}\n    api_version: v8\n"
-                    f"    username: 'VB365\\monitor'\n    password_file: {sim.password_file}\n"
-                    f"    tls:\n      ca_file: {tmp}/ca.pem\n")
-        port = free_port()
-        exporter_log = open(os.path.join(tmp, "exporter.log"), "w")
-        exporter = subprocess.Popen(
-            [os.path.join(build, "exporter/app/vb365_exporter"), f"--config.file={config}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"] + a.exporter_arg,
-            stdout=exporter_log, stderr=exporter_log)
+        sim = Simulator(os.path.join(build, "tests/simulator/vb365_simulator"), tmp,
+                        ["--versions", "v8", "--jobs", str(a.jobs), "--sessions-per-job", "10",
+                         "--session-interval", "20"], password="soak-password")
+        exporter, port = start_exporter(
+            os.path.join(build, "exporter/app/vb365_exporter"), tmp,
+            f"refresh_interval: {a.refresh}\nservers:\n" + server_config("soak", sim, "v8"),
+            a.exporter_arg)
         if not wait_for_refresh(port, 120):
             print("soak.py: the exporter did not publish a refresh in 120 s; log:\n" +
-                  open(os.path.join(tmp, "exporter.log")).read()[-2000:], file=sys.stderr)
+                  exporter_log_tail(tmp), file=sys.stderr)
             return 1
         out_json = os.path.join(tmp, "load.json")
 
@@ -225,12 +156,7 @@ def main():
                 json.dump(figures, f)
         return 0
     finally:
-        if exporter:
-            exporter.terminate()
-            try:
-                exporter.wait(10)
-            except subprocess.TimeoutExpired:
-                exporter.kill()
+        stop_process(exporter)
         if sim:
             sim.stop()
         shutil.rmtree(tmp, ignore_errors=True)

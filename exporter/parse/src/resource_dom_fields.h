@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "model/types.h"
@@ -66,6 +68,23 @@ Result<Fields> AsObject(simdjson::dom::element element, std::string path,
 // carry the error). Returns the page info, or the first error.
 Result<PageInfo> ForEachElement(std::string_view json, const char* what,
                                 const std::function<bool(const Fields&)>& each);
+
+// Appends read(fields) for every element of a collection to *out, or
+// nothing when the document or any element is malformed. Returns the page
+// info, or the first error.
+template <typename T, typename Read>
+Result<PageInfo> AppendElements(std::string_view json, const char* what,
+                                std::vector<T>* out, Read read) {
+  std::vector<T> page;
+  Result<PageInfo> info = ForEachElement(json, what, [&](const Fields& f) {
+    page.push_back(read(f));
+    return true;
+  });
+  if (!info.ok()) return info;
+  out->insert(out->end(), std::make_move_iterator(page.begin()),
+              std::make_move_iterator(page.end()));
+  return info;
+}
 
 // An Error with code kMalformed: "what: message".
 Error Malformed(const char* what, std::string_view message);

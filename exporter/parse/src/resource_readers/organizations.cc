@@ -48,9 +48,8 @@ OrganizationSync SyncFrom(const Fields& f) {
 
 Result<PageInfo> ReadOrganizations(std::string_view json,
                                    std::vector<Organization>* out) {
-  std::vector<Organization> page;
-  Result<PageInfo> info = resource_detail::ForEachElement(
-      json, "organizations", [&page](const Fields& f) {
+  return resource_detail::AppendElements(
+      json, "organizations", out, [](const Fields& f) {
         Organization o;
         o.id = f.Text("id");
         o.name = f.Text("officeName");
@@ -60,12 +59,8 @@ Result<PageInfo> ReadOrganizations(std::string_view json,
         o.backed_up = f.Bool("isBackedup");
         o.first_backup = f.Time("firstBackuptime");
         o.last_backup = f.Time("lastBackuptime");
-        page.push_back(std::move(o));
-        return true;
+        return o;
       });
-  if (!info.ok()) return info;
-  out->insert(out->end(), page.begin(), page.end());
-  return info;
 }
 
 Result<std::vector<OrganizationSync>> ReadSyncStates(std::string_view json) {

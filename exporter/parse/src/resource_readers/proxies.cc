@@ -8,9 +8,8 @@ namespace vb365 {
 using resource_detail::Fields;
 
 Result<PageInfo> ReadProxies(std::string_view json, std::vector<Proxy>* out) {
-  std::vector<Proxy> page;
-  Result<PageInfo> info = resource_detail::ForEachElement(
-      json, "proxies", [&page](const Fields& f) {
+  return resource_detail::AppendElements(
+      json, "proxies", out, [](const Fields& f) {
         Proxy p;
         p.id = f.Text("id");
         p.host = f.Text("hostName");
@@ -23,12 +22,8 @@ Result<PageInfo> ReadProxies(std::string_view json, std::vector<Proxy>* out) {
         }
         p.cpu_usage_percent = f.Num("cpuUsagePercent");
         p.memory_usage_percent = f.Num("memoryUsagePercent");
-        page.push_back(std::move(p));
-        return true;
+        return p;
       });
-  if (!info.ok()) return info;
-  out->insert(out->end(), page.begin(), page.end());
-  return info;
 }
 
 }  // namespace vb365

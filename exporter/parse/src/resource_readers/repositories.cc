@@ -30,9 +30,8 @@ void ReadObjectStorage(const Fields& os, Repository* r) {
 
 Result<PageInfo> ReadRepositories(std::string_view json,
                                   std::vector<Repository>* out) {
-  std::vector<Repository> page;
-  Result<PageInfo> info = resource_detail::ForEachElement(
-      json, "repositories", [&page](const Fields& f) {
+  return resource_detail::AppendElements(
+      json, "repositories", out, [](const Fields& f) {
         Repository r;
         r.id = f.Text("id");
         r.name = f.Text("name");
@@ -47,12 +46,8 @@ Result<PageInfo> ReadRepositories(std::string_view json,
         } else if (f.Str("objectStorageId")) {
           r.object_storage = true;
         }
-        page.push_back(std::move(r));
-        return true;
+        return r;
       });
-  if (!info.ok()) return info;
-  out->insert(out->end(), page.begin(), page.end());
-  return info;
 }
 
 }  // namespace vb365

@@ -9,9 +9,8 @@ using resource_detail::Fields;
 
 Result<PageInfo> ReadRestoreSessions(std::string_view json,
                                      std::vector<RestoreSession>* out) {
-  std::vector<RestoreSession> page;
-  Result<PageInfo> info = resource_detail::ForEachElement(
-      json, "restore sessions", [&page](const Fields& f) {
+  return resource_detail::AppendElements(
+      json, "restore sessions", out, [](const Fields& f) {
         RestoreSession s;
         s.id = ParseId(f.Str("id").value_or(""));
         s.type = ParseRestoreType(f.Str("type").value_or(""));
@@ -20,12 +19,8 @@ Result<PageInfo> ReadRestoreSessions(std::string_view json,
         s.creation_time = f.Time("creationTime");
         s.end_time = f.Time("endTime");
         if (s.id.empty()) f.Fail("id", "missing");
-        page.push_back(s);
-        return true;
+        return s;
       });
-  if (!info.ok()) return info;
-  out->insert(out->end(), page.begin(), page.end());
-  return info;
 }
 
 }  // namespace vb365
