@@ -44,7 +44,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/chain.sh
 . "$root/tests/lib/chain.sh"
-prometheus_bin=${PROMETHEUS:-prometheus}
 promtool_bin=${PROMTOOL:-promtool}
 
 chain_scratch vb365_e2e_prom
@@ -107,17 +106,7 @@ chain_start_alertmanager "$tmp" "$tmp/alertmanager.yml"
 "$py" "$here/prometheus_e2e_config.py" "$root/deploy/prometheus" "$tmp/prom" \
   "127.0.0.1:$exporter_port" 1s --max-for 1s --alertmanager "127.0.0.1:$am_port"
 "$promtool_bin" check config "$tmp/prom/prometheus.yml" >/dev/null || die "derived prometheus.yml is invalid"
-for attempt in 1 2 3; do
-  prom_port=$(free_port)
-  "$prometheus_bin" --config.file="$tmp/prom/prometheus.yml" \
-    --storage.tsdb.path="$tmp/tsdb" --web.listen-address="127.0.0.1:$prom_port" \
-    --log.level=warn >"$tmp/prometheus.log" 2>&1 &
-  prom_pid=$!
-  sleep 1
-  if kill -0 "$prom_pid" 2>/dev/null; then pids+=("$prom_pid"); break; fi
-  [ "$attempt" -lt 3 ] || die "prometheus does not start"
-done
-wait_for "prometheus to be ready" 60 curl -fsS "http://127.0.0.1:$prom_port/-/ready"
+chain_start_prometheus "$tmp" "$tmp/prom/prometheus.yml"
 
 # 5. Assertions (poll until they hold or 120 s pass).
 "$py" "$here/prometheus_e2e_check.py" "http://127.0.0.1:$prom_port" \

@@ -26,7 +26,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/chain.sh
 . "$root/tests/lib/chain.sh"
-prometheus_bin=${PROMETHEUS:-prometheus}
 promtool_bin=${PROMTOOL:-promtool}
 servers=20
 jobs=3
@@ -75,17 +74,7 @@ done
   "$tmp/prometheus.yml" "$tmp/targets.json" \
   "127.0.0.1:${exporter_ports[0]}" "127.0.0.1:${exporter_ports[1]}"
 "$promtool_bin" check config "$tmp/prometheus.yml" >/dev/null || die "derived prometheus.yml is invalid"
-for attempt in 1 2 3; do
-  prom_port=$(free_port)
-  "$prometheus_bin" --config.file="$tmp/prometheus.yml" \
-    --storage.tsdb.path="$tmp/tsdb" --web.listen-address="127.0.0.1:$prom_port" \
-    --log.level=warn >"$tmp/prometheus.log" 2>&1 &
-  prom_pid=$!
-  sleep 1
-  if kill -0 "$prom_pid" 2>/dev/null; then pids+=("$prom_pid"); break; fi
-  [ "$attempt" -lt 3 ] || die "prometheus does not start"
-done
-wait_for "prometheus to be ready" 60 curl -fsS "http://127.0.0.1:$prom_port/-/ready"
+chain_start_prometheus "$tmp" "$tmp/prometheus.yml"
 
 check() {
   "$py" "$here/prometheus_shards_check.py" "http://127.0.0.1:$prom_port" \

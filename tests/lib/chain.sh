@@ -141,3 +141,21 @@ chain_start_alertmanager() {
   done
   wait_for "alertmanager to be ready" 60 curl -fsS "http://127.0.0.1:$am_port/-/ready"
 }
+
+# chain_start_prometheus DIR CONFIG: a real Prometheus ($PROMETHEUS, else
+# Debian's prometheus) with CONFIG on a free loopback port, its TSDB in
+# DIR/tsdb, logging to DIR/prometheus.log (three tries: a port taken between
+# choosing and binding). Waits until it is ready; sets `prom_port`.
+chain_start_prometheus() {
+  local dir=$1 config=$2 bin=${PROMETHEUS:-prometheus} attempt pid
+  for attempt in 1 2 3; do
+    prom_port=$(free_port)
+    "$bin" --config.file="$config" --storage.tsdb.path="$dir/tsdb" \
+      --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$dir/prometheus.log" 2>&1 &
+    pid=$!
+    sleep 1
+    if kill -0 "$pid" 2>/dev/null; then pids+=("$pid"); break; fi
+    [ "$attempt" -lt 3 ] || die "prometheus does not start: $(tail -n 5 "$dir/prometheus.log")"
+  done
+  wait_for "prometheus to be ready" 60 curl -fsS "http://127.0.0.1:$prom_port/-/ready"
+}
