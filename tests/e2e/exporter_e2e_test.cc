@@ -249,12 +249,9 @@ TEST(ExporterE2E, ResourcesAppearPerVersionAndPassPromtool) {
                  "\"license\"}") > 0;
     })) << e.Stderr();
     std::vector<std::string> collectors = {
-        "jobs",          "license",        "repositories",    "proxies",
-        "organizations", "licensed_users", "restore_sessions"};
-    if (version == "v8") {  // v6 has no /CopyJobs in the simulator, no /Health
-      collectors.push_back("copy_jobs");
-      collectors.push_back("health");
-    }
+        "jobs",    "copy_jobs",     "license",        "repositories",
+        "proxies", "organizations", "licensed_users", "restore_sessions"};
+    if (version == "v8") collectors.push_back("health");
     for (const std::string& c : collectors) {
       EXPECT_EQ(
           m["vb365_collector_success{server=\"sim\",collector=\"" + c + "\"}"],
