@@ -6,7 +6,7 @@
 #
 # Environment:
 #   BENCH_ONLY      space-separated subset of: parse scrape refresh memory
-#                   http soak receive (default: all seven)
+#                   http soak receive whole (default: all eight)
 #   BENCH_SOAK_SECONDS  length of the soak (default 60)
 #   BENCH_MIN_TIME  --benchmark_min_time for the short benchmarks (default 0.5)
 #   BENCH_PARSE_REPETITIONS  repetitions of the parse benchmarks; the table
@@ -23,7 +23,7 @@ set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/bench"
-only=${BENCH_ONLY:-parse scrape refresh memory http soak receive}
+only=${BENCH_ONLY:-parse scrape refresh memory http soak receive whole}
 min_time=${BENCH_MIN_TIME:-0.5}
 out=${BENCH_OUT:-$build/bench-results}
 mkdir -p "$out"
@@ -65,6 +65,10 @@ for name in $only; do
       continue ;;
     receive)  # issue 11: v3, 300 jobs x 1,000 sessions, CPU per byte read
       run_script receive.py receive --jobs 300 --sessions 1000 --refreshes 5
+      continue ;;
+    whole)  # issue 9: every collector at scale beside jobs only
+      run_script whole.py whole --jobs 1000 --sessions 10 --repositories 50 --proxies 20 \
+        --organizations 200 --licensed-users 100000 --refreshes 3
       continue ;;
   esac
   prog="$bin/${name}_bench"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's summary table from Google Benchmark JSON files.
 
-usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak receive]
+usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak receive whole]
 
 Each row: figure, measured, target, pass/miss ("info" rows have no target;
 "ERROR" rows come from a benchmark that failed its checks or did not run).
@@ -248,6 +248,28 @@ def receive_rows(t, r):
           f"{r['idle_rss_kb'] / 1024:.1f} / {r.get('peak_rss_kb', 0) / 1024:.1f} MB")
 
 
+def whole_rows(t, r):
+    """Issue 9: a refresh with every collector beside a jobs-only one."""
+    t.add(f"whole: v8 {r['jobs']} jobs x {r['sessions']} sessions, {r['repositories']} repositories, "
+          f"{r['proxies']} proxies, {r['organizations']} organizations, "
+          f"{r['licensed_users']:,} licensed users: jobs-only | every collector", "")
+    j, a = r["jobs_only"], r["all"]
+    t.add("  first refresh (history, every resource): wall time",
+          f"{j['first_refresh_seconds']:.2f} s | {a['first_refresh_seconds']:.2f} s")
+    t.add("  first refresh: API response bytes",
+          f"{j['first_refresh_bytes'] / 1e6:.2f} MB | {a['first_refresh_bytes'] / 1e6:.2f} MB")
+    t.add(f"  later refresh ({j['refreshes']} | {a['refreshes']} refreshes, licensed users "
+          "read every time): wall time (median of vb365_refresh_duration_seconds)",
+          f"{j['refresh_seconds_median']:.2f} s | {a['refresh_seconds_median']:.2f} s")
+    t.add("  later refresh: exporter CPU",
+          f"{j['cpu_seconds_per_refresh']:.2f} s | {a['cpu_seconds_per_refresh']:.2f} s")
+    t.add("  later refresh: API response bytes",
+          f"{j['bytes_per_refresh'] / 1e6:.2f} MB | {a['bytes_per_refresh'] / 1e6:.2f} MB")
+    t.add("  VmRSS idle after the last refresh / VmHWM (peak)",
+          f"{j['idle_rss_kb'] / 1024:.1f} / {j['peak_rss_kb'] / 1024:.1f} MB | "
+          f"{a['idle_rss_kb'] / 1024:.1f} / {a['peak_rss_kb'] / 1024:.1f} MB")
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -257,7 +279,8 @@ def main():
     t = Table()
     rows = {"parse": parse_rows, "scrape": scrape_rows,
             "refresh": refresh_rows, "memory": memory_rows}
-    soaks = {"http": http_rows, "soak": soak_rows, "receive": receive_rows}
+    soaks = {"http": http_rows, "soak": soak_rows, "receive": receive_rows,
+             "whole": whole_rows}
     for part in parts:
         if part in soaks:
             r = load_soak(os.path.join(out, part + ".json"))

@@ -20,11 +20,23 @@
 #   on 127.0.0.1:9090 (or a free port). The failing job's VB365JobFailed fires
 #   about a minute after the start (its `for:` is 1m) at /classic/alerts
 #   (Debian's Prometheus has only the classic UI: /alerts answers 404).
+#   Demo-only override: every `for:` longer than one minute is cut to one
+#   minute (prometheus_e2e_config.py --max-for 1m; the shipped windows, up to
+#   26 hours, are pinned by the promtool tests), so that the simulator's
+#   default resource states fire their alerts within about a minute too: a
+#   repository 96 % full, an offline proxy, a license 20 days from its end and
+#   over capacity, an organization backed up three days ago and one never, a
+#   failed sync, a failed copy job, an unhealthy PostgreSQL; and a restore
+#   that the demo makes fail once the exporter has its baseline
+#   (VB365RestoreFailed counts restores that fail while it watches). The demo
+#   prints the firing alerts from Prometheus's API once they all fire.
 # After start-up the demo fetches every URL it printed and requires status 200
 # and a marker of the page it promises (check_urls), else it stops with an
 # error. --check then waits (at most 4 minutes) until the failing job's alert
-# is in Alertmanager, checks the alert URLs again for it, and stops; it takes
-# free ports only and a temporary state directory.
+# is in Alertmanager and every alert above fires in Prometheus (and none
+# that a healthy part should not fire: the healthy job's, the exporter's and
+# the server's), checks the alert URLs again, and stops; it takes free ports
+# only and a temporary state directory.
 # State lives in .demo/ (gitignored); Ctrl-C stops everything.
 set -euo pipefail
 
@@ -106,6 +118,13 @@ exporter_port=$(prefer 9865)
 pids+=($!)
 wait_for "the exporter's first refresh" 60 \
   sh -c "curl -fsS http://127.0.0.1:$exporter_port/metrics | grep -q '^vb365_up{server=\"demo\"} 1'"
+# A restore fails now, after the exporter's baseline read (its first read
+# of the restores): the next refresh counts it and VB365RestoreFailed fires.
+wait_for "the exporter's baseline of the restore sessions" 60 \
+  sh -c "curl -fsS http://127.0.0.1:$exporter_port/metrics | grep -q '^vb365_restore_sessions_total{'"
+curl -fsS --cacert "$state/certs/ca.pem" -d "" -o /dev/null \
+  "https://127.0.0.1:$sim_port/_sim/restores/add?type=Vex&result=Failed" ||
+  die "the simulator did not take the failed restore"
 
 # Alertmanager before Prometheus (which sends to it): the shipped routing and
 # timings; only the webhook URLs go to the local listener.
@@ -120,7 +139,7 @@ am=http://127.0.0.1:$am_port
 
 prom_port=$(prefer 9090)
 "$py" "$root/tests/e2e/prometheus_e2e_config.py" "$root/deploy/prometheus" "$state/prometheus" \
-  "127.0.0.1:$exporter_port" 5s --alertmanager "127.0.0.1:$am_port" >/dev/null
+  "127.0.0.1:$exporter_port" 5s --max-for 1m --alertmanager "127.0.0.1:$am_port" >/dev/null
 "$(command -v prometheus)" --config.file="$state/prometheus/prometheus.yml" \
   --storage.tsdb.path="$state/prometheus/data" --web.listen-address="127.0.0.1:$prom_port" \
   --log.level=warn >"$state/prometheus.log" 2>&1 &
@@ -138,7 +157,8 @@ vb365 demo is running (everything on 127.0.0.1):
   Exporter metrics              http://127.0.0.1:$exporter_port/metrics
   Prometheus                    http://127.0.0.1:$prom_port/classic/graph
   Prometheus alerts             http://127.0.0.1:$prom_port/classic/alerts
-                                (the failing job's VB365JobFailed fires after about a minute)
+                                (the failing job's VB365JobFailed and the resource alerts
+                                fire after about a minute; every for: over 1m cut to 1m)
   Alertmanager                  $am/
                                 (Debian's package has no web UI; that page says so)
   Alertmanager alerts (JSON)    $am/api/v2/alerts
@@ -200,11 +220,61 @@ show_alert() {
   amtool alert query --alertmanager.url="$am/" alertname=VB365JobFailed | sed 's/^/  /' || true
 }
 
+# The alerts the simulator's default states fire (and the failed restore).
+expected_alerts="VB365JobFailed VB365CopyJobFailed VB365RepositoryCriticalSpace VB365RepositoryLowSpace"
+expected_alerts+=" VB365ProxyOffline VB365LicenseExpiringSoon VB365LicenseNearCapacity"
+expected_alerts+=" VB365LicenseUsersExceeded VB365OrganizationNoRecentBackup"
+expected_alerts+=" VB365OrganizationNeverBackedUp VB365OrganizationSyncFailed VB365RestoreFailed"
+expected_alerts+=" VB365ServerUnhealthy"
+# Never in the demo: the healthy parts (the exporter, the server, the healthy job).
+unexpected_alerts="VB365ExporterDown VB365ExporterTargetMissing VB365ServerDown"
+unexpected_alerts+=" VB365AuthenticationFailing VB365CollectorFailing VB365ExporterRefreshStale"
+# prometheus_alerts [--print]: exit 0 when every expected alert fires in
+# Prometheus (its API, /api/v1/alerts) and no unexpected one; --print lists
+# the firing ones, one line each, with the labels that say what fires.
+prometheus_alerts() {
+  curl -fsS --max-time 10 "http://127.0.0.1:$prom_port/api/v1/alerts" |
+    "$py" -c 'import json, sys
+want, never, show = set(sys.argv[1].split()), set(sys.argv[2].split()), sys.argv[3] == "1"
+alerts = [a for a in json.load(sys.stdin)["data"]["alerts"] if a["state"] == "firing"]
+names = {a["labels"]["alertname"] for a in alerts}
+if show:
+    keys = ("job_name", "backup_job_id", "repository_name", "proxy_host", "organization_name",
+            "type", "collector")
+    for a in sorted(alerts, key=lambda a: (a["labels"]["alertname"], sorted(a["labels"].items()))):
+        l = a["labels"]
+        what = " ".join(f"{k}={l[k]!r}" for k in keys if l.get(k))
+        name, severity = l["alertname"], l.get("severity", "")
+        print(f"  {name:<32} {severity:<9} {what}")
+    for name in sorted(want - names):
+        print(f"  MISSING  {name} does not fire", file=sys.stderr)
+    for name in sorted(names & never):
+        print(f"  UNEXPECTED  {name} fires", file=sys.stderr)
+sys.exit(0 if want <= names and not names & never else 1)' \
+      "$expected_alerts" "$unexpected_alerts" "${1:+1}"
+}
+show_prometheus_alerts() {
+  echo
+  echo "Firing in Prometheus (http://127.0.0.1:$prom_port/classic/alerts):"
+  prometheus_alerts --print || true
+}
+
 if [ "$check_mode" = 1 ]; then
   echo
   echo "Waiting for the failing job's alert in Alertmanager (about a minute; at most 4)..."
   wait_for "VB365JobFailed of $failing_job in Alertmanager" 240 alert_in_alertmanager
   show_alert
+  echo
+  echo "Waiting for every alert of the simulator's states in Prometheus (at most 3 minutes)..."
+  deadline=$((SECONDS + 180))
+  until prometheus_alerts 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      prometheus_alerts --print || true
+      die "not every expected alert fires in Prometheus, or one that should not (above)"
+    fi
+    sleep 2
+  done
+  show_prometheus_alerts
   marker["$am/api/v2/alerts"]='"alertname":"VB365JobFailed"'
   marker["http://127.0.0.1:$prom_port/classic/alerts"]='SharePoint &#34;Projects&#34; Sites'
   echo
@@ -222,6 +292,9 @@ if [ "$check_mode" = 1 ]; then
   grep -q 'VB365JobFailed' "$state/alerts_dom.html" && grep -q 'firing' "$state/alerts_dom.html" ||
     die "the alerts page in Chromium does not show VB365JobFailed firing ($state/alerts_dom.html)"
   echo "  ok    the browser shows VB365JobFailed firing"
+  grep -q 'VB365CopyJobFailed' "$state/alerts_dom.html" ||
+    die "the alerts page in Chromium does not show VB365CopyJobFailed ($state/alerts_dom.html)"
+  echo "  ok    the browser shows VB365CopyJobFailed"
   echo "demo_check: PASS"
   exit 0
 fi
@@ -238,10 +311,11 @@ curl -fsS "http://127.0.0.1:$exporter_port/metrics" -o "$state/metrics.txt" || t
 } | sed 's/^/  /' || true
 echo
 echo "Press Ctrl-C to stop."
-shown=0 notified=0
+shown=0 notified=0 all_shown=0
 while true; do
   for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a process of the demo exited"; done
   if [ "$shown" = 0 ] && alert_in_alertmanager 2>/dev/null; then shown=1; show_alert; fi
+  if [ "$all_shown" = 0 ] && prometheus_alerts 2>/dev/null; then all_shown=1; show_prometheus_alerts; fi
   if [ "$notified" = 0 ] && grep -qF '"VB365JobFailed"' "$state/notifications.jsonl" 2>/dev/null; then
     notified=1
     echo

@@ -63,7 +63,7 @@ def main(mixin_dir, jsonnet):
     check(base["rules"]["groups"] and base["alerts"]["groups"] and base["dashboards"],
           "mixin lacks prometheusRules, prometheusAlerts or grafanaDashboards")
     a0, a1 = alerts(base), alerts(new)
-    check(set(a0) == set(a1) and len(a0) == 26, f"alerts: {sorted(a0)}")
+    check(set(a0) == set(a1) and len(a0) == 28, f"alerts: {sorted(a0)}")
 
     # Selector: every alert and query that selected the scrape job follows it.
     for name in ("VB365ExporterDown", "VB365ExporterTargetMissing"):

@@ -249,8 +249,8 @@ TEST(ExporterE2E, ResourcesAppearPerVersionAndPassPromtool) {
                  "\"license\"}") > 0;
     })) << e.Stderr();
     std::vector<std::string> collectors = {
-        "license",       "repositories",   "proxies",
-        "organizations", "licensed_users", "restore_sessions"};
+        "jobs",    "copy_jobs",     "license",        "repositories",
+        "proxies", "organizations", "licensed_users", "restore_sessions"};
     if (version == "v8") collectors.push_back("health");
     for (const std::string& c : collectors) {
       EXPECT_EQ(

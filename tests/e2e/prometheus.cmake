@@ -40,7 +40,7 @@ set_tests_properties(deploy_promtool_check_rules deploy_promtool_test_rules
 add_test(NAME deploy_rule_tests_catch_mutations
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/rules_mutation_test.py
                  ${VB365_DEPLOY_DIR}/prometheus ${VB365_PROMTOOL})
-set_tests_properties(deploy_rule_tests_catch_mutations PROPERTIES TIMEOUT 1200 LABELS deploy)
+set_tests_properties(deploy_rule_tests_catch_mutations PROPERTIES TIMEOUT 1800 LABELS deploy)
 add_test(NAME deploy_grafana_dashboard_static
          COMMAND ${VB365_DEB_PYTHON3} ${VB365_DEPLOY_TESTS}/check_dashboard.py
                  ${VB365_DEPLOY_DIR}/grafana/vb365-overview.json ${VB365_PROMTOOL})

@@ -81,7 +81,17 @@ def check_all(prom, dashboard, servers):
         return prom.query(f'ALERTS{{alertname="{alertname}", alertstate="firing"}}')
 
     key = ("server", "job_id", "job_name")
-    failed_jobs = labels_of(prom.query('vb365_job_last_session_status{status="Failed"} == 1'), *key)
+    failed_jobs = labels_of(prom.query('vb365_job_last_session_status{status="Failed"} == 1 '
+                                       'unless on (server, job_id) vb365_job_info{job_type="Copy"}'), *key)
+    # Copy jobs have their own alert (the simulator's copy job 0 failed).
+    failed_copies = labels_of(prom.query('vb365_job_last_session_status{status="Failed"} == 1 '
+                                         'and on (server, job_id) vb365_job_info{job_type="Copy"}'), *key)
+    copy_alerts = labels_of(firing("VB365CopyJobFailed"), *key)
+    expect(failed_copies, "no copy job has a last session Failed (the simulator's copy job 0 should)")
+    expect(copy_alerts == failed_copies,
+           f"VB365CopyJobFailed fires for {sorted(copy_alerts)}, the metrics say {sorted(failed_copies)}")
+    expect(not (copy_alerts & labels_of(firing("VB365JobFailed"), *key)),
+           "a copy job fires VB365JobFailed too")
     failed_alerts = labels_of(firing("VB365JobFailed"), *key)
     expect(failed_jobs, "no job has a last session Failed (the simulator's job 1 should)")
     expect(failed_alerts == failed_jobs,
@@ -107,9 +117,14 @@ def check_all(prom, dashboard, servers):
                  "VB365ExporterRefreshStale"):
         a = firing(name)
         expect(not a, f"{name} fires on a healthy setup: {[x['metric'] for x in a]}")
-    # The simulator's resource states by default: a repository 96% full and an
-    # offline proxy (not in maintenance) fire their alerts (issue 9).
-    for name in ("VB365RepositoryCriticalSpace", "VB365RepositoryLowSpace", "VB365ProxyOffline"):
+    # The simulator's resource states by default fire their alerts (issue 9):
+    # a repository 96% full, an offline proxy (not in maintenance), a license
+    # 20 days from its end and over capacity, an organization backed up three
+    # days ago and one never, a failed sync, an unhealthy PostgreSQL.
+    for name in ("VB365RepositoryCriticalSpace", "VB365RepositoryLowSpace", "VB365ProxyOffline",
+                 "VB365LicenseExpiringSoon", "VB365LicenseNearCapacity",
+                 "VB365OrganizationNoRecentBackup", "VB365OrganizationNeverBackedUp",
+                 "VB365OrganizationSyncFailed", "VB365ServerUnhealthy"):
         expect(firing(name), f"{name} does not fire for the simulator's resource states")
     # The healthy job has no alert of any kind (status, age, schedule, duration).
     healthy_alerts = prom.query(f'ALERTS{{alertstate="firing", job_name="{HEALTHY}"}}')

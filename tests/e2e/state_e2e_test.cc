@@ -245,7 +245,7 @@ TEST_F(StateE2E, CorruptOrForeignFileIsLoggedOnceAndReplaced) {
     }
     EXPECT_EQ(n, 1u) << log;
     EXPECT_EQ(e->Stop(), 0);
-    EXPECT_EQ(ReadFile(state_).rfind("vb365_exporter state v1\n", 0), 0u);
+    EXPECT_EQ(ReadFile(state_).rfind("vb365_exporter state v2\n", 0), 0u);
     EXPECT_NE(ReadFile(state_), bad);
   }
 }
@@ -282,7 +282,7 @@ TEST_F(StateE2E, SigtermDuringAStuckRefreshExitsZeroWithin2sAndWritesState) {
   EXPECT_EQ(log.find("did not stop in time"), std::string::npos) << log;
   EXPECT_NE(log.find("msg=\"stopped\""), std::string::npos) << log;
   const std::string text = ReadFile(state_);
-  EXPECT_EQ(text.rfind("vb365_exporter state v1\n", 0), 0u) << text;
+  EXPECT_EQ(text.rfind("vb365_exporter state v2\n", 0), 0u) << text;
   EXPECT_NE(text.find("\nchecksum "), std::string::npos) << text;
   // And the next start goes on from it.
   s.ClearFaults();

@@ -511,6 +511,73 @@ TEST_F(RefresherTest, CopyJobsAreJobsAndAFailingCopyListKeepsTheLastOnes) {
   EXPECT_EQ(snap->jobs.size(), 1u);
 }
 
+// vb365_collector_success/_duration_seconds for jobs and copy_jobs too: a
+// failing listing sets its collector to 0 (a job whose sessions cannot be
+// read keeps its last values but not its collector), a version without
+// copy jobs has no copy_jobs series, a failing /Jobs listing sets jobs to 0.
+TEST_F(RefresherTest, JobsAndCopyJobsReportTheirCollectorRuns) {
+  source_.jobs = {MakeJob("j1", "backup")};
+  Job copy = MakeJob("c1", "copy");
+  copy.type = JobType::kCopy;
+  source_.copy_jobs = {copy};
+  auto r = Make();
+  auto runs = [&](const ServerSnapshot& snap) {
+    std::map<std::string, bool> out;
+    for (const CollectorRun& c : snap.resources.collectors) {
+      EXPECT_GE(c.duration_seconds, 0.0) << c.name;
+      out[c.name] = c.success;
+    }
+    return out;
+  };
+  using Runs = std::map<std::string, bool>;
+  auto snap = r->RefreshOnce();
+  EXPECT_EQ(runs(*snap), (Runs{{"jobs", true}, {"copy_jobs", true}}));
+  ASSERT_GE(snap->resources.collectors.size(), 2u);
+  EXPECT_EQ(snap->resources.collectors[0].name, "jobs");  // jobs first
+  std::string text = Text();
+  EXPECT_NE(
+      text.find(
+          "vb365_collector_success{server=\"east\",collector=\"jobs\"} 1"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find(
+          "vb365_collector_success{server=\"east\",collector=\"copy_jobs\"} 1"),
+      std::string::npos);
+  EXPECT_NE(text.find("vb365_collector_duration_seconds{server=\"east\","
+                      "collector=\"jobs\"} "),
+            std::string::npos);
+  EXPECT_NE(text.find("vb365_collector_duration_seconds{server=\"east\","
+                      "collector=\"copy_jobs\"} "),
+            std::string::npos);
+
+  source_.failing_jobs = {"c1", "j1"};  // sessions fail, listings do not
+  EXPECT_EQ(runs(*r->RefreshOnce()),
+            (Runs{{"jobs", true}, {"copy_jobs", true}}));
+  source_.failing_jobs.clear();
+  source_.copy_jobs_error = ErrorCode::kHttpStatus;  // listing fails
+  EXPECT_EQ(runs(*r->RefreshOnce()),
+            (Runs{{"jobs", true}, {"copy_jobs", false}}));
+  source_.copy_jobs_error = ErrorCode::kNotFound;  // the version has none
+  EXPECT_EQ(runs(*r->RefreshOnce()), (Runs{{"jobs", true}}));
+  EXPECT_EQ(Text().find("collector=\"copy_jobs\""), std::string::npos);
+  source_.copy_jobs_error.reset();
+  EXPECT_EQ(runs(*r->RefreshOnce()),
+            (Runs{{"jobs", true}, {"copy_jobs", true}}));
+  source_.jobs_fail = true;  // the server is down: jobs failed
+  snap = r->RefreshOnce();
+  EXPECT_FALSE(snap->up);
+  EXPECT_EQ(runs(*snap), (Runs{{"jobs", false}, {"copy_jobs", true}}));
+  EXPECT_NE(
+      Text().find(
+          "vb365_collector_success{server=\"east\",collector=\"jobs\"} 0"),
+      std::string::npos);
+  // A collector off in the config has no series.
+  config_.collectors = {"jobs"};
+  source_.jobs_fail = false;
+  EXPECT_EQ(runs(*Make()->RefreshOnce()), (Runs{{"jobs", true}}));
+}
+
 TEST_F(RefresherTest, OnV8AJobSayingItRunsWithoutARunningSessionIsAskedForIt) {
   Job says = MakeJob("j1", "says running");
   says.last_status = SessionStatus::kRunning;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,7 +30,7 @@ Timestamp Minute(int m) { return kNow + m * 60LL * kTicksPerSecond; }
 
 SavedState Sample() {
   SavedState st;
-  SavedServer a{"east dc", "https://vb365.example.test:4443", {}};
+  SavedServer a{"east dc", "https://vb365.example.test:4443", {}, {}};
   SavedJob j1;
   j1.job_id = "b20cedd4-66b2-49b1-86de-a575dc67e83b";
   j1.last_read = Minute(0);
@@ -43,7 +44,14 @@ SavedState Sample() {
   SavedJob j2;  // a job never finished: kNoTime watermark, no ids
   j2.job_id = "odd id with spaces % and\nnewline";
   a.jobs = {j1, j2};
-  SavedServer b{"west", "https://10.0.0.1", {}};
+  SavedRestores restores;
+  restores.last_read = Minute(-1);
+  restores.tracker.finished[0][2] = 4;  // Vex Failed
+  restores.tracker.finished[4][3] = 18446744073709551615ULL;
+  restores.tracker.seen = {{Id{1, 9}, Minute(-3), Minute(-9)},
+                           {Id{2, 1}, Minute(-2), Minute(-4)}};
+  a.restores = restores;
+  SavedServer b{"west", "https://10.0.0.1", {}, {}};
   st.servers = {a, b};
   return st;
 }
@@ -94,7 +102,7 @@ TEST(StateFile, CorruptChecksumSaysSo) {
 
 TEST(StateFile, ForeignVersionOrFileIsRefusedAsForeign) {
   std::string v2 = EncodeState(Sample());
-  v2.replace(0, kStateFileMagic.size(), "vb365_exporter state v2");
+  v2.replace(0, kStateFileMagic.size(), "vb365_exporter state v3");
   for (const std::string& text : {v2, std::string("{\"json\": true}\n"),
                                   std::string("\x7f"
                                               "ELF\x02")}) {
@@ -119,6 +127,40 @@ TEST(StateFile, WellFormedButInvalidLinesAreRefused) {
   st = Sample();
   st.servers[0].jobs[0].tracker.at_watermark = {Id{}};
   EXPECT_FALSE(DecodeState(EncodeState(st)).ok()) << "empty id";
+  st = Sample();
+  st.servers[0].restores->tracker.seen.push_back(
+      st.servers[0].restores->tracker.seen[0]);
+  EXPECT_FALSE(DecodeState(EncodeState(st)).ok()) << "duplicate restore id";
+}
+
+// A v1 file (before the restore counters) is read; it has no restore lines
+// (a v1 file with one is refused), and the next write is v2.
+TEST(StateFile, VersionOneFilesAreReadWithoutRestores) {
+  auto as_v1 = [](const SavedState& st) {
+    std::string text = EncodeState(st);
+    text.replace(0, kStateFileMagic.size(), kStateFileMagicV1);
+    // Signs the v1 text as the encoder would (FNV-1a 64 before "checksum").
+    const size_t sum_at = text.rfind("checksum ");
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < sum_at; ++i) {
+      h ^= static_cast<unsigned char>(text[i]);
+      h *= 0x100000001b3ULL;
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx",
+                  static_cast<unsigned long long>(h));
+    return text.substr(0, sum_at) + "checksum " + hex + "\n";
+  };
+  SavedState st = Sample();
+  st.servers[0].restores.reset();
+  Result<SavedState> back = DecodeState(as_v1(st));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(*back == st);
+  EXPECT_EQ(EncodeState(*back).rfind("vb365_exporter state v2\n", 0), 0u);
+  Result<SavedState> with_restores = DecodeState(as_v1(Sample()));
+  ASSERT_FALSE(with_restores.ok());
+  EXPECT_NE(with_restores.error().message().find("bad line"), std::string::npos)
+      << with_restores.error();
 }
 
 TEST(StateFile, TheFixtureInTheDocumentedFormatDecodes) {
@@ -137,7 +179,15 @@ TEST(StateFile, TheFixtureInTheDocumentedFormatDecodes) {
   ASSERT_EQ(j.tracker.pending.size(), 2u);
   EXPECT_EQ(j.tracker.pending[1], (std::pair<Id, int>{Id{7, 59}, 2}));
   EXPECT_EQ(st->servers[0].jobs[1].tracker.watermark, kNoTime);
-  EXPECT_EQ(EncodeState(*st), ss.str());
+  EXPECT_FALSE(st->servers[0].restores.has_value());
+  // The fixture is a v1 file (written before the restore counters): the
+  // same lines come back under the v2 magic line.
+  const std::string text = ss.str();
+  ASSERT_EQ(text.rfind("vb365_exporter state v1\n", 0), 0u);
+  const std::string again = EncodeState(*st);
+  ASSERT_EQ(again.rfind("vb365_exporter state v2\n", 0), 0u);
+  EXPECT_EQ(again.substr(0, again.rfind("checksum ")).substr(24),
+            text.substr(0, text.rfind("checksum ")).substr(24));
 }
 
 // A fresh directory under /tmp, removed afterwards; logs captured.
@@ -403,6 +453,123 @@ void RestartScenario(const std::string& path, ApiVersion version) {
 TEST_F(StateStoreTest, RestartCountsSessionsFinishedWhileDownExactlyOnce) {
   RestartScenario(path_, ApiVersion::kV8);
   RestartScenario(path_, ApiVersion::kV3);
+}
+
+// Only restore sessions (every other resource is "not served": skipped).
+class RestoreSource : public ResourceSource {
+ public:
+  Result<License> GetLicense() override { return None(); }
+  Result<std::vector<Repository>> ListRepositories() override { return None(); }
+  Result<std::vector<Proxy>> ListProxies() override { return None(); }
+  Result<std::vector<Organization>> ListOrganizations() override {
+    return None();
+  }
+  Result<std::vector<OrganizationSync>> ListSyncStates(
+      const std::vector<Organization>&) override {
+    return None();
+  }
+  Result<std::map<std::string, UserCounts>> CountLicensedUsers() override {
+    return None();
+  }
+  Result<Health> GetHealth() override { return None(); }
+  Result<std::vector<RestoreSession>> ListRestoreSessions(
+      Timestamp started_from, Timestamp ended_from) override {
+    ended_froms.push_back(ended_from);
+    std::vector<RestoreSession> out;
+    for (const RestoreSession& s : restores) {
+      if (s.creation_time >= started_from ||
+          (ended_from != kNoTime && s.end_time >= ended_from)) {
+        out.push_back(s);
+      }
+    }
+    return out;
+  }
+  void Add(uint64_t id, RestoreType type, Timestamp created,
+           RestoreResult result) {
+    RestoreSession s;
+    s.id = Id{5, id};
+    s.type = type;
+    s.creation_time = created;
+    s.end_time = created + 60 * kTicksPerSecond;
+    s.result = result;
+    restores.push_back(s);
+  }
+  std::vector<RestoreSession> restores;
+  std::vector<Timestamp> ended_froms;
+
+ private:
+  static Error None() { return Error{ErrorCode::kNotFound, "HTTP 404"}; }
+};
+
+class RestoreJobSource : public Source {
+ public:
+  ResourceSource* Resources() override { return &resources; }
+  RestoreSource resources;
+};
+
+uint64_t Restores(const ServerSnapshot& snap, RestoreType type,
+                  RestoreResult result) {
+  if (!snap.resources.restores) return ~uint64_t{0};
+  return (*snap.resources.restores)[static_cast<size_t>(type)]
+      .finished[static_cast<size_t>(result)];
+}
+
+// vb365_restore_sessions_total goes on from the state file: the restores
+// that finished while the exporter was down are counted once, the ones
+// counted before are not counted again, and v8's first read reaches back
+// to the last read before the restart.
+TEST_F(StateStoreTest, RestartCountsRestoresFinishedWhileDownExactlyOnce) {
+  ServerConfig server = Server("s", "https://s");
+  server.session_history = std::chrono::hours(24);
+  RestoreJobSource source;
+  source.jobs = {MakeJob("a")};
+  auto& restores = source.resources;
+  restores.Add(1, RestoreType::kVex, Minute(-30), RestoreResult::kFailed);
+  Timestamp now = Minute(0);
+  RefresherOptions options;
+  options.now = [&] { return now; };
+  NullSink sink;
+  {
+    StateStore store({path_}, {server});
+    options.state = &store;
+    Refresher r(server, options, &source, &sink, nullptr);
+    r.RefreshOnce();  // baseline: restore 1 is not counted
+    restores.Add(2, RestoreType::kVex, Minute(1), RestoreResult::kSuccess);
+    now = Minute(3);
+    auto snap = r.RefreshOnce();
+    EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kSuccess), 1u);
+    EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kFailed), 0u);
+  }  // "killed": only the file survives
+  EXPECT_NE(Read().find("\nrestores "), std::string::npos) << Read();
+  // While down for two days: a restore created long before the history
+  // window ends (v8 finds it by its end time), two more finish.
+  restores.Add(3, RestoreType::kVex, Minute(-3000), RestoreResult::kFailed);
+  restores.restores.back().end_time = Minute(600);
+  restores.Add(4, RestoreType::kVesp, Minute(2000), RestoreResult::kSuccess);
+  restores.Add(5, RestoreType::kVex, Minute(2800), RestoreResult::kFailed);
+  now = Minute(2880);
+  StateStore store({path_}, {server});
+  options.state = &store;
+  Refresher r(server, options, &source, &sink, nullptr);
+  auto snap = r.RefreshOnce();
+  EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kSuccess), 1u);
+  EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kFailed), 2u);
+  EXPECT_EQ(Restores(*snap, RestoreType::kVesp, RestoreResult::kSuccess), 1u);
+  EXPECT_LE(restores.ended_froms.back(), Minute(3));
+  for (int i = 0; i < 3; ++i) {
+    now += 60 * kTicksPerSecond;
+    snap = r.RefreshOnce();  // read again: no change
+  }
+  EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kSuccess), 1u);
+  EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kFailed), 2u);
+  EXPECT_EQ(Restores(*snap, RestoreType::kVesp, RestoreResult::kSuccess), 1u);
+  // Without the file the restart is a baseline: nothing counted.
+  std::filesystem::remove(path_);
+  StateStore empty({path_}, {server});
+  options.state = &empty;
+  Refresher fresh(server, options, &source, &sink, nullptr);
+  snap = fresh.RefreshOnce();
+  EXPECT_EQ(Restores(*snap, RestoreType::kVex, RestoreResult::kFailed), 0u);
 }
 
 TEST_F(StateStoreTest, JobsRemovedFromTheConfigAreDroppedFromTheFile) {

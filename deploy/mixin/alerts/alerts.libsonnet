@@ -112,13 +112,35 @@ local text = import '../lib/text.libsonnet';
           // Suspending the alert while a session runs would make it flap at
           // every run of a job that is scheduled often, and hide a failure for
           // as long as a long job runs.
+          // Copy jobs (vb365_job_info{job_type="Copy"}) have their own
+          // alert: the backup itself is there, its second copy is not.
           alert(
             'VB365JobFailed',
-            'vb365_job_last_session_status{status="Failed"} == 1',
+            |||
+              vb365_job_last_session_status{status="Failed"} == 1
+              unless on (server, job_id) vb365_job_info{job_type="Copy"}
+            |||,
             'VB365 job {{ $labels.job_name }} on {{ $labels.server }} failed',
             'The last session of backup job {{ $labels.job_name }} (id '
             + '{{ $labels.job_id }}) on VB365 server {{ $labels.server }} ended with '
             + 'status Failed. The alert clears when a session of the job succeeds.'
+          ),
+          // backup_job_id (from vb365_job_info) names the backup job whose
+          // restore points were not copied.
+          alert(
+            'VB365CopyJobFailed',
+            |||
+              (vb365_job_last_session_status{status="Failed"} == 1)
+              * on (server, job_id) group_left (backup_job_id)
+                vb365_job_info{job_type="Copy"}
+            |||,
+            'VB365 copy job {{ $labels.job_name }} on {{ $labels.server }} failed',
+            'The last session of backup copy job {{ $labels.job_name }} (id '
+            + '{{ $labels.job_id }}) on VB365 server {{ $labels.server }} ended with '
+            + 'status Failed: the restore points of backup job {{ $labels.backup_job_id }} '
+            + 'were not copied to the copy repository, so the second copy (offsite, '
+            + 'archive) falls behind. The backups themselves are not affected. The '
+            + 'alert clears when a session of the copy job succeeds.'
           ),
           alert(
             'VB365JobWarning',
@@ -278,6 +300,18 @@ local text = import '../lib/text.libsonnet';
             'Organization {{ $labels.organization_name }} (id {{ $labels.organization_id }}) '
             + 'on VB365 server {{ $labels.server }} was last backed up {{ $value | humanizeDuration }} '
             + 'ago, longer than %d h. Check its backup jobs.' % cfg.organizationMaxBackupAgeHours
+          ),
+          // Never backed up (no lastBackuptime, so the alert above cannot
+          // see it): fires once the organization has gone without its first
+          // backup for as long as a backed-up one may go without its next.
+          alert(
+            'VB365OrganizationNeverBackedUp',
+            'vb365_organization_backed_up == 0',
+            'VB365 organization {{ $labels.organization_name }} on {{ $labels.server }} has never been backed up',
+            'Organization {{ $labels.organization_name }} (id {{ $labels.organization_id }}) '
+            + 'on VB365 server {{ $labels.server }} has had no backup at all for %s: ' % forText('VB365OrganizationNeverBackedUp')
+            + 'no backup job covers it, or its jobs never ran. Add it to a backup job or '
+            + 'remove the organization.'
           ),
           // The last finished sync decides, as for jobs: a running sync
           // neither fires nor clears the alert.

@@ -13,6 +13,12 @@ namespace vb365 {
 
 using Steady = std::chrono::steady_clock;
 
+namespace {
+double SecondsSince(Steady::time_point start) {
+  return std::chrono::duration<double>(Steady::now() - start).count();
+}
+}  // namespace
+
 Timestamp SystemNow() {
   using namespace std::chrono;
   // 100 ns ticks since the epoch.
@@ -36,6 +42,10 @@ Refresher::Refresher(ServerConfig config, RefresherOptions options,
   }
   if (options_.state != nullptr) {
     restored_ = options_.state->Restored(config_.name, config_.url);
+    if (std::optional<SavedRestores> restores =
+            options_.state->RestoredRestores(config_.name, config_.url)) {
+      resources_.RestoreRestores(*restores);
+    }
   }
   // Until the first refresh ends: up 0, no jobs (never "no series at all").
   auto initial = std::make_shared<ServerSnapshot>();
@@ -204,6 +214,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::Fail(
   // not blank during an outage; vb365_up says the values are stale).
   auto snap = std::make_shared<ServerSnapshot>(*last_);
   snap->up = false;
+  SetJobRuns(&snap->resources);
   snap->last_refresh = options_.now();
   snap->last_error = reason;
   snap->refresh_duration_seconds =
@@ -247,6 +258,7 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
   snap->product_version = product_version_;
   snap->api_version = ApiVersionName(version);
   snap->resources = resources_.Snapshot();
+  SetJobRuns(&snap->resources);
   snap->jobs.reserve(jobs_.size());
   for (const auto& [id, state] : jobs_) {
     snap->jobs.push_back(state.tracker->summary());
@@ -271,6 +283,20 @@ std::shared_ptr<const ServerSnapshot> Refresher::Succeed(
   return snap;
 }
 
+// The jobs' and copy jobs' runs first, then the resource collectors'
+// (replacing the ones a failed refresh copied from the last snapshot).
+void Refresher::SetJobRuns(ServerResources* resources) const {
+  std::vector<CollectorRun> runs;
+  if (jobs_runs_.backup) runs.push_back(*jobs_runs_.backup);
+  if (jobs_runs_.copy) runs.push_back(*jobs_runs_.copy);
+  for (CollectorRun& run : resources->collectors) {
+    if (run.name != "jobs" && run.name != "copy_jobs") {
+      runs.push_back(std::move(run));
+    }
+  }
+  resources->collectors = std::move(runs);
+}
+
 void Refresher::SaveState() {
   if (options_.state == nullptr) return;
   std::vector<SavedJob> saved;
@@ -280,11 +306,14 @@ void Refresher::SaveState() {
     if (state.tracker->applied() == 0) continue;
     saved.push_back(SavedJob{id, state.last_read, state.tracker->SaveState()});
   }
-  options_.state->Update(config_.name, config_.url, std::move(saved));
+  options_.state->Update(config_.name, config_.url, std::move(saved),
+                         resources_.SaveRestores());
 }
 
 void Refresher::ListCopyJobs(std::vector<Job>* listed) {
   Result<std::vector<Job>> copies = source_->ListCopyJobs();
+  copy_jobs_not_served_ =
+      !copies.ok() && copies.error().code() == ErrorCode::kNotFound;
   if (copies.ok()) {
     copy_jobs_ = std::move(*copies);
     copy_jobs_failing_ = false;
@@ -320,23 +349,55 @@ std::shared_ptr<const ServerSnapshot> Refresher::RefreshOnce() {
   const bool backup = config_.CollectorEnabled("jobs");
   const bool copy = config_.CollectorEnabled("copy_jobs");
   std::vector<Job> listed;
+  double backup_list_seconds = 0;
+  double copy_list_seconds = 0;
   if (backup) {
+    const auto list_start = Steady::now();
     Result<std::vector<Job>> jobs = source_->ListJobs();
+    backup_list_seconds = SecondsSince(list_start);
     if (!jobs.ok()) {
       // The server may have been replaced or downgraded: probe again next
       // time (a fixed api_version is kept by the client).
       source_->ResetVersion();
       have_service_instance_ = false;
+      jobs_runs_.backup = CollectorRun{"jobs", false, backup_list_seconds};
       return Fail(jobs.error().Context("list jobs"), start);
     }
     listed = std::move(*jobs);
   }
-  if (copy) ListCopyJobs(&listed);
-  if (backup || copy) ReadSessions(*version, SelectJobs(std::move(listed)));
+  if (copy) {
+    const auto list_start = Steady::now();
+    ListCopyJobs(&listed);
+    copy_list_seconds = SecondsSince(list_start);
+  }
+  double sessions_seconds = 0;
+  if (backup || copy) {
+    const auto sessions_start = Steady::now();
+    ReadSessions(*version, SelectJobs(std::move(listed)));
+    sessions_seconds = SecondsSince(sessions_start);
+  }
+  RecordJobRuns(backup, copy, backup_list_seconds + sessions_seconds,
+                copy_list_seconds + sessions_seconds);
   // The other resources: one failing keeps its last values and leaves up
   // and the jobs as they are.
   resources_.Collect(*version, source_->Resources(), options_.now());
   return Succeed(*version, start);
+}
+
+// jobs: /Jobs listed; copy_jobs: /CopyJobs listed (a 404, the version has
+// none: no run). A job whose sessions cannot be read keeps its last good
+// values and is logged, but does not fail its collector (the listing
+// worked). Both durations include the session reads, done by one pool of
+// workers for backup and copy jobs together.
+void Refresher::RecordJobRuns(bool backup, bool copy, double backup_seconds,
+                              double copy_seconds) {
+  jobs_runs_.backup.reset();
+  if (backup) jobs_runs_.backup = CollectorRun{"jobs", true, backup_seconds};
+  jobs_runs_.copy.reset();
+  if (copy && !copy_jobs_not_served_) {
+    jobs_runs_.copy =
+        CollectorRun{"copy_jobs", !copy_jobs_failing_, copy_seconds};
+  }
 }
 
 }  // namespace vb365

@@ -228,6 +228,17 @@ void ResourceCollectors::Collect(ApiVersion version, ResourceSource* source,
   }
 }
 
+void ResourceCollectors::RestoreRestores(const SavedRestores& saved) {
+  values_.restores = RestoreTracker(saved.tracker);
+  values_.restores_last_read = saved.last_read;
+}
+
+std::optional<SavedRestores> ResourceCollectors::SaveRestores() const {
+  if (!values_.restores.applied()) return std::nullopt;
+  return SavedRestores{values_.restores_last_read,
+                       values_.restores.SaveState()};
+}
+
 ServerResources ResourceCollectors::Snapshot() const {
   ServerResources out = values_.resources;
   if (values_.have_user_counts) {

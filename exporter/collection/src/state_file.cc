@@ -106,8 +106,11 @@ class Decoder {
     if (f[0] == "job") return JobLine(f);
     if (f[0] == "at") return At(f);
     if (f[0] == "pending") return Pending(f);
+    if (v2_ && f[0] == "restores") return Restores(f);
+    if (v2_ && f[0] == "restore") return Restore(f);
     return false;
   }
+  void set_v2(bool v2) { v2_ = v2; }
   SavedState Take() { return std::move(state_); }
 
  private:
@@ -119,6 +122,40 @@ class Decoder {
     }
     state_.servers.push_back(std::move(s));
     jobs_.clear();
+    return true;
+  }
+  // restores LAST_READ then finished[type][result], type-major.
+  bool Restores(const std::vector<std::string_view>& f) {
+    constexpr size_t kCounts = kRestoreTypeCount * kRestoreResultCount;
+    if (state_.servers.empty() || state_.servers.back().restores ||
+        f.size() != 2 + kCounts) {
+      return false;
+    }
+    SavedRestores r;
+    if (!ParseNumber(f[1], &r.last_read)) return false;
+    for (size_t i = 0; i < kCounts; ++i) {
+      if (!ParseNumber(f[2 + i],
+                       &r.tracker.finished[i / kRestoreResultCount]
+                                          [i % kRestoreResultCount])) {
+        return false;
+      }
+    }
+    state_.servers.back().restores = std::move(r);
+    restore_ids_.clear();
+    return true;
+  }
+  // restore ID END CREATED, after its server's restores line.
+  bool Restore(const std::vector<std::string_view>& f) {
+    if (state_.servers.empty() || !state_.servers.back().restores ||
+        f.size() != 4) {
+      return false;
+    }
+    RestoreTrackerState::SeenId s;
+    if (!ParseIdText(f[1], &s.id) || !ParseNumber(f[2], &s.end) ||
+        !ParseNumber(f[3], &s.created) || !restore_ids_.insert(s.id).second) {
+      return false;
+    }
+    state_.servers.back().restores->tracker.seen.push_back(s);
     return true;
   }
   bool JobLine(const std::vector<std::string_view>& f) {
@@ -170,6 +207,8 @@ class Decoder {
   }
 
   SavedState state_;
+  bool v2_ = true;
+  std::set<Id> restore_ids_;  // of the current server
   std::set<std::pair<std::string, std::string>> servers_;
   std::set<std::string> jobs_;  // of the current server
 };
@@ -200,6 +239,17 @@ std::string EncodeState(const SavedState& state) {
         out += "pending " + IdText(id) + " " + std::to_string(misses) + "\n";
       }
     }
+    if (s.restores) {
+      out += "restores " + std::to_string(s.restores->last_read);
+      for (const auto& by_result : s.restores->tracker.finished) {
+        for (uint64_t n : by_result) out += " " + std::to_string(n);
+      }
+      out += "\n";
+      for (const RestoreTrackerState::SeenId& r : s.restores->tracker.seen) {
+        out += "restore " + IdText(r.id) + " " + std::to_string(r.end) + " " +
+               std::to_string(r.created) + "\n";
+      }
+    }
   }
   out += "checksum " + Hex64(Fnv1a64(out)) + "\n";
   return out;
@@ -207,7 +257,10 @@ std::string EncodeState(const SavedState& state) {
 
 Result<SavedState> DecodeState(std::string_view text) {
   if (text.empty()) return Malformed("empty file");
-  const std::string magic_line = std::string(kStateFileMagic) + "\n";
+  const std::string v1_line = std::string(kStateFileMagicV1) + "\n";
+  const bool v1 = text.compare(0, v1_line.size(), v1_line) == 0;
+  const std::string magic_line =
+      v1 ? v1_line : std::string(kStateFileMagic) + "\n";
   if (text.size() < magic_line.size() &&
       magic_line.compare(0, text.size(), text) == 0) {
     return Malformed("truncated (inside the first line)");
@@ -230,6 +283,7 @@ Result<SavedState> DecodeState(std::string_view text) {
   if (sum != Fnv1a64(body)) return Malformed("checksum mismatch");
 
   Decoder decoder;
+  decoder.set_v2(!v1);
   size_t pos = magic_line.size();
   int line_no = 2;
   while (pos < body.size()) {

@@ -137,7 +137,7 @@ StateStore::StateStore(StateStoreOptions options,
       continue;
     }
     jobs += s.jobs.size();
-    servers_[{s.name, s.url}] = std::move(s.jobs);
+    servers_[{s.name, s.url}] = Saved{std::move(s.jobs), std::move(s.restores)};
   }
   written_ = text;
   Log(LogLevel::kInfo, "state file read",
@@ -153,17 +153,26 @@ std::map<std::string, SavedJob> StateStore::Restored(
   std::map<std::string, SavedJob> out;
   auto it = servers_.find({name, url});
   if (it == servers_.end()) return out;
-  for (const SavedJob& j : it->second) out[j.job_id] = j;
+  for (const SavedJob& j : it->second.jobs) out[j.job_id] = j;
   return out;
 }
 
+std::optional<SavedRestores> StateStore::RestoredRestores(
+    const std::string& name, const std::string& url) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = servers_.find({name, url});
+  if (it == servers_.end()) return std::nullopt;
+  return it->second.restores;
+}
+
 void StateStore::Update(const std::string& name, const std::string& url,
-                        std::vector<SavedJob> jobs) {
+                        std::vector<SavedJob> jobs,
+                        std::optional<SavedRestores> restores) {
   std::sort(jobs.begin(), jobs.end(), [](const SavedJob& a, const SavedJob& b) {
     return a.job_id < b.job_id;
   });
   std::lock_guard<std::mutex> lock(mu_);
-  servers_[{name, url}] = std::move(jobs);
+  servers_[{name, url}] = Saved{std::move(jobs), std::move(restores)};
   Status s = WriteLocked(/*force=*/false);
   if (!s.ok() && !failing_) {
     Log(LogLevel::kWarn, "cannot write the state file; will retry",
@@ -182,8 +191,9 @@ Status StateStore::Flush() {
 
 Status StateStore::WriteLocked(bool force) {
   SavedState state;
-  for (const auto& [key, jobs] : servers_) {
-    state.servers.push_back(SavedServer{key.first, key.second, jobs});
+  for (const auto& [key, saved] : servers_) {
+    state.servers.push_back(
+        SavedServer{key.first, key.second, saved.jobs, saved.restores});
   }
   std::string text = EncodeState(state);
   if (!force && text == written_ && !failing_) return Ok{};

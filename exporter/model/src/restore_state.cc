@@ -1,5 +1,7 @@
 #include "model/restore_state.h"
 
+#include <algorithm>
+
 namespace vb365 {
 namespace {
 
@@ -32,6 +34,29 @@ RestoreResult ParseRestoreResult(std::string_view text) {
 std::string_view RestoreResultName(RestoreResult r) {
   const auto i = static_cast<size_t>(r);
   return i < kResults.size() ? kResults[i] : "Unknown";
+}
+
+RestoreTracker::RestoreTracker(const RestoreTrackerState& saved)
+    : applied_(true) {
+  for (size_t t = 0; t < counts_.size(); ++t) {
+    counts_[t].finished = saved.finished[t];
+  }
+  for (const RestoreTrackerState::SeenId& s : saved.seen) {
+    seen_.emplace(s.id, Seen{s.end, s.created});
+  }
+}
+
+RestoreTrackerState RestoreTracker::SaveState() const {
+  RestoreTrackerState out;
+  for (size_t t = 0; t < counts_.size(); ++t) {
+    out.finished[t] = counts_[t].finished;
+  }
+  out.seen.reserve(seen_.size());
+  for (const auto& [id, s] : seen_) out.seen.push_back({id, s.end, s.created});
+  std::sort(out.seen.begin(), out.seen.end(),
+            [](const RestoreTrackerState::SeenId& a,
+               const RestoreTrackerState::SeenId& b) { return a.id < b.id; });
+  return out;
 }
 
 void RestoreTracker::Apply(const std::vector<RestoreSession>& sessions) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,6 +108,11 @@ class Refresher {
   void Publish(std::shared_ptr<const ServerSnapshot> snapshot);
   // Hands the jobs' counting state to options_.state (if any).
   void SaveState();
+  // The CollectorRun of jobs and copy_jobs after a successful listing.
+  void RecordJobRuns(bool backup, bool copy, double backup_seconds,
+                     double copy_seconds);
+  // Puts the runs of jobs and copy_jobs first in resources->collectors.
+  void SetJobRuns(ServerResources* resources) const;
 
   const ServerConfig config_;
   RefresherOptions options_;
@@ -119,7 +125,14 @@ class Refresher {
   std::map<std::string, JobState> jobs_;
   std::vector<Job> copy_jobs_;  // last good /CopyJobs
   bool copy_jobs_failing_ = false;
-  bool copy_jobs_skipped_ = false;
+  bool copy_jobs_skipped_ = false;     // the 404 was logged
+  bool copy_jobs_not_served_ = false;  // the last listing was a 404
+  // The last runs of the jobs and copy_jobs collectors (none: not run, or
+  // copy jobs not served by the version).
+  struct JobRuns {
+    std::optional<CollectorRun> backup;
+    std::optional<CollectorRun> copy;
+  } jobs_runs_;
   // From the state file, by job id, until the first successful listing
   // takes the listed ones (the others are dropped).
   std::map<std::string, SavedJob> restored_;

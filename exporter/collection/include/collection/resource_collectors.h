@@ -17,9 +17,11 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "collection/resource_source.h"
+#include "collection/state_file.h"
 #include "config/config.h"
 #include "model/resources.h"
 #include "model/restore_state.h"
@@ -46,6 +48,12 @@ class ResourceCollectors {
   // joined to their organizations, the CollectorRun of every collector
   // that ran (table order).
   ServerResources Snapshot() const;
+
+  // Goes on counting restores from a saved state (the state file), before
+  // the first Collect.
+  void RestoreRestores(const SavedRestores& saved);
+  // The restore counter to save: none before restore_sessions has read.
+  std::optional<SavedRestores> SaveRestores() const;
 
   // The table's collector names, in run order.
   static const std::array<const char*, 7>& Names();

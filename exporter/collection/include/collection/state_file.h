@@ -5,12 +5,14 @@
 // Pure functions; the file I/O is in state_store.h. See docs/configuration.md.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
 #include "model/job_state.h"
+#include "model/restore_state.h"
 #include "model/types.h"
 
 namespace vb365 {
@@ -27,15 +29,28 @@ struct SavedJob {
   }
 };
 
+// One server's restore sessions counter (vb365_restore_sessions_total).
+struct SavedRestores {
+  Timestamp last_read = kNoTime;  // start of the last good read
+  RestoreTrackerState tracker;
+
+  bool operator==(const SavedRestores& o) const {
+    return last_read == o.last_read && tracker == o.tracker;
+  }
+};
+
 // One server's saved jobs. A server is matched by name and URL: the same
 // name pointing at another URL is another server.
 struct SavedServer {
   std::string name;
   std::string url;
   std::vector<SavedJob> jobs;  // sorted by job_id
+  // Once restore_sessions has read them (none in a v1 file).
+  std::optional<SavedRestores> restores;
 
   bool operator==(const SavedServer& o) const {
-    return name == o.name && url == o.url && jobs == o.jobs;
+    return name == o.name && url == o.url && jobs == o.jobs &&
+           restores == o.restores;
   }
 };
 
@@ -45,13 +60,15 @@ struct SavedState {
   bool operator==(const SavedState& o) const { return servers == o.servers; }
 };
 
-// The first line of every state file this version writes. A file with
-// another first line (another format version, or not a state file) is
-// refused as foreign.
-inline constexpr std::string_view kStateFileMagic = "vb365_exporter state v1";
+// The first line of every state file this version writes. v1 (before the
+// restore counters) is read too; a file with another first line (another
+// format version, or not a state file) is refused as foreign.
+inline constexpr std::string_view kStateFileMagic = "vb365_exporter state v2";
+inline constexpr std::string_view kStateFileMagicV1 = "vb365_exporter state v1";
 
 // The text of a state file: the magic line, `server`, `job`, `at` and
-// `pending` lines, and a last `checksum` line (FNV-1a 64 of every byte
+// `pending` lines, (v2) per server at most one `restores` line with its
+// `restore` lines, and a last `checksum` line (FNV-1a 64 of every byte
 // before it), each ending in '\n'. Names, URLs and job ids are
 // percent-encoded, so no field holds a space or a newline.
 std::string EncodeState(const SavedState& state);

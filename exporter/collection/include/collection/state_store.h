@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,11 +40,16 @@ class StateStore {
   std::map<std::string, SavedJob> Restored(const std::string& name,
                                            const std::string& url) const;
 
-  // Replaces one server's jobs and rewrites the file if anything changed.
-  // A failed write is logged (once per failure streak) and retried at the
-  // next Update or Flush.
+  // The saved restore counter of one server (none when not saved).
+  std::optional<SavedRestores> RestoredRestores(const std::string& name,
+                                                const std::string& url) const;
+
+  // Replaces one server's jobs and restore counter and rewrites the file if
+  // anything changed. A failed write is logged (once per failure streak)
+  // and retried at the next Update or Flush.
   void Update(const std::string& name, const std::string& url,
-              std::vector<SavedJob> jobs);
+              std::vector<SavedJob> jobs,
+              std::optional<SavedRestores> restores = std::nullopt);
 
   // Writes the file now, changed or not (shutdown: the file is there and
   // current when the process exits).
@@ -57,7 +63,11 @@ class StateStore {
 
   const StateStoreOptions options_;
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, std::vector<SavedJob>>
+  struct Saved {
+    std::vector<SavedJob> jobs;
+    std::optional<SavedRestores> restores;
+  };
+  std::map<std::pair<std::string, std::string>, Saved>
       servers_;           // guarded by mu_
   std::string written_;   // the file's text as last written; guarded by mu_
   bool failing_ = false;  // guarded by mu_

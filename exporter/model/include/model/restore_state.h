@@ -45,11 +45,38 @@ struct RestoreTypeCounts {
   int64_t running = 0;  // in state Working in the last read
 };
 
+// What a RestoreTracker needs to go on after a restart (the state file).
+struct RestoreTrackerState {
+  // finished[type][result], as in RestoreTypeCounts.
+  std::array<std::array<uint64_t, kRestoreResultCount>, kRestoreTypeCount>
+      finished{};
+  struct SeenId {
+    Id id;
+    Timestamp end = kNoTime;
+    Timestamp created = kNoTime;
+    bool operator==(const SeenId& o) const {
+      return id == o.id && end == o.end && created == o.created;
+    }
+  };
+  std::vector<SeenId> seen;  // sorted by id
+
+  bool operator==(const RestoreTrackerState& o) const {
+    return finished == o.finished && seen == o.seen;
+  }
+};
+
 // Counts finished restores once each, by id. Memory: the ids of finished
 // sessions that a later read can still return; Forget() drops the others.
 // Not thread-safe.
 class RestoreTracker {
  public:
+  RestoreTracker() = default;
+  // Goes on from a saved state: the first Apply() is not a baseline; it
+  // counts the finished restores whose ids are not saved, on top of the
+  // saved counters.
+  explicit RestoreTracker(const RestoreTrackerState& saved);
+  // Only meaningful once applied().
+  RestoreTrackerState SaveState() const;
   // One read (duplicates allowed, any order). The first call is the
   // baseline: what is finished then is remembered, not counted.
   void Apply(const std::vector<RestoreSession>& sessions);
