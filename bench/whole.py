@@ -33,49 +33,19 @@ import json
 import os
 import re
 import shutil
-import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from soak import free_port, proc_figures  # noqa: E402
-from receive import peak_rss_kb, response_bytes, wait_idle_after  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (Simulator, proc_figures, server_config, start_exporter,  # noqa: E402
+                      status_kb, stop)
+from receive import response_bytes, wait_idle_after  # noqa: E402
 
 ALL = ["jobs", "copy_jobs", "license", "repositories", "proxies", "organizations",
        "licensed_users", "restore_sessions", "health"]
-
-
-def start_simulator(simulator, tmp, port, a):
-    subprocess.run(["bash", os.path.join(ROOT, "tests/simulator/gen_certs.sh"), tmp],
-                   check=True, capture_output=True)
-    password_file = os.path.join(tmp, "password")
-    with open(password_file, "w") as f:
-        f.write("whole-password\n")
-    ready = os.path.join(tmp, "sim.ready")
-    log = open(os.path.join(tmp, "sim.log"), "w")
-    proc = subprocess.Popen(
-        [simulator,
-         "--listen", f"127.0.0.1:{port}", "--ready-file", ready,
-         "--tls-cert", os.path.join(tmp, "server.pem"),
-         "--tls-key", os.path.join(tmp, "server.key"),
-         "--versions", "v8", "--jobs", str(a.jobs), "--sessions-per-job", str(a.sessions),
-         "--repositories", str(a.repositories), "--proxies", str(a.proxies),
-         "--organizations", str(a.organizations), "--licensed-users", str(a.licensed_users),
-         "--password-file", password_file, "--exit-after", "1800", "--quiet"],
-        stdout=log, stderr=log)
-    for _ in range(1200):
-        if os.path.exists(ready) and open(ready).read().strip():
-            return proc, password_file
-        if proc.poll() is not None:
-            raise RuntimeError("simulator exited at start")
-        time.sleep(0.1)
-    raise RuntimeError("simulator not ready in 120 s")
 
 
 def metric(port, name):
@@ -92,40 +62,35 @@ def collectors_ok(port):
         r'^vb365_collector_success\{[^}]*collector="([^"]+)"[^}]*\} (\S+)$', text, re.M)}
 
 
-def run_exporter(a, build, tmp, sim_port, ctx, password_file, collectors, label):
-    config = os.path.join(tmp, f"exporter_{label}.yml")
-    extra = "    licensed_users_interval: 1s\n" if "licensed_users" in collectors else ""
-    with open(config, "w") as f:
-        f.write(f"refresh_interval: {a.interval}\nservers:\n  - name: whole\n"
-                f"    url: https://127.0.0.1:{sim_port}\n    api_version: v8\n"
-                f"    username: 'VB365\\monitor'\n    password_file: {password_file}\n"
-                f"    tls:\n      ca_file: {tmp}/ca.pem\n"
-                f"    collectors: [{', '.join(collectors)}]\n" + extra)
-    port = free_port()
-    log_path = os.path.join(tmp, f"exporter_{label}.log")
-    exporter = subprocess.Popen(
-        [a.exporter or os.path.join(build, "exporter/app/vb365_exporter"),
-         f"--config.file={config}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+def run_exporter(a, build, tmp, sim, collectors, label):
+    extra = f"    collectors: [{', '.join(collectors)}]\n"
+    if "licensed_users" in collectors:
+        extra += "    licensed_users_interval: 1s\n"
+    run_tmp = os.path.join(tmp, label)
+    os.makedirs(run_tmp)
+    log_path = os.path.join(run_tmp, "exporter.log")
+    exporter, port = start_exporter(
+        a.exporter or os.path.join(build, "exporter/app/vb365_exporter"), run_tmp,
+        f"refresh_interval: {a.interval}\nservers:\n" +
+        server_config("whole", sim, "v8", extra))
     try:
-        first = wait_idle_after(sim_port, ctx, sim_jobs_requests(sim_port, ctx) + 1, timeout=600)
+        first = wait_idle_after(sim, sim_jobs_requests(sim) + 1, timeout=600)
         wait_new_stamp(port, None, label)
         cpu0, _ = proc_figures(exporter.pid)
         bytes0 = response_bytes(port)
         first_seconds = metric(port, "vb365_refresh_duration_seconds")
-        first_peak = peak_rss_kb(exporter.pid)
+        first_peak = status_kb(exporter.pid, "VmHWM")
         # /Jobs is paged on v8 (several requests a refresh): a refresh is
         # told by the exporter's last-success timestamp moving.
         durations = []
         last = first
         stamp = metric(port, "vb365_refresh_last_success_timestamp_seconds")
         for _ in range(a.refreshes):
-            last = wait_idle_after(sim_port, ctx, last + 1, timeout=600)
+            last = wait_idle_after(sim, last + 1, timeout=600)
             stamp = wait_new_stamp(port, stamp, label)
             durations.append(metric(port, "vb365_refresh_duration_seconds"))
         cpu1, rss = proc_figures(exporter.pid)
-        peak = peak_rss_kb(exporter.pid)
+        peak = status_kb(exporter.pid, "VmHWM")
         bytes1 = response_bytes(port)
         ok = collectors_ok(port)
         if exporter.poll() is not None:
@@ -146,11 +111,7 @@ def run_exporter(a, build, tmp, sim_port, ctx, password_file, collectors, label)
             "idle_rss_kb": rss, "peak_rss_kb": peak,
         }
     finally:
-        exporter.terminate()
-        try:
-            exporter.wait(10)
-        except subprocess.TimeoutExpired:
-            exporter.kill()
+        stop(exporter)
 
 
 def wait_new_stamp(port, old, label, timeout=120):
@@ -166,10 +127,8 @@ def wait_new_stamp(port, old, label, timeout=120):
     raise RuntimeError(f"{label}: no new successful refresh after the idle gap")
 
 
-def sim_jobs_requests(port, ctx):
-    with urllib.request.urlopen(f"https://127.0.0.1:{port}/_sim/stats",
-                                context=ctx, timeout=10) as r:
-        return json.load(r)["requests"].get("jobs", 0)
+def sim_jobs_requests(sim):
+    return sim.stats()["requests"].get("jobs", 0)
 
 
 def main():
@@ -192,15 +151,17 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vb365_whole.")
     sim = None
     try:
-        sim_port = free_port()
-        sim, password_file = start_simulator(
-            a.simulator or os.path.join(build, "tests/simulator/vb365_simulator"), tmp, sim_port, a)
-        ctx = ssl.create_default_context(cafile=os.path.join(tmp, "ca.pem"))
+        sim = Simulator(
+            a.simulator or os.path.join(build, "tests/simulator/vb365_simulator"), tmp,
+            ["--versions", "v8", "--jobs", str(a.jobs), "--sessions-per-job", str(a.sessions),
+             "--repositories", str(a.repositories), "--proxies", str(a.proxies),
+             "--organizations", str(a.organizations), "--licensed-users", str(a.licensed_users)],
+            password="whole-password", exit_after=1800)
         figures = {"jobs": a.jobs, "sessions": a.sessions, "repositories": a.repositories,
                    "proxies": a.proxies, "organizations": a.organizations,
                    "licensed_users": a.licensed_users}
         for label, collectors in (("jobs_only", ["jobs"]), ("all", ALL)):
-            r = run_exporter(a, build, tmp, sim_port, ctx, password_file, collectors, label)
+            r = run_exporter(a, build, tmp, sim, collectors, label)
             figures[label] = r
             print(f"whole {label}: {r['refreshes']} refreshes, refresh "
                   f"{r['refresh_seconds_median']:.2f} s (max {r['refresh_seconds_max']:.2f}), "
@@ -213,8 +174,7 @@ def main():
         return 0
     finally:
         if sim:
-            sim.terminate()
-            sim.wait(10)
+            sim.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
