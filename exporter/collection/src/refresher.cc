@@ -180,8 +180,8 @@ void Refresher::ReadOneJob(ApiVersion version, const Job& job,
 // for a job whose first read came later); the tracker de-duplicates what
 // the overlap reads again. Jobs read for the first time and jobs restored
 // from the state file are read on their own (session_history deep, or back
-// to the saved read), and so is a job whose sessions the bulk read did not
-// give (ReadOneJob's running-session look on v8).
+// to the saved read). A job that says it runs but got no unfinished session
+// from the bulk read still gets ReadOneJob's running-session look (v8).
 void Refresher::ReadRecentSessions(ApiVersion version,
                                    const std::vector<Job>& jobs) {
   for (auto& [id, state] : jobs_) {  // nothing left from a stopped refresh
@@ -205,9 +205,10 @@ void Refresher::ReadRecentSessions(ApiVersion version,
       by_job[key] = &state;
       bound = std::min(bound, LowerBound(version, state, read_start));
     }
-    if (by_job.empty()) continue;
+    if (by_job.empty() || stopping_) continue;
     Result<SessionsFetch> fetch = source_->ListRecentSessions(type, bound);
     bool& failing = bulk_failing_[static_cast<size_t>(type)];
+    if (!fetch.ok() && stopping_) return;  // aborted by Stop: no warning
     if (!fetch.ok()) {
       // Each job is then read on its own, as before v7: a failure that
       // belongs to one job's data (a malformed session, say) stays that
