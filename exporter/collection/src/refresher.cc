@@ -212,9 +212,10 @@ void Refresher::ReadRecentSessions(ApiVersion version,
     if (!fetch.ok()) {
       // Each job is then read on its own, as before v7: a failure that
       // belongs to one job's data (a malformed session, say) stays that
-      // job's, and the others are counted as usual. Logged once per streak.
+      // job's, and the others are counted as usual. Logged once per streak,
+      // at info: a job whose own read fails too logs that as a warning.
       if (fetch.error().code() != ErrorCode::kNotFound || failing) {
-        Log(failing ? LogLevel::kDebug : LogLevel::kWarn,
+        Log(failing ? LogLevel::kDebug : LogLevel::kInfo,
             failing ? "reading recent job sessions failed again"
                     : "reading recent job sessions failed, reading each job",
             {{"server", config_.name},
