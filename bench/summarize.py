@@ -146,27 +146,35 @@ def refresh_rows(t, res):
         b = find(res, f"BM_RefreshConcurrency/c:{c}")
         if not t.good(f"refresh c={c}", b):
             continue
-        # The target is judged on a later refresh (what runs every
-        # interval); the first one adds start-up work (TLS handshakes,
-        # version probe, login) and is shown beside it.
+        # The target is judged on the first refresh: since issue 11 only a
+        # job's first read is a request of its own (later refreshes read
+        # every job at once on v8), so that is where the workers' concurrency
+        # shows; it includes start-up work (TLS handshakes, version probe,
+        # login). The later refresh is shown beside it.
         fig = (f"refresh {b['jobs']:.0f} jobs x 20 ms, c={c}, ideal "
-               f"{b['ideal_s']:.2f} s (first: {b['first_s']:.2f} s = "
-               f"{b['first_ratio']:.2f}x)")
-        meas = f"{b['later_s']:.2f} s = {b['later_ratio']:.2f}x"
+               f"{b['ideal_s']:.2f} s, first refresh (later: "
+               f"{b['later_s']:.2f} s, {b.get('later_session_requests', 0):.0f}"
+               f" session requests)")
+        meas = f"{b['first_s']:.2f} s = {b['first_ratio']:.2f}x"
         if c == 16:
-            t.add(fig, meas, "<= 1.5x ideal", b["later_ratio"] <= 1.5)
+            t.add(fig, meas, "<= 1.5x ideal", b["first_ratio"] <= 1.5)
         else:
             t.add(fig, meas)
-    b = find(res, "BM_RefreshConcurrency/c:16")
-    if b is not None and not b.get("error_occurred"):
-        t.add("  time per session request seen by a worker (c=16, later)",
-              f"{b['later_ms_per_request']:.1f} ms", "20 ms + overhead")
     b = find(res, "BM_SteadyStateV8")
     if t.good("steady state v8", b):
         t.add(f"v8 1000 jobs x 1000 sessions: first refresh",
               f"{b['first_bytes'] / 1e6:.1f} MB")
         t.add(f"v8 later refresh (5 new sessions, {b['later_requests']:.0f} requests)",
               f"{b['later_bytes'] / 1e6:.2f} MB")
+        if "later_jobs_requests" in b:
+            # Issue 11: /Jobs, /CopyJobs and the bulk session reads.
+            t.add("  jobs collector: requests (before issue 11: 1002)",
+                  f"{b['later_jobs_requests']:.0f}", "<= 5",
+                  b["later_jobs_requests"] <= 5)
+            t.add(f"  jobs collector: bytes (/Jobs {b['later_list_bytes'] / 1e3:.0f} kB, "
+                  f"sessions {b['later_session_bytes'] / 1e3:.1f} kB in "
+                  f"{b['later_session_requests']:.0f} requests)",
+                  f"{b['later_jobs_bytes'] / 1e6:.2f} MB")
         t.add("v8 later / first bytes", f"{b['ratio_pct']:.2f} %", "< 2 %",
               b["ratio_pct"] < 2)
 

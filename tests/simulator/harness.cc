@@ -432,6 +432,12 @@ void SimulatorProcess::ClearFaults() const {
   Must(Control("POST", "/_sim/faults/clear"), "faults/clear");
 }
 
+std::string SimulatorProcess::AddJob() const {
+  return json::parse(Must(Control("POST", "/_sim/jobs/add"), "jobs/add"))
+      .at("id")
+      .get<std::string>();
+}
+
 void SimulatorProcess::DeleteJob(const std::string& job_id) const {
   Must(Control("POST", "/_sim/jobs/delete?id=" + EncodeForm(job_id)),
        "jobs/delete");

@@ -139,6 +139,8 @@ class SimulatorProcess {
   std::string JobId(int index) const;          // id of generated job `index`
   int64_t AddFault(const Fault& fault) const;  // returns the fault id
   void ClearFaults() const;
+  // Adds the next generated backup job (with its history); returns its id.
+  std::string AddJob() const;
   void DeleteJob(const std::string& job_id) const;
   // Adds a finished session (now - duration .. now); returns its JSON (v8).
   std::string AddSession(const std::string& job_id, const std::string& status,

@@ -485,6 +485,7 @@ class SimulatorImpl {
     }
     for (auto& c : jobs_cache_) c.reset();
     made_sessions_ = 0;
+    added_jobs_ = 0;
     made_restores_ = 0;
     pending_finish_.clear();
     resources_ = GenerateResources(opt_.gen, opt_.resources);
@@ -575,6 +576,10 @@ class SimulatorImpl {
     stats_bytes_["total"] += static_cast<int64_t>(bytes);
     stats_codes_[std::to_string(status)]++;
     if (!job_id.empty()) stats_by_job_[job_id]++;
+    // A read of every job's sessions (no job id: v6+ /JobSessions).
+    if (endpoint == "job_sessions" && job_id.empty()) {
+      counters_["job_sessions_all_jobs"]++;
+    }
     recent_.push_back(line);
     if (recent_.size() > 100) recent_.pop_front();
   }
@@ -601,9 +606,12 @@ class SimulatorImpl {
                              httplib::Response& res);
   Reply HandleToken(const httplib::Request& req, int v);
   Reply HandleJobs(const httplib::Request& req, int v);
+  // mutation_job non-empty: the mutation applies to that job's sessions
+  // only (a fault scoped to one job on a read of every job's sessions).
   Reply HandleSessions(const httplib::Request& req, int v,
                        const std::string& job_id, bool per_job_path,
                        Mutation mutation, int mutate_every,
+                       const std::string& mutation_job,
                        const FaultSpec* paging_fault);
   // The resources of issue 9 (everything but token, ServiceInstance, jobs
   // and sessions); `id` is the organization of a per-organization SyncState.
@@ -625,8 +633,11 @@ class SimulatorImpl {
               const std::string& message);
   void Send(httplib::Response& res, Reply reply,
             const std::vector<FaultSpec>& body_faults, size_t* sent_size);
+  // all_jobs_type "backup" / "copy": a read of every job's sessions of that
+  // type, which a fault scoped to one such job's sessions also matches.
   std::vector<FaultSpec> MatchFaults(const std::string& endpoint,
-                                     const std::string& job_id);
+                                     const std::string& job_id,
+                                     const std::string& all_jobs_type = "");
   void Ticker();
 
   SimulatorOptions opt_;
@@ -656,6 +667,7 @@ class SimulatorImpl {
   std::vector<FaultSpec> faults_;
   int64_t fault_seq_ = 0;
   uint64_t made_sessions_ = 0;
+  int added_jobs_ = 0;  // /_sim/jobs/add
   uint64_t made_restores_ = 0;
   std::vector<std::pair<Clock::time_point, std::pair<std::string, std::string>>>
       pending_finish_;
@@ -674,9 +686,10 @@ std::string SimulatorImpl::StatsJson() {
   json j;
   {
     std::lock_guard<std::mutex> lock(stats_mu_);
-    for (const char* c : {"logins", "login_failures", "refreshes",
-                          "refresh_failures", "throttled", "unauthorized",
-                          "faults_applied", "antiforgery_missing"}) {
+    for (const char* c :
+         {"logins", "login_failures", "refreshes", "refresh_failures",
+          "throttled", "unauthorized", "faults_applied", "antiforgery_missing",
+          "job_sessions_all_jobs"}) {
       auto it = counters_.find(c);
       j[c] = it == counters_.end() ? 0 : it->second;
     }
@@ -741,13 +754,19 @@ bool SimulatorImpl::Authorized(const httplib::Request& req) {
   return true;
 }
 
-std::vector<FaultSpec> SimulatorImpl::MatchFaults(const std::string& endpoint,
-                                                  const std::string& job_id) {
+std::vector<FaultSpec> SimulatorImpl::MatchFaults(
+    const std::string& endpoint, const std::string& job_id,
+    const std::string& all_jobs_type) {
   std::vector<FaultSpec> out;
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = faults_.begin(); it != faults_.end();) {
-    bool match = (it->endpoint.empty() || it->endpoint == endpoint) &&
-                 (it->job_id.empty() || it->job_id == Lower(job_id));
+    bool job_match = it->job_id.empty() || it->job_id == Lower(job_id);
+    if (!job_match && !all_jobs_type.empty()) {
+      const JobEntry* e = FindJob(it->job_id);
+      job_match = e != nullptr && e->copy == (all_jobs_type == "copy");
+    }
+    bool match =
+        (it->endpoint.empty() || it->endpoint == endpoint) && job_match;
     if (match) {
       out.push_back(*it);
       if (it->remaining > 0 && --it->remaining == 0) {
@@ -940,6 +959,7 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
                                     const std::string& job_id,
                                     bool per_job_path, Mutation mutation,
                                     int mutate_every,
+                                    const std::string& mutation_job,
                                     const FaultSpec* paging_fault) {
   const bool paged = v >= 5;
   int64_t offset = 0, limit = 0;
@@ -1044,7 +1064,8 @@ Reply SimulatorImpl::HandleSessions(const httplib::Request& req, int v,
       }
     }
     for (JobEntry* e : selected) {
-      if (mutation == Mutation::kNone) {
+      if (mutation == Mutation::kNone ||
+          (!mutation_job.empty() && Lower(e->job.id) != mutation_job)) {
         caches.push_back(CacheFor(e, v));
       } else {
         WriteOptions w = Writer(v);
@@ -1534,13 +1555,21 @@ void SimulatorImpl::Handle(const httplib::Request& req,
     return;
   }
 
-  std::vector<FaultSpec> faults = MatchFaults(endpoint, job_id);
+  // A read of every job's sessions (/JobSessions without jobId) carries each
+  // job's sessions: a fault scoped to one job's sessions applies to it too
+  // (when the job is of the read's type), its mutation to that job's only.
+  std::string all_jobs_type;  // "" not such a read, else "backup" / "copy"
+  if (endpoint == "job_sessions" && job_id.empty() && !per_job) {
+    all_jobs_type = Lower(Param(req, "jobType")) == "copy" ? "copy" : "backup";
+  }
+  std::vector<FaultSpec> faults = MatchFaults(endpoint, job_id, all_jobs_type);
   if (!faults.empty())
     Bump("faults_applied", static_cast<int64_t>(faults.size()));
   std::vector<FaultSpec> body_faults;
   std::optional<FaultSpec> paging_fault;
   Mutation mutation = Mutation::kNone;
   int mutate_every = 1;
+  std::string mutation_job;  // an all-jobs read: mutate this job's only
   int64_t delay_ms = opt_.latency_ms;
   for (const FaultSpec& f : faults) {
     if (f.kind == "down") {
@@ -1586,10 +1615,12 @@ void SimulatorImpl::Handle(const httplib::Request& req,
           {});
       return;
     }
+    const Mutation before = mutation;
     if (f.kind == "numbers_as_strings") mutation = Mutation::kNumbersAsStrings;
     if (f.kind == "nulls") mutation = Mutation::kNulls;
     if (f.kind == "missing_fields") mutation = Mutation::kMissingFields;
     if (f.kind == "unknown_enums") mutation = Mutation::kUnknownEnums;
+    if (mutation != before && !all_jobs_type.empty()) mutation_job = f.job_id;
     if (f.kind == "page_overlap" || f.kind == "page_loop") paging_fault = f;
     if (mutation != Mutation::kNone) mutate_every = f.every;
     if (f.kind == "malformed" || f.kind == "truncated" || f.kind == "drip" ||
@@ -1625,9 +1656,10 @@ void SimulatorImpl::Handle(const httplib::Request& req,
                           paging_fault ? &*paging_fault : nullptr),
            body_faults);
   } else {
-    finish(HandleSessions(req, v, job_id, per_job, mutation, mutate_every,
-                          paging_fault ? &*paging_fault : nullptr),
-           body_faults);
+    finish(
+        HandleSessions(req, v, job_id, per_job, mutation, mutate_every,
+                       mutation_job, paging_fault ? &*paging_fault : nullptr),
+        body_faults);
   }
 }
 
@@ -1707,6 +1739,24 @@ void SimulatorImpl::HandleControl(const httplib::Request& req,
                      {"last_finished_status", ex.last_finished_status},
                      {"count_by_status", ex.count_by_status}});
     }
+    reply(200, out.dump());
+  } else if (post && p == "/_sim/jobs/add") {
+    // The next generated backup job (index = jobs at start + jobs added so
+    // far), with its generated history; listed from now on.
+    std::lock_guard<std::mutex> lock(mu_);
+    GenOptions g = opt_.gen;
+    g.jobs = opt_.gen.jobs + added_jobs_ + 1;
+    DataSet d = Generate(g);
+    JobEntry e;
+    e.index = g.jobs - 1;
+    e.job = std::move(d.jobs.back());
+    ++added_jobs_;
+    json out{{"index", e.index},
+             {"id", e.job.id},
+             {"name", e.job.name},
+             {"sessions", e.job.sessions.size()}};
+    jobs_.push_back(std::move(e));
+    for (auto& c : jobs_cache_) c.reset();
     reply(200, out.dump());
   } else if (post && p == "/_sim/jobs/delete") {
     const std::string id = Param(req, "id");

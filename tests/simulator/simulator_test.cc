@@ -833,6 +833,44 @@ TEST_F(SimulatorFault, PageOverlapRepeatsThePreviousPagesLastSession) {
   EXPECT_TRUE(first["_links"].contains("next"));
 }
 
+TEST_F(SimulatorFault, AOneJobFaultAlsoHitsTheReadOfEveryJobOfItsType) {
+  const std::string all = "/v8/JobSessions?limit=10000";
+  const std::string copies = all + "&jobType=Copy";
+  const json before = json::parse(sim_->Get(all, token_).body)["results"];
+  sim_->AddFault(MakeFault("unknown_enums", "job_sessions", job_));
+  const json mutated = json::parse(sim_->Get(all, token_).body)["results"];
+  ASSERT_EQ(mutated.size(), before.size());
+  size_t changed = 0;
+  for (size_t i = 0; i < mutated.size(); ++i) {
+    if (mutated[i] == before[i]) continue;
+    ++changed;  // only the faulted job's sessions
+    EXPECT_EQ(mutated[i]["jobId"], job_) << i;
+  }
+  EXPECT_GT(changed, 0u);
+  sim_->ClearFaults();
+  sim_->AddFault(MakeFault("not_found", "job_sessions", job_));
+  EXPECT_EQ(sim_->Get(all, token_).status, 404);
+  EXPECT_EQ(sim_->Get(copies, token_).status, 200);  // a backup job's fault
+  EXPECT_EQ(sim_->Get("/v8/JobSessions?jobId=" + sim_->JobId(1), token_).status,
+            200);
+  EXPECT_EQ(sim_->Stat("job_sessions_all_jobs"), 4);
+}
+
+TEST(SimulatorControl, AnAddedJobIsListedWithItsGeneratedHistory) {
+  SimulatorProcess sim(Base());
+  const std::string token = sim.Login(8);
+  const std::string id = sim.AddJob();
+  GenOptions next = GenOptionsFor(sim.config());
+  next.jobs = 7;
+  EXPECT_EQ(id, Generate(next).jobs[6].id);  // the next generated job
+  json jobs = json::parse(sim.Get("/v8/Jobs?limit=100", token).body);
+  ASSERT_EQ(jobs["results"].size(), 7u);
+  EXPECT_EQ(jobs["results"][6]["id"], id);
+  json sessions =
+      json::parse(sim.Get("/v8/JobSessions?limit=100&jobId=" + id, token).body);
+  EXPECT_EQ(sessions["results"].size(), 20u);
+}
+
 TEST_F(SimulatorFault, PageLoopIgnoresTheOffsetAndLinksToItself) {
   sim_->Control("POST", "/_sim/faults",
                 R"({"kind":"page_loop","endpoint":"job_sessions",)"

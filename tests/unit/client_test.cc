@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "fake_transport.h"
@@ -140,20 +141,20 @@ TEST(ClientJobsTest, V8PagesPastThirtyJobsWhenTheServerCapsTheLimit) {
   for (int i = 0; i < 75; ++i) EXPECT_EQ((*jobs)[i].id, JobId(i));
   std::vector<std::string> paths = server.paths();
   std::vector<std::string> expected = {
-      "/v8/Token", "/v8/Jobs?limit=1000&offset=0",
-      "/v8/Jobs?limit=1000&offset=30", "/v8/Jobs?limit=1000&offset=60"};
+      "/v8/Token", "/v8/Jobs?limit=10000&offset=0",
+      "/v8/Jobs?limit=10000&offset=30", "/v8/Jobs?limit=10000&offset=60"};
   EXPECT_EQ(paths, expected);
 }
 
 TEST(ClientJobsTest, V8AsksForLargePagesAndStopsAtTheShortLastPage) {
   FakeVb365 server;
-  server.jobs = 2500;
+  server.jobs = 25000;
   Client client(ConfigFor(server, ApiVersion::kV8), &server, nullptr);
   Result<std::vector<Job>> jobs = client.ListJobs();
   ASSERT_TRUE(jobs.ok()) << jobs.error();
-  EXPECT_EQ(jobs->size(), 2500u);
+  EXPECT_EQ(jobs->size(), 25000u);
   EXPECT_EQ(CountPrefix(server.paths(), "/v8/Jobs"), 3);
-  EXPECT_EQ(server.paths().back(), "/v8/Jobs?limit=1000&offset=2000");
+  EXPECT_EQ(server.paths().back(), "/v8/Jobs?limit=10000&offset=20000");
 }
 
 TEST(ClientJobsTest, FullPagesContinueEvenWithoutNextLinks) {
@@ -220,10 +221,10 @@ INSTANTIATE_TEST_SUITE_P(
                      "/v6/Jobs/" + kJob1 + "/JobSessions?limit=1000&offset=0"},
         SessionsCase{7, "/v7/JobSessions?jobId=" + kJob1 +
                             "&endTimeLowerBound=2026-11-29T09%3A00%3A00Z"
-                            "&limit=1000&offset=0"},
+                            "&limit=10000&offset=0"},
         SessionsCase{8, "/v8/JobSessions?jobId=" + kJob1 +
                             "&endTimeLowerBound=2026-11-29T09%3A00%3A00Z"
-                            "&limit=1000&offset=0"}));
+                            "&limit=10000&offset=0"}));
 
 TEST(ClientSessionReadTest, NoLowerBoundReadsTheWholeHistory) {
   FakeVb365 server;
@@ -231,7 +232,44 @@ TEST(ClientSessionReadTest, NoLowerBoundReadsTheWholeHistory) {
   Result<SessionsFetch> fetch = client.ListSessions(NumberedJob(0), kNoTime);
   ASSERT_TRUE(fetch.ok()) << fetch.error();
   EXPECT_EQ(server.paths().back(),
-            "/v8/JobSessions?jobId=" + JobId(0) + "&limit=1000&offset=0");
+            "/v8/JobSessions?jobId=" + JobId(0) + "&limit=10000&offset=0");
+}
+
+TEST(ClientSessionReadTest, RecentSessionsOfEveryJobInOneReadOnV7AndV8) {
+  for (int v : {7, 8}) {
+    FakeVb365 server;
+    server.versions = {v};
+    server.jobs = 4;
+    server.sessions_per_job = 3;
+    Client client(ConfigFor(server, static_cast<ApiVersion>(v)), &server,
+                  nullptr);
+    const Timestamp bound = *ParseTimestamp("2026-11-29T09:00:00Z");
+    Result<SessionsFetch> fetch =
+        client.ListRecentSessions(JobType::kBackup, bound);
+    ASSERT_TRUE(fetch.ok()) << fetch.error();
+    const std::string p = "/v" + std::to_string(v);
+    EXPECT_EQ(server.paths().back(),
+              p + "/JobSessions?endTimeLowerBound=2026-11-29T09%3A00%3A00Z"
+                  "&limit=10000&offset=0");
+    ASSERT_EQ(fetch->sessions.size(), 12u) << "v" << v;
+    std::map<Id, int> per_job;
+    for (const auto& s : fetch->sessions) ++per_job[s.job_id];
+    for (int j = 0; j < 4; ++j) EXPECT_EQ(per_job[ParseId(JobId(j))], 3);
+    ASSERT_TRUE(client.ListRecentSessions(JobType::kCopy, bound).ok());
+    EXPECT_EQ(server.paths().back(),
+              p + "/JobSessions?jobType=Copy&endTimeLowerBound="
+                  "2026-11-29T09%3A00%3A00Z&limit=10000&offset=0");
+  }
+  // v6 has no jobId filter to fall back on per job, v3 to v5 no bound: not
+  // asked at all.
+  FakeVb365 server;
+  server.versions = {6};
+  Client client(ConfigFor(server, ApiVersion::kV6), &server, nullptr);
+  Result<SessionsFetch> fetch =
+      client.ListRecentSessions(JobType::kBackup, kNoTime);
+  ASSERT_FALSE(fetch.ok());
+  EXPECT_EQ(fetch.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(CountPrefix(server.paths(), "/v6/JobSessions"), 0);
 }
 
 TEST(ClientSessionReadTest,
@@ -327,9 +365,9 @@ TEST(ClientAuthTest, A401LogsInOnceAndRetries) {
   EXPECT_EQ(server.logins(), 2);
   std::vector<std::string> paths = server.paths();
   std::vector<std::string> tail(paths.end() - 3, paths.end());
-  std::vector<std::string> expected = {"/v8/Jobs?limit=1000&offset=0",
+  std::vector<std::string> expected = {"/v8/Jobs?limit=10000&offset=0",
                                        "/v8/Token",
-                                       "/v8/Jobs?limit=1000&offset=0"};
+                                       "/v8/Jobs?limit=10000&offset=0"};
   EXPECT_EQ(tail, expected);
   EXPECT_EQ(testing::FormValue(server.requests()[paths.size() - 2].body,
                                "grant_type"),

@@ -64,8 +64,33 @@ class FakeSource : public JobSource {
     f.sessions = running[job.id];
     return f;
   }
+  // With `bulk` set, the read of every job's sessions: the sessions of
+  // every job of `type` (job_id set from the map's key), then bulk_extra.
+  Result<SessionsFetch> ListRecentSessions(JobType type,
+                                           Timestamp lower_bound) override {
+    std::lock_guard<std::mutex> l(mu);
+    if (!bulk) return Error{ErrorCode::kNotFound, "no bulk read"};
+    bulk_bounds[type].push_back(lower_bound);
+    if (bulk_fail) return Error{ErrorCode::kHttpStatus, "HTTP 503 for all"};
+    std::set<std::string> copies;
+    for (const Job& c : copy_jobs) copies.insert(c.id);
+    SessionsFetch f;
+    for (const auto& [id, list] : sessions) {
+      if ((copies.count(id) != 0) != (type == JobType::kCopy)) continue;
+      for (JobSession s : list) {
+        s.job_id = ParseId(id);
+        f.sessions.push_back(s);
+      }
+    }
+    for (const JobSession& s : bulk_extra) f.sessions.push_back(s);
+    return f;
+  }
   void ResetVersion() override { ++resets; }
 
+  bool bulk = false;
+  bool bulk_fail = false;
+  std::vector<JobSession> bulk_extra;
+  std::map<JobType, std::vector<Timestamp>> bulk_bounds;
   std::mutex mu;
   std::vector<Job> copy_jobs;
   std::optional<ErrorCode> copy_jobs_error;
@@ -607,6 +632,182 @@ TEST_F(RefresherTest, OnV8AJobSayingItRunsWithoutARunningSessionIsAskedForIt) {
   EXPECT_TRUE(source_.running_calls.empty());
   EXPECT_TRUE(snap->jobs[2].running);
   EXPECT_EQ(snap->jobs[2].running_start, kNoTime);
+}
+
+uint64_t Counted(const JobSummary& s) {
+  uint64_t n = 0;
+  for (uint64_t c : s.sessions_total) n += c;
+  return n;
+}
+
+const JobSummary* FindJob(const ServerSnapshot& snap, const std::string& id) {
+  for (const JobSummary& s : snap.jobs) {
+    if (s.job.id == id) return &s;
+  }
+  return nullptr;
+}
+
+TEST_F(RefresherTest, LaterRefreshesOnV7AndV8ReadEveryJobInOneReadPerType) {
+  for (ApiVersion v : {ApiVersion::kV7, ApiVersion::kV8}) {
+    FakeSource source;
+    source.version = v;
+    source.bulk = true;
+    source.jobs = {MakeJob("j1", "a"), MakeJob("j2", "b")};
+    Job copy = MakeJob("c1", "copy");
+    copy.type = JobType::kCopy;
+    source.copy_jobs = {copy};
+    now_ = kNow;
+    Refresher r(config_, options_, &source, &sink_, &observer_);
+    r.RefreshOnce();  // first reads: each job on its own, history deep
+    EXPECT_TRUE(source.bulk_bounds.empty());
+    for (const char* id : {"j1", "j2", "c1"}) {
+      ASSERT_EQ(source.bounds[id].size(), 1u) << id;
+      EXPECT_EQ(source.bounds[id][0], kNow - 24LL * 3600 * kTicksPerSecond);
+    }
+    now_ += 60 * kTicksPerSecond;
+    r.RefreshOnce();
+    for (const char* id : {"j1", "j2", "c1"}) {
+      EXPECT_EQ(source.bounds[id].size(), 1u) << id << " read on its own";
+    }
+    for (JobType t : {JobType::kBackup, JobType::kCopy}) {
+      ASSERT_EQ(source.bulk_bounds[t].size(), 1u);
+      EXPECT_EQ(source.bulk_bounds[t][0], kNow - 600LL * kTicksPerSecond);
+    }
+  }
+  // v3 to v6 keep their per-job reads.
+  for (ApiVersion v : {ApiVersion::kV3, ApiVersion::kV5, ApiVersion::kV6}) {
+    FakeSource source;
+    source.version = v;
+    source.bulk = true;
+    source.jobs = {MakeJob("j1", "a")};
+    Refresher r(config_, options_, &source, &sink_, &observer_);
+    r.RefreshOnce();
+    r.RefreshOnce();
+    EXPECT_TRUE(source.bulk_bounds.empty());
+    EXPECT_EQ(source.bounds["j1"].size(), 2u);
+  }
+}
+
+TEST_F(RefresherTest, BulkSessionsGoToTheirJobAndOthersAreIgnored) {
+  config_.jobs.exclude = Regexes({"hidden"});
+  source_.bulk = true;
+  source_.jobs = {MakeJob("j1", "a"), MakeJob("j2", "b"),
+                  MakeJob("j3", "hidden")};
+  auto r = Make();
+  r->RefreshOnce();  // baseline
+  const Timestamp t = kNow + 30 * kTicksPerSecond;
+  source_.sessions["j1"] = {
+      Finished(1, t),
+      Finished(2, t + 90 * kTicksPerSecond, SessionStatus::kFailed)};
+  source_.sessions["j2"] = {Finished(3, t)};
+  source_.sessions["j3"] = {Finished(4, t)};    // filtered out
+  source_.sessions["gone"] = {Finished(5, t)};  // not listed
+  JobSession anonymous = Finished(6, t);        // names no job
+  source_.bulk_extra = {anonymous};
+  now_ += 60 * kTicksPerSecond;
+  auto snap = r->RefreshOnce();
+  ASSERT_EQ(snap->jobs.size(), 2u);
+  EXPECT_EQ(Counted(*FindJob(*snap, "j1")), 2u);
+  EXPECT_EQ(FindJob(*snap, "j1")->last_finished.status, SessionStatus::kFailed);
+  EXPECT_EQ(Counted(*FindJob(*snap, "j2")), 1u);
+  // The overlap reads them again: still counted once.
+  now_ += 60 * kTicksPerSecond;
+  snap = r->RefreshOnce();
+  EXPECT_EQ(Counted(*FindJob(*snap, "j1")), 2u);
+  EXPECT_EQ(Counted(*FindJob(*snap, "j2")), 1u);
+  EXPECT_EQ(source_.bulk_bounds[JobType::kBackup].size(), 2u);
+}
+
+TEST_F(RefresherTest, AFailingBulkReadFallsBackToReadingEachJob) {
+  source_.bulk = true;
+  source_.jobs = {MakeJob("j1", "a"), MakeJob("j2", "b")};
+  auto r = Make();
+  r->RefreshOnce();
+  source_.bulk_fail = true;
+  source_.failing_jobs = {"j2"};  // its own data is what breaks the read
+  source_.sessions["j1"] = {Finished(1, kNow + 10 * kTicksPerSecond)};
+  for (int i = 0; i < 2; ++i) {
+    now_ += 60 * kTicksPerSecond;
+    auto snap = r->RefreshOnce();
+    EXPECT_TRUE(snap->up);
+    ASSERT_EQ(snap->jobs.size(), 2u);
+    // j1 is read on its own and counted once; j2 keeps its values.
+    EXPECT_EQ(Counted(*FindJob(*snap, "j1")), 1u);
+  }
+  EXPECT_EQ(source_.bounds["j1"].size(), 3u);
+  EXPECT_EQ(source_.bounds["j1"][2],
+            kNow + 60 * kTicksPerSecond - 600LL * kTicksPerSecond);
+  // One warning for the streak, not one per refresh.
+  size_t warnings = 0;
+  for (size_t at = log_.find("reading recent job sessions failed");
+       at != std::string::npos;
+       at = log_.find("reading recent job sessions failed", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << log_;
+  source_.bulk_fail = false;
+  source_.failing_jobs.clear();
+  now_ += 60 * kTicksPerSecond;
+  auto snap = r->RefreshOnce();
+  EXPECT_EQ(Counted(*FindJob(*snap, "j1")), 1u);
+  EXPECT_EQ(source_.bounds["j1"].size(), 3u);  // the bulk read again
+  // j2's reads failed since the first refresh (kNow): the bulk read
+  // reaches back to that read minus the overlap.
+  EXPECT_EQ(source_.bulk_bounds[JobType::kBackup].back(),
+            kNow - 600LL * kTicksPerSecond);
+  EXPECT_NE(log_.find("recent job sessions readable again"), std::string::npos);
+}
+
+TEST_F(RefresherTest, ANewJobGetsItsOwnHistoryDeepReadAndThenJoinsTheBulk) {
+  source_.bulk = true;
+  source_.jobs = {MakeJob("j1", "a")};
+  auto r = Make();
+  r->RefreshOnce();
+  source_.jobs.push_back(MakeJob("j2", "new"));
+  source_.sessions["j2"] = {Finished(1, kNow - 3600 * kTicksPerSecond)};
+  now_ += 60 * kTicksPerSecond;
+  auto snap = r->RefreshOnce();
+  ASSERT_EQ(source_.bounds["j2"].size(), 1u);
+  EXPECT_EQ(source_.bounds["j2"][0], now_ - 24LL * 3600 * kTicksPerSecond);
+  const JobSummary* j2 = FindJob(*snap, "j2");
+  ASSERT_NE(j2, nullptr);
+  EXPECT_TRUE(j2->has_last_finished);
+  EXPECT_EQ(Counted(*j2), 0u);  // its first read is the baseline
+  // The bulk read also returned j2's session: j2 was read on its own, so
+  // that copy was not applied a second time (the baseline holds).
+  now_ += 60 * kTicksPerSecond;
+  snap = r->RefreshOnce();
+  EXPECT_EQ(source_.bounds["j2"].size(), 1u);  // now in the bulk read
+  EXPECT_EQ(Counted(*FindJob(*snap, "j2")), 0u);
+  EXPECT_EQ(source_.bulk_bounds[JobType::kBackup].size(), 2u);
+}
+
+TEST_F(RefresherTest, OnV8ABulkReadJobSayingItRunsIsAskedForItsRunningOnes) {
+  source_.bulk = true;
+  Job says = MakeJob("j1", "says running");
+  source_.jobs = {says};
+  auto r = Make();
+  r->RefreshOnce();
+  EXPECT_EQ(source_.running_calls.count("j1"), 0u);
+  source_.jobs[0].last_status = SessionStatus::kRunning;
+  source_.running["j1"] = {RunningSince(3, kNow)};
+  now_ += 60 * kTicksPerSecond;
+  auto snap = r->RefreshOnce();
+  EXPECT_EQ(source_.bulk_bounds[JobType::kBackup].size(), 1u);
+  EXPECT_EQ(source_.running_calls["j1"], 1);
+  EXPECT_TRUE(snap->jobs[0].running);
+  EXPECT_EQ(snap->jobs[0].running_start, kNow);
+  // It finishes: counted once, as a pending id.
+  source_.jobs[0].last_status = SessionStatus::kSuccess;
+  source_.running.clear();
+  JobSession done = RunningSince(3, kNow);
+  done.end_time = kNow + 100 * kTicksPerSecond;
+  done.status = SessionStatus::kSuccess;
+  source_.sessions["j1"] = {done};
+  now_ += 60 * kTicksPerSecond;
+  snap = r->RefreshOnce();
+  EXPECT_FALSE(snap->jobs[0].running);
+  EXPECT_EQ(Counted(snap->jobs[0]), 1u);
 }
 
 }  // namespace

@@ -347,7 +347,9 @@ class FakeVb365 : public Transport {
     }
     std::vector<std::string> items;
     for (int j = 0; j < jobs; ++j) {
-      if (JobId(j) != job && !(v >= 7 && ignore_job_id)) continue;
+      // No job asked for (v7+ /JobSessions without jobId): every job's.
+      if (!job.empty() && JobId(j) != job && !(v >= 7 && ignore_job_id))
+        continue;
       for (int i = 0; i < sessions_per_job; ++i) {
         std::string s = "{\"id\":\"" + SessionId(j, i) +
                         "\",\"creationTime\":\"2026-11-29T10:00:0" +

@@ -20,8 +20,12 @@ Parser& ThreadParser() {
 
 namespace {
 
-// Large pages: few round trips, and far below the API's maximum of 10,000.
+// Large pages: few round trips, and far below the API's maximum of 10,000
+// (the v5/v6 session pages).
 constexpr int64_t kPageLimit = 1000;
+// The documented maximum (v7/v8 /JobSessions, v8 /Jobs and /CopyJobs): the
+// job list of 1,000 jobs and a refresh's bulk session read are one page.
+constexpr int64_t kMaxPageLimit = 10000;
 // A server whose offsets never advance must not keep us paging forever.
 constexpr int kMaxPages = 100000;
 // A worker's parser keeps its index (about 4 bytes per input byte) sized for
@@ -183,10 +187,9 @@ Result<HttpResponse> Client::Get(const Target& target,
 
 template <typename T, typename ParseFn, typename FilterFn>
 Status Client::ReadAll(const Target& target, std::string_view endpoint,
-                       const std::string& path, bool send_paging, ParseFn parse,
-                       FilterFn keep, std::vector<T>* out) {
+                       const std::string& path, bool send_paging, int64_t limit,
+                       ParseFn parse, FilterFn keep, std::vector<T>* out) {
   int64_t offset = 0;
-  int64_t limit = kPageLimit;
   // A page byte for byte equal to the one before it (a server that ignores
   // the offset and links the page to itself) would otherwise be read up to
   // kMaxPages times, each copy appended to *out.
@@ -267,7 +270,7 @@ Result<std::vector<Job>> Client::ListJobs() {
   std::vector<Job> jobs;
   bool paged = target->version >= ApiVersion::kV8;
   Status read = ReadAll(
-      *target, "jobs", "/Jobs", paged,
+      *target, "jobs", "/Jobs", paged, kMaxPageLimit,
       [](Parser& p, const PaddedBody& body, std::vector<Job>* out) {
         return p.ParseJobs(body, out);
       },
@@ -285,7 +288,7 @@ Result<std::vector<Job>> Client::ListCopyJobs() {
   std::vector<Job> jobs;
   bool paged = target->version >= ApiVersion::kV8;
   Status read = ReadAll(
-      *target, "copy_jobs", "/CopyJobs", paged,
+      *target, "copy_jobs", "/CopyJobs", paged, kMaxPageLimit,
       [](Parser& p, const PaddedBody& body, std::vector<Job>* out) {
         return p.ParseJobs(body, out);
       },
@@ -301,8 +304,10 @@ Result<SessionsFetch> Client::ReadJobSessions(const Target& target,
                                               bool paged, bool filter_by_job) {
   const Id job_key = job.key.empty() ? ParseId(job.id) : job.key;
   SessionsFetch fetch;
+  const int64_t limit =
+      target.version >= ApiVersion::kV7 ? kMaxPageLimit : kPageLimit;
   Status read = ReadAll(
-      target, "job_sessions", path, paged,
+      target, "job_sessions", path, paged, limit,
       [](Parser& p, const PaddedBody& body, std::vector<JobSession>* out) {
         return p.ParseSessions(body, out);
       },
@@ -346,6 +351,35 @@ Result<SessionsFetch> Client::ListSessions(const Job& job,
     filter_by_job = true;
   }
   return ReadJobSessions(*target, job, path, paged, filter_by_job);
+}
+
+Result<SessionsFetch> Client::ListRecentSessions(JobType type,
+                                                 Timestamp lower_bound) {
+  Result<Target> target = Prepare();
+  if (!target.ok()) return target.error();
+  if (target->version < ApiVersion::kV7) {
+    return Error(ErrorCode::kNotFound,
+                 "no bounded read of every job's sessions before API v7");
+  }
+  std::string path = "/JobSessions";
+  std::string query;
+  if (type == JobType::kCopy) query = "jobType=Copy";
+  if (lower_bound != kNoTime) {
+    if (!query.empty()) query += "&";
+    query +=
+        "endTimeLowerBound=" + http::UrlEncode(FormatTimestamp(lower_bound));
+  }
+  if (!query.empty()) path += "?" + query;
+  SessionsFetch fetch;
+  Status read = ReadAll(
+      *target, "job_sessions", path, true, kMaxPageLimit,
+      [](Parser& p, const PaddedBody& body, std::vector<JobSession>* out) {
+        return p.ParseSessions(body, out);
+      },
+      // Only a session that names its job can be given to one.
+      [](const JobSession& s) { return !s.job_id.empty(); }, &fetch.sessions);
+  if (!read.ok()) return read.error();
+  return fetch;
 }
 
 Result<SessionsFetch> Client::ListRunningSessions(const Job& job) {

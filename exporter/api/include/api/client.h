@@ -56,7 +56,7 @@ class Client {
   Result<ApiVersion> Version();
   // Product version from /ServiceInstance ("" when unavailable).
   Result<ServiceInstance> GetServiceInstance();
-  // Every job, all pages (v8: limit=1000&offset=N until a page is shorter
+  // Every job, all pages (v8: limit=10000&offset=N until a page is shorter
   // than the limit the server reports and has no next link).
   Result<std::vector<Job>> ListJobs();
   // Every backup copy job (/CopyJobs, v6+; paged like /Jobs on v8), each
@@ -64,14 +64,22 @@ class Client {
   Result<std::vector<Job>> ListCopyJobs();
   // The sessions of one job. v3/v4: /Jobs/{id}/JobSessions (whole history).
   // v5/v6: /Jobs/{id}/JobSessions paged. v7/v8:
-  // /JobSessions?jobId=..&endTimeLowerBound=.. paged (lower_bound kNoTime:
-  // no bound). A 404 (a job deleted since it was listed) gives an Error
-  // with code kNotFound.
-  // Sessions of other jobs (a server that ignores jobId) are dropped.
-  // Copy jobs: v7/v8 /JobSessions?jobId=..&jobType=Copy (bounded as above);
-  // v6 /JobSessions?jobType=Copy (every copy job's, kept by _links.job).
-  // Every request that gets 401 is retried once after a new login.
+  // /JobSessions?jobId=..&endTimeLowerBound=.. paged by 10,000 (lower_bound
+  // kNoTime: no bound). A 404 (a job deleted since it was listed) gives an
+  // Error with code kNotFound. Sessions of other jobs (a server that ignores
+  // jobId) are dropped. Copy jobs: v7/v8 /JobSessions?jobId=..&jobType=Copy
+  // (bounded as above); v6 /JobSessions?jobType=Copy (every copy job's, kept by
+  // _links.job). Every request that gets 401 is retried once after a new login.
   Result<SessionsFetch> ListSessions(const Job& job, Timestamp lower_bound);
+  // Every job's sessions of one type in one paged read, for a refresh after
+  // the first (v7/v8): /JobSessions?endTimeLowerBound=.. without jobId
+  // (with jobType=Copy for copy jobs; without jobType a server may return
+  // backup sessions only), limit=10000. Sessions that do not name their job
+  // (jobId on v8, _links.job before) are dropped; the caller gives the rest
+  // to their jobs and ignores the others. Before v7 an Error with code
+  // kNotFound, without a request (v6 has no jobId filter but also no status
+  // filter, so its per-job reads stay: see docs/collection.md).
+  Result<SessionsFetch> ListRecentSessions(JobType type, Timestamp lower_bound);
   // v8 only: /JobSessions?jobId=..&status=Running (and jobType=Copy for a
   // copy job), unbounded: for a server whose bounded reads leave running
   // sessions out. Before v8 an empty fetch, without a request.
@@ -120,12 +128,12 @@ class Client {
   // kTransport (kTooLarge over the body limit).
   Result<HttpResponse> Get(const Target& target, std::string_view endpoint,
                            const std::string& path_query);
-  // Reads every page of a collection into *out. `parse` appends one page's
-  // elements to *out.
+  // Reads every page of a collection into *out, asking for `limit` elements
+  // a page. `parse` appends one page's elements to *out.
   template <typename T, typename ParseFn, typename FilterFn>
   Status ReadAll(const Target& target, std::string_view endpoint,
-                 const std::string& path, bool send_paging, ParseFn parse,
-                 FilterFn keep, std::vector<T>* out);
+                 const std::string& path, bool send_paging, int64_t limit,
+                 ParseFn parse, FilterFn keep, std::vector<T>* out);
   void Observe(std::string_view endpoint, const HttpResponse& response);
   // Every page of `path` (job sessions), sessions of other jobs dropped
   // when filter_by_job.

@@ -26,6 +26,11 @@ class JobSource {
   virtual Result<std::vector<Job>> ListCopyJobs() {
     return Error(ErrorCode::kNotFound, "no copy jobs");
   }
+  // Every job's sessions of one type since lower_bound in one read (v7/v8,
+  // later refreshes); kNotFound: not available, read each job instead.
+  virtual Result<SessionsFetch> ListRecentSessions(JobType, Timestamp) {
+    return Error(ErrorCode::kNotFound, "no bulk session read");
+  }
   // The job's running sessions, unbounded (v8; empty before).
   virtual Result<SessionsFetch> ListRunningSessions(const Job&) {
     return SessionsFetch{};
@@ -48,6 +53,10 @@ class ClientJobSource : public JobSource {
   Result<std::vector<Job>> ListJobs() override { return client_->ListJobs(); }
   Result<std::vector<Job>> ListCopyJobs() override {
     return client_->ListCopyJobs();
+  }
+  Result<SessionsFetch> ListRecentSessions(JobType type,
+                                           Timestamp lower_bound) override {
+    return client_->ListRecentSessions(type, lower_bound);
   }
   Result<SessionsFetch> ListRunningSessions(const Job& job) override {
     return client_->ListRunningSessions(job);

@@ -84,6 +84,12 @@ class Refresher {
     // Restored from the state file and not read since: the first read
     // reaches back to cover the time the exporter was down.
     bool restored = false;
+    // This refresh's share of the bulk read (ReadRecentSessions): when set,
+    // its sessions are in bulk_sessions (read from bulk_read_start); else
+    // the job is read on its own.
+    bool bulk = false;
+    std::vector<JobSession> bulk_sessions;
+    Timestamp bulk_read_start = kNoTime;
   };
 
   void Run();
@@ -94,6 +100,10 @@ class Refresher {
   std::vector<Job> SelectJobs(std::vector<Job> listed);
   Timestamp LowerBound(ApiVersion version, const JobState& state,
                        Timestamp now) const;
+  // v7/v8: one paged read of every job's recent sessions per job type for
+  // the jobs read before (their share goes to their JobState); the others
+  // (first read, restored from the state file) stay for ReadSessions.
+  void ReadRecentSessions(ApiVersion version, const std::vector<Job>& jobs);
   void ReadSessions(ApiVersion version, const std::vector<Job>& jobs);
   void ReadOneJob(ApiVersion version, const Job& job, JobState& state);
   // v8: adds the job's running sessions when it says it runs and *sessions
@@ -133,6 +143,7 @@ class Refresher {
     std::optional<CollectorRun> backup;
     std::optional<CollectorRun> copy;
   } jobs_runs_;
+  bool bulk_failing_[2] = {false, false};  // by JobType (logged once)
   // From the state file, by job id, until the first successful listing
   // takes the listed ones (the others are dropped).
   std::map<std::string, SavedJob> restored_;
