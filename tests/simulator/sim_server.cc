@@ -2128,6 +2128,12 @@ int SimulatorImpl::Run() {
     extra_ports.push_back(extra_port);
     extra_servers_.push_back(std::move(extra));
   }
+  // Before any listener runs: handlers read it (TSan saw an extra
+  // listener's first request race with this write).
+  const std::string host_in_url =
+      host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" +
+              host_in_url + ":" + std::to_string(port);
   std::vector<std::thread> extra_threads;
   // One flag per listener: its loop has run (or ended), so stop() takes.
   auto extra_started = std::make_unique<std::atomic<bool>[]>(
@@ -2140,10 +2146,6 @@ int SimulatorImpl::Run() {
       *started = true;
     });
   }
-  const std::string host_in_url =
-      host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" +
-              host_in_url + ":" + std::to_string(port);
   if (!opt_.ready_file.empty()) {
     const std::string tmp = opt_.ready_file + ".tmp";
     {
