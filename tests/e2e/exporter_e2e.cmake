@@ -20,6 +20,10 @@ target_link_libraries(state_e2e_test PRIVATE vb365_sim_harness vb365_httplib
 target_compile_definitions(state_e2e_test PRIVATE
   VB365_EXPORTER_PATH="$<TARGET_FILE:vb365_exporter>")
 add_dependencies(state_e2e_test vb365_exporter)
+# Under ASan or TSan the SIGTERM test's 2 s bound is relaxed (its comment).
+if(VB365_SANITIZE OR VB365_TSAN)
+  target_compile_definitions(state_e2e_test PRIVATE VB365_SANITIZER_BUILD=1)
+endif()
 gtest_discover_tests(state_e2e_test TEST_PREFIX "e2e." DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 300)
 # The exporter's TLS helpers: --print-certificate and --config.check's pin

@@ -274,13 +274,27 @@ TEST_F(StateE2E, SigtermDuringAStuckRefreshExitsZeroWithin2sAndWritesState) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   EXPECT_EQ(code, 0);
-  EXPECT_LT(took, 2.0) << "seconds from SIGTERM to exit";
   std::printf("SIGTERM to exit: %.3f s\n", took);
+  const std::string log = e->Stderr();
+#ifndef VB365_SANITIZER_BUILD
+  EXPECT_LT(took, 2.0) << "seconds from SIGTERM to exit";
   // Stopped cleanly: the transfer was aborted, not left behind by the
   // shutdown's safety net (which also exits 0).
-  const std::string log = e->Stderr();
   EXPECT_EQ(log.find("did not stop in time"), std::string::npos) << log;
   EXPECT_NE(log.find("msg=\"stopped\""), std::string::npos) << log;
+#else
+  // Under ASan or TSan everything runs several times slower, and noticing
+  // the abort (libcurl's progress callback, about once a second on an idle
+  // transfer) can take longer than the shutdown's 1.5 s for the refreshers:
+  // the safety net may then exit. The 2 s bound and the clean stop are
+  // proven by the ordinary build (make test); here, the shutdown path's
+  // memory and thread safety, a bound of 3 times, exit code 0 and the state
+  // file written either way.
+  EXPECT_LT(took, 6.0) << "seconds from SIGTERM to exit";
+  EXPECT_TRUE(log.find("msg=\"stopped\"") != std::string::npos ||
+              log.find("did not stop in time") != std::string::npos)
+      << log;
+#endif
   const std::string text = ReadFile(state_);
   EXPECT_EQ(text.rfind("vb365_exporter state v2\n", 0), 0u) << text;
   EXPECT_NE(text.find("\nchecksum "), std::string::npos) << text;

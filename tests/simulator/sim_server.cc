@@ -275,11 +275,11 @@ std::string FaultToJson(const FaultSpec& f) {
 namespace {
 
 const char* const kFaultKinds[] = {
-    "latency",  "drip",           "http_error",    "error500",
-    "reset",    "malformed",      "truncated",     "numbers_as_strings",
-    "nulls",    "missing_fields", "huge",          "not_found",
-    "down",     "html_error",     "unknown_enums", "page_overlap",
-    "page_loop"};
+    "latency",   "drip",           "http_error",    "error500",
+    "reset",     "malformed",      "truncated",     "numbers_as_strings",
+    "nulls",     "missing_fields", "huge",          "not_found",
+    "down",      "html_error",     "unknown_enums", "page_overlap",
+    "page_loop", "delete_job"};
 const char* const kEndpoints[] = {"",
                                   "token",
                                   "service_instance",
@@ -344,6 +344,10 @@ std::string Validate(FaultSpec* f) {
   for (const char* e : kEndpoints) ok = ok || f->endpoint == e;
   if (!ok) return "fault: unknown endpoint '" + f->endpoint + "'";
   if (f->remaining == 0) return "fault: count 0 would never apply";
+  if (f->kind == "delete_job" &&
+      (f->endpoint != "job_sessions" || f->job_id.empty())) {
+    return "fault: delete_job needs endpoint=job_sessions and a job_id";
+  }
   if (f->kind == "drip") {
     if (f->bytes <= 0) f->bytes = 16;
     if (f->ms <= 0) f->ms = 50;
@@ -1580,6 +1584,19 @@ void SimulatorImpl::Handle(const httplib::Request& req,
       return;
     }
     if (f.kind == "latency") delay_ms += f.ms;
+    if (f.kind == "delete_job") {
+      // The job is deleted at the moment its sessions are first read: the
+      // client has listed it and this read (and every later one) answers
+      // 404, exactly "deleted between the listing and the read".
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = std::find_if(
+          jobs_.begin(), jobs_.end(),
+          [&](const JobEntry& e) { return Lower(e.job.id) == f.job_id; });
+      if (it != jobs_.end()) {
+        jobs_.erase(it);
+        for (auto& c : jobs_cache_) c.reset();
+      }
+    }
   }
   if (delay_ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -2161,6 +2178,12 @@ int SimulatorImpl::Run() {
     extra_ports.push_back(extra_port);
     extra_servers_.push_back(std::move(extra));
   }
+  // Before any listener runs: handlers read it (TSan saw an extra
+  // listener's first request race with this write).
+  const std::string host_in_url =
+      host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" +
+              host_in_url + ":" + std::to_string(port);
   std::vector<std::thread> extra_threads;
   // One flag per listener: its loop has run (or ended), so stop() takes.
   auto extra_started = std::make_unique<std::atomic<bool>[]>(
@@ -2173,10 +2196,6 @@ int SimulatorImpl::Run() {
       *started = true;
     });
   }
-  const std::string host_in_url =
-      host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  base_url_ = std::string(opt_.plain_http ? "http" : "https") + "://" +
-              host_in_url + ":" + std::to_string(port);
   if (!opt_.ready_file.empty()) {
     const std::string tmp = opt_.ready_file + ".tmp";
     {

@@ -20,7 +20,8 @@ namespace vb365::sim {
 struct FaultSpec {
   // latency, drip, http_error (alias error500), html_error, reset, malformed,
   // truncated, numbers_as_strings, nulls, missing_fields, unknown_enums, huge,
-  // not_found, down, page_overlap, page_loop.
+  // not_found, down, page_overlap, page_loop, delete_job (job_sessions of
+  // one job_id: the first such read deletes the job, then answers 404).
   std::string kind;
   // "" (every API endpoint), token, service_instance, jobs, job_sessions
   // (backup and copy sessions), license, licensed_users, repositories,

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -764,6 +765,43 @@ TEST_F(SimulatorFault, NotFoundScopedToOneJobLeavesOthersAndTheListing) {
   EXPECT_EQ(jobs.size(), 6u);
   sim_->ClearFaults();
   EXPECT_EQ(Sessions().status, 200);
+}
+
+TEST_F(SimulatorFault, DeleteJobDeletesTheJobAtItsFirstSessionsRead) {
+  auto listed = [&] {
+    std::vector<std::string> ids;
+    const json page = json::parse(sim_->Get("/v8/Jobs", token_).body);
+    for (const json& j : page["results"]) ids.push_back(j["id"]);
+    return ids;
+  };
+  const std::vector<std::string> before = listed();
+  ASSERT_EQ(before.size(), 6u);
+  sim_->AddFault(MakeFault("delete_job", "job_sessions", job_));
+  // Until the job's sessions are read it is listed; another job's read
+  // does not delete it.
+  EXPECT_EQ(listed(), before);
+  EXPECT_EQ(sim_->Get("/v8/JobSessions?jobId=" + sim_->JobId(1), token_).status,
+            200);
+  EXPECT_EQ(listed(), before);
+  HttpResult r = Sessions();
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json::parse(r.body)["errorCode"], "ResourceNotFound");
+  const std::vector<std::string> after = listed();
+  EXPECT_EQ(after.size(), 5u);
+  EXPECT_EQ(std::count(after.begin(), after.end(), job_), 0);
+  sim_->ClearFaults();
+  EXPECT_EQ(Sessions().status, 404);  // deleted for good
+}
+
+TEST_F(SimulatorFault, DeleteJobNeedsOneJobsSessions) {
+  HttpResult no_job =
+      sim_->Control("POST", "/_sim/faults",
+                    R"({"kind":"delete_job","endpoint":"job_sessions"})");
+  EXPECT_EQ(no_job.status, 400);
+  HttpResult other = sim_->Control(
+      "POST", "/_sim/faults",
+      R"({"kind":"delete_job","endpoint":"jobs","job_id":")" + job_ + "\"}");
+  EXPECT_EQ(other.status, 400);
 }
 
 TEST_F(SimulatorFault, DownTakesTheWholeApiButNotTheControlEndpoint) {

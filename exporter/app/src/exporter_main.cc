@@ -211,6 +211,15 @@ class Reloader {
     return Ok{};
   }
 
+  // Starts the refreshers under the reload lock: POST /-/reload is served
+  // from the moment the HTTP server listens, and a reload's Apply must not
+  // run while Start() starts the threads (TSan: Refresher::Stop read the
+  // thread that Start was assigning).
+  void StartServers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    servers_->Start();
+  }
+
  private:
   std::mutex mu_;
   const std::string config_file_;
@@ -336,7 +345,7 @@ int RunExporter(int argc, const char* const* argv) {
   std::unique_ptr<HttpServer> http =
       StartHttp(flags, web, &self, &process, &collector, &servers, &reloader);
   if (http == nullptr) return 1;
-  servers.Start();
+  reloader.StartServers();
 
   ServeUntilStopped(signals, &reloader);
   return ShutDown(http.get(), &servers, state.get());
