@@ -74,10 +74,11 @@ def stop(*procs):
 
 class Simulator:
     """vb365_simulator on 127.0.0.1:PORT (0: any) over HTTPS, its CA and
-    password file in tmp; args are the simulator's data options."""
+    password file in tmp; args are the simulator's data options (with
+    --extra-listeners N among them, listeners=N+1: self.ports)."""
 
     def __init__(self, simulator, tmp, args, port=0, password="bench-password",
-                 exit_after=900):
+                 exit_after=900, listeners=1):
         subprocess.run(["bash", os.path.join(ROOT, "tests/simulator/gen_certs.sh"), tmp],
                        check=True, capture_output=True)
         self.ca_file = os.path.join(tmp, "ca.pem")
@@ -93,9 +94,14 @@ class Simulator:
              "--password-file", self.password_file,
              "--exit-after", str(exit_after), "--quiet"] + list(args),
             stdout=self.log, stderr=self.log)
-        self.port = int(wait_for(
-            "the simulator", 120,
-            lambda: os.path.exists(ready) and open(ready).read().strip(), self.proc))
+        # The ready file names every listener's port (--extra-listeners).
+        def ports():
+            if not os.path.exists(ready):
+                return None
+            found = [int(p) for p in open(ready).read().split()]
+            return found if len(found) == listeners else None
+        self.ports = wait_for("the simulator", 120, ports, self.proc)
+        self.port = self.ports[0]
         self.ctx = ssl.create_default_context(cafile=self.ca_file)
 
     def url(self):
@@ -138,8 +144,10 @@ def exporter_log_tail(tmp, chars=2000):
         return f.read()[-chars:]
 
 
-def server_config(name, sim, api_version, extra=""):
-    """One servers: entry for the simulator (its CA, its password file)."""
-    return (f"  - name: {name}\n    url: {sim.url()}\n    api_version: {api_version}\n"
+def server_config(name, sim, api_version, extra="", port=None):
+    """One servers: entry for the simulator (its CA, its password file), on
+    its first listener or on `port`."""
+    url = f"https://127.0.0.1:{port}" if port else sim.url()
+    return (f"  - name: {name}\n    url: {url}\n    api_version: {api_version}\n"
             f"    username: 'VB365\\monitor'\n    password_file: {sim.password_file}\n"
             f"{extra}    tls:\n      ca_file: {sim.ca_file}\n")
