@@ -329,7 +329,9 @@ int RunExporter(int argc, const char* const* argv) {
   const ProcessCollector process;
   SnapshotCollector collector;
   std::unique_ptr<StateStore> state = OpenStateStore(flags, config);
-  ServerSet servers(flags.shard, &self, &collector, state.get());
+  RefreshPoolOptions pool;
+  pool.workers = config.max_concurrent_requests;
+  ServerSet servers(flags.shard, &self, &collector, state.get(), pool);
   LogChanges("servers configured", servers.Apply(config), flags.shard);
   self.SetConfigReload(true, UnixSeconds());
   Reloader reloader(flags.config_file, &servers, &self);
