@@ -166,7 +166,12 @@ std::map<std::string, std::chrono::milliseconds> ServerSet::StartDelays()
 void ServerSet::Start() {
   started_ = true;
   const auto delays = StartDelays();
-  for (auto& [name, rt] : running_) rt->refresher->Start(delays.at(name));
+  for (auto& [name, rt] : running_) {
+    const std::chrono::milliseconds delay = delays.at(name);
+    Log(LogLevel::kDebug, "first refresh scheduled",
+        {{"server", name}, {"delay", MillisText(delay)}});
+    rt->refresher->Start(delay);
+  }
 }
 
 void ServerSet::Abort() {
