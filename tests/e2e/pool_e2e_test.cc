@@ -192,7 +192,7 @@ TEST(PoolE2E, FirstRefreshesWaitTheirStaggerDelay) {
     logins = json::parse(sim->StatsJson())["first_login_ms_by_port"];
     return logins.size() == static_cast<size_t>(kServers);
   })) << e.Stderr();
-  // Each server's delay, as logged: min(4s, 60s, 50 x 100ms) = 4s window.
+  // Each server's delay, as logged: min(4s, 60s, 49 x 100ms) = 4s window.
   const std::string log = e.Stderr();
   const std::regex line(
       "msg=\"first refresh scheduled\" server=(s[0-9]+) delay=([0-9]+)ms");

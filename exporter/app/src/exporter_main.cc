@@ -327,7 +327,11 @@ int RunExporter(int argc, const char* const* argv) {
       {{"version", ExporterVersion()}, {"revision", ExporterRevision()}});
   SelfMetrics self(ExporterVersion(), ExporterRevision());
   const ProcessCollector process;
-  SnapshotCollector collector;
+  // Hundreds of servers publish hundreds of times a minute: one render
+  // thread renders the latest set, spaced by its own cost.
+  SnapshotCollectorOptions render;
+  render.coalesce = true;
+  SnapshotCollector collector(render);
   std::unique_ptr<StateStore> state = OpenStateStore(flags, config);
   RefreshPoolOptions pool;
   pool.workers = config.max_concurrent_requests;

@@ -41,8 +41,8 @@ std::string MillisText(std::chrono::milliseconds d) {
 
 }  // namespace
 
-// The stagger window grows by this per served server (one or two servers
-// start at once; 300 spread over 30 s), up to refresh_stagger.
+// The stagger window grows by this per served server after the first (one
+// server starts at once; 300 spread over 29.9 s), up to refresh_stagger.
 constexpr std::chrono::milliseconds kStaggerPerServer{100};
 
 ServerSet::ServerSet(ServerShard shard, SelfMetrics* self,
@@ -154,10 +154,12 @@ ServerSetChanges ServerSet::Apply(const Config& config) {
 std::map<std::string, std::chrono::milliseconds> ServerSet::StartDelays()
     const {
   std::map<std::string, std::chrono::milliseconds> delays;
-  const auto servers = static_cast<int64_t>(running_.size());
+  // A single server starts at once (as it always did).
+  const auto others = static_cast<int64_t>(running_.size()) - 1;
   for (const auto& [name, rt] : running_) {
     const std::chrono::milliseconds window =
-        std::min({stagger_, rt->interval, kStaggerPerServer * servers});
+        std::min({stagger_, rt->interval,
+                  kStaggerPerServer * std::max<int64_t>(0, others)});
     delays[name] = StaggerDelay(name, window);
   }
   return delays;

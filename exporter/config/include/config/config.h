@@ -124,9 +124,9 @@ struct Config {
   // start only (a reload keeps the running pool).
   int max_concurrent_requests = 16;
   // The first refreshes after start-up are spread over
-  // min(this, the server's refresh interval, 100 ms x the servers of this
-  // shard), each server at a fixed fraction of that window given by a hash
-  // of its name. 0s: every server at once.
+  // min(this, the server's refresh interval, 100 ms x (the servers of
+  // this shard - 1)), each server at a fixed fraction of that window given by a
+  // hash of its name. 0s: every server at once.
   std::chrono::milliseconds refresh_stagger{30'000};
   std::vector<ServerConfig> servers;
   // Accepted but risky settings (insecure_skip_verify, http:// URLs), one
