@@ -6,7 +6,8 @@
 #
 # Environment:
 #   BENCH_ONLY      space-separated subset of: parse scrape refresh memory
-#                   http soak receive whole (default: all eight)
+#                   http soak receive whole many (default: all nine)
+#   BENCH_MANY_SECONDS  length of the many-servers run (default 200)
 #   BENCH_SOAK_SECONDS  length of the soak (default 60)
 #   BENCH_MIN_TIME  --benchmark_min_time for the short benchmarks (default 0.5)
 #   BENCH_PARSE_REPETITIONS  repetitions of the parse benchmarks; the table
@@ -23,7 +24,7 @@ set -uo pipefail
 build=${1:?usage: bench/run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/bench"
-only=${BENCH_ONLY:-parse scrape refresh memory http soak receive whole}
+only=${BENCH_ONLY:-parse scrape refresh memory http soak receive whole many}
 min_time=${BENCH_MIN_TIME:-0.5}
 out=${BENCH_OUT:-$build/bench-results}
 mkdir -p "$out"
@@ -62,6 +63,9 @@ for name in $only; do
     soak)  # 1,000 jobs refreshing every 5 s, faults switched on and off
       run_soak soak --jobs 1000 --refresh 5s --seconds "${BENCH_SOAK_SECONDS:-60}" \
         --warmup 15 --scrapers 50 --faults
+      continue ;;
+    many)  # issue 11: one exporter, 300 servers x 30 jobs, refresh every 60 s
+      run_script many_servers.py many --servers 300 --jobs 30 --seconds "${BENCH_MANY_SECONDS:-200}"
       continue ;;
     receive)  # issue 11: v3, 300 jobs x 1,000 sessions, CPU per byte read
       run_script receive.py receive --jobs 300 --sessions 1000 --refreshes 5

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's summary table from Google Benchmark JSON files.
 
-usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak receive whole]
+usage: summarize.py RESULTS_DIR [parse scrape refresh memory http soak receive whole many]
 
 Each row: figure, measured, target, pass/miss ("info" rows have no target;
 "ERROR" rows come from a benchmark that failed its checks or did not run).
@@ -278,6 +278,29 @@ def whole_rows(t, r):
           f"{a['idle_rss_kb'] / 1024:.1f} / {a['peak_rss_kb'] / 1024:.1f} MB")
 
 
+def many_rows(t, r):
+    """Issue 11: one exporter watching 300 servers through its one pool."""
+    name = (f"many servers: {r['servers']} servers x {r['jobs']} jobs, every "
+            f"{r['interval_s']} s, {r['seconds']:.0f} s")
+    t.add(name + ": servers refreshed / first cycle",
+          f"{r['servers_refreshed']} / {r['first_cycle_s']} s",
+          f"all {r['servers']}", r["servers_refreshed"] == r["servers"])
+    gap = r["max_gap_s"] if r["max_gap_s"] is not None else float("inf")
+    t.add("  longest gap between two refreshes of a server (of "
+          f"{r['gaps']}); oldest at the end",
+          f"{gap} s; {r['max_staleness_s']} s",
+          f"<= {r['interval_s'] * 1.1:.0f} s", gap <= r["interval_s"] * 1.1)
+    t.add("  exporter threads / open sockets (peak)",
+          f"{r['peak_threads']} / {r['peak_sockets']}")
+    t.add("  exporter RSS at the end / VmHWM",
+          f"{r['rss_kb'] / 1024:.1f} / {r['peak_rss_kb'] / 1024:.1f} MB", "< 100 MB",
+          r["peak_rss_kb"] < 100 * 1024)
+    t.add("  exporter CPU a refresh cycle", f"{r['cpu_seconds_per_cycle']} s")
+    t.add("  scrape: plain / gzip",
+          f"{r['scrape_bytes'] / 1e6:.1f} MB in {r['scrape_ms']:.0f} ms / "
+          f"{r['scrape_gzip_bytes'] / 1e6:.1f} MB in {r['scrape_gzip_ms']:.0f} ms")
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -288,7 +311,8 @@ def main():
     rows = {"parse": parse_rows, "scrape": scrape_rows,
             "refresh": refresh_rows, "memory": memory_rows}
     soaks = {"http": http_rows, "soak": soak_rows, "receive": receive_rows,
-             "whole": whole_rows}
+             "whole": whole_rows,
+             "many": many_rows}
     for part in parts:
         if part in soaks:
             r = load_soak(os.path.join(out, part + ".json"))

@@ -600,6 +600,8 @@ class SimulatorImpl {
     stats_by_job_.clear();
     counters_.clear();
     logins_by_port_.clear();
+    first_login_ms_by_port_.clear();
+    max_in_flight_ = in_flight_;
     recent_.clear();
   }
 
@@ -678,8 +680,11 @@ class SimulatorImpl {
 
   std::mutex stats_mu_;
   std::map<std::string, int64_t> stats_requests_, stats_bytes_, stats_codes_,
-      stats_by_job_, counters_, logins_by_port_;
+      stats_by_job_, counters_, logins_by_port_, first_login_ms_by_port_;
   std::deque<std::string> recent_;
+  // API requests inside Handle now, on every listener, and the most since
+  // the start (or the last stats reset).
+  int64_t in_flight_ = 0, max_in_flight_ = 0;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -713,6 +718,9 @@ std::string SimulatorImpl::StatsJson() {
     j["status_codes"] = stats_codes_;
     j["job_sessions_by_job"] = stats_by_job_;
     j["logins_by_port"] = logins_by_port_;
+    j["first_login_ms_by_port"] = first_login_ms_by_port_;
+    j["in_flight"] = in_flight_;
+    j["max_in_flight"] = max_in_flight_;
     j["recent_requests"] =
         json(std::vector<std::string>(recent_.begin(), recent_.end()));
   }
@@ -845,6 +853,13 @@ Reply SimulatorImpl::HandleToken(const httplib::Request& req, int v) {
     {
       std::lock_guard<std::mutex> lock(stats_mu_);
       ++logins_by_port_[std::to_string(req.local_port)];
+      // Wall-clock milliseconds of the first login on each port (the
+      // exporter's start-up stagger is checked from these).
+      first_login_ms_by_port_.emplace(
+          std::to_string(req.local_port),
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count());
     }
   } else if (grant == "refresh_token") {
     bool ok = false;
@@ -1497,6 +1512,19 @@ void SimulatorImpl::Handle(const httplib::Request& req,
     HandleControl(req, res);
     return;
   }
+  // Counts this request as in flight until Handle returns (the latency and
+  // fault delays are inside it; a dripped body is written after it).
+  struct InFlight {
+    SimulatorImpl* sim;
+    explicit InFlight(SimulatorImpl* s) : sim(s) {
+      std::lock_guard<std::mutex> lock(sim->stats_mu_);
+      sim->max_in_flight_ = std::max(sim->max_in_flight_, ++sim->in_flight_);
+    }
+    ~InFlight() {
+      std::lock_guard<std::mutex> lock(sim->stats_mu_);
+      --sim->in_flight_;
+    }
+  } in_flight(this);
   std::vector<std::string> seg, seg_orig;
   {
     std::stringstream ss(req.path);

@@ -14,3 +14,9 @@ target_link_libraries(collection_state_test PRIVATE vb365_collection
 gtest_discover_tests(collection_state_test)
 target_compile_definitions(collection_state_test PRIVATE
   VB365_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
+
+add_executable(collection_pool_test
+  ${CMAKE_CURRENT_LIST_DIR}/collection_pool_test.cc)
+target_link_libraries(collection_pool_test PRIVATE vb365_collection
+                      GTest::gtest_main)
+gtest_discover_tests(collection_pool_test)

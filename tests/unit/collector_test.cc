@@ -665,3 +665,49 @@ TEST(SelfMetricsTest, RequestsAuthParseErrorsAndBuildInfo) {
 
 }  // namespace
 }  // namespace vb365
+
+namespace vb365 {
+namespace {
+
+// Coalescing (the exporter's mode): 200 servers publishing render far fewer
+// pages than publishes, the page ends with every server's newest snapshot,
+// and Remove still returns only once no page shows the server.
+TEST(CollectorCoalescingTest,
+     ManyPublishesFewRendersTheNewestSetAndRemoveWaits) {
+  SnapshotCollectorOptions options;
+  options.coalesce = true;
+  options.min_spacing = std::chrono::milliseconds(200);
+  SnapshotCollector c(options);
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < 4; ++t) {
+    publishers.emplace_back([&c, t] {
+      for (int i = 0; i < 50; ++i) {
+        c.Publish(Snapshot(ManyJobs(2 + (i == 49 ? 1 : 0)),
+                           "s" + std::to_string(t * 50 + i)));
+      }
+    });
+  }
+  for (std::thread& p : publishers) p.join();
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    const auto m = Samples(*c.Text());
+    size_t servers = 0;
+    for (const auto& [series, value] : m) {
+      servers += series.rfind("vb365_jobs{", 0) == 0 ? 1 : 0;
+    }
+    if (servers == 200 || std::chrono::steady_clock::now() > until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto m = Samples(*c.Text());
+  EXPECT_EQ(m.at("vb365_jobs{server=\"s49\"}"), "3");
+  EXPECT_EQ(m.at("vb365_jobs{server=\"s48\"}"), "2");
+  EXPECT_LT(c.Renders(), 50u);  // not one render per publish
+  EXPECT_GE(c.Renders(), 1u);
+  EXPECT_TRUE(c.Remove("s49"));
+  EXPECT_EQ(c.Text()->find("server=\"s49\""), std::string::npos);
+  EXPECT_NE(c.Text()->find("server=\"s48\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vb365

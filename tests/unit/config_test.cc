@@ -307,6 +307,8 @@ TEST(ConfigDefaults, MinimalServerGetsEveryDefault) {
   ASSERT_TRUE(result.ok()) << result.error();
   const Config& c = *result;
   EXPECT_EQ(c.refresh_interval, milliseconds(60'000));
+  EXPECT_EQ(c.max_concurrent_requests, 16);
+  EXPECT_EQ(c.refresh_stagger, milliseconds(30'000));
   ASSERT_EQ(c.servers.size(), 1u);
   const ServerConfig& s = c.servers[0];
   EXPECT_EQ(s.name, "only");
@@ -384,6 +386,26 @@ TEST(ConfigUrl, SchemeIsLowercasedAndRootSlashStripped) {
   ASSERT_TRUE(result.ok()) << result.error();
   EXPECT_EQ(result->servers[0].url, "https://[::1]:4443");
   EXPECT_TRUE(result->warnings.empty());
+}
+
+TEST(ConfigPool, GlobalConcurrencyAndStaggerAreReadAndChecked) {
+  const std::string server =
+      "servers:\n  - name: a\n    url: https://a:4443\n    username: u\n"
+      "    password: p\n";
+  auto ok = LoadConfigString(
+      "max_concurrent_requests: 300\nrefresh_stagger: 0s\n" + server, "p.yml");
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok->max_concurrent_requests, 300);
+  EXPECT_EQ(ok->refresh_stagger, milliseconds(0));
+  auto bad = LoadConfigString("max_concurrent_requests: 0\n" + server, "p.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("max_concurrent_requests"),
+            std::string::npos);
+  EXPECT_FALSE(
+      LoadConfigString("max_concurrent_requests: 1025\n" + server, "p.yml")
+          .ok());
+  EXPECT_FALSE(
+      LoadConfigString("refresh_stagger: -1s\n" + server, "p.yml").ok());
 }
 
 TEST(ConfigNames, SixtyFourUnicodeCharactersAreAllowed) {

@@ -232,6 +232,20 @@ void CurlTransport::Abort() {
   slot_free_.notify_all();
 }
 
+void CurlTransport::CloseIdle() {
+  std::vector<void*> idle;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle.swap(idle_);
+  }
+  for (void* handle : idle) curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+int CurlTransport::Handles() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return busy_ + static_cast<int>(idle_.size());
+}
+
 void CurlTransport::ReleaseHandle(void* handle) {
   {
     std::lock_guard<std::mutex> lock(mu_);

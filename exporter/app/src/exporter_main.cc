@@ -336,9 +336,15 @@ int RunExporter(int argc, const char* const* argv) {
       {{"version", ExporterVersion()}, {"revision", ExporterRevision()}});
   SelfMetrics self(ExporterVersion(), ExporterRevision());
   const ProcessCollector process;
-  SnapshotCollector collector;
+  // Hundreds of servers publish hundreds of times a minute: one render
+  // thread renders the latest set, spaced by its own cost.
+  SnapshotCollectorOptions render;
+  render.coalesce = true;
+  SnapshotCollector collector(render);
   std::unique_ptr<StateStore> state = OpenStateStore(flags, config);
-  ServerSet servers(flags.shard, &self, &collector, state.get());
+  RefreshPoolOptions pool;
+  pool.workers = config.max_concurrent_requests;
+  ServerSet servers(flags.shard, &self, &collector, state.get(), pool);
   LogChanges("servers configured", servers.Apply(config), flags.shard);
   self.SetConfigReload(true, UnixSeconds());
   Reloader reloader(flags.config_file, &servers, &self);

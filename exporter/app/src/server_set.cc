@@ -1,5 +1,6 @@
 #include "app/server_set.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "api/client.h"
@@ -40,9 +41,18 @@ std::string MillisText(std::chrono::milliseconds d) {
 
 }  // namespace
 
+// The stagger window grows by this per served server after the first (one
+// server starts at once; 300 spread over 29.9 s), up to refresh_stagger.
+constexpr std::chrono::milliseconds kStaggerPerServer{100};
+
 ServerSet::ServerSet(ServerShard shard, SelfMetrics* self,
-                     SnapshotCollector* collector, StateStore* state)
-    : shard_(shard), self_(self), collector_(collector), state_(state) {}
+                     SnapshotCollector* collector, StateStore* state,
+                     RefreshPoolOptions pool)
+    : shard_(shard),
+      self_(self),
+      collector_(collector),
+      state_(state),
+      pool_(pool) {}
 
 ServerSet::~ServerSet() { Stop(std::chrono::seconds(5)); }
 
@@ -64,6 +74,10 @@ std::unique_ptr<ServerSet::Runtime> ServerSet::Build(
   RefresherOptions options;
   options.interval = interval;
   options.state = state_;
+  options.pool = &pool_;
+  // Between refreshes the server holds no connection (TLS sessions stay).
+  CurlTransport* transport = rt->transport.get();
+  options.after_refresh = [transport] { transport->CloseIdle(); };
   rt->refresher =
       std::make_unique<Refresher>(server, options, rt->source.get(),
                                   rt->sink.get(), rt->refresh_observer.get());
@@ -86,6 +100,13 @@ void ServerSet::Retire(std::unique_ptr<Runtime> rt) {
 
 ServerSetChanges ServerSet::Apply(const Config& config) {
   ServerSetChanges changes;
+  stagger_ = config.refresh_stagger;
+  if (config.max_concurrent_requests != pool_.workers()) {
+    Log(LogLevel::kWarn,
+        "max_concurrent_requests (top level) changes at the next restart",
+        {{"running", std::to_string(pool_.workers())},
+         {"configured", std::to_string(config.max_concurrent_requests)}});
+  }
   std::map<std::string, std::unique_ptr<Runtime>> next;
   std::set<std::string> other_shard;
   for (const ServerConfig& server : config.servers) {
@@ -130,9 +151,29 @@ ServerSetChanges ServerSet::Apply(const Config& config) {
   return changes;
 }
 
+std::map<std::string, std::chrono::milliseconds> ServerSet::StartDelays()
+    const {
+  std::map<std::string, std::chrono::milliseconds> delays;
+  // A single server starts at once (as it always did).
+  const auto others = static_cast<int64_t>(running_.size()) - 1;
+  for (const auto& [name, rt] : running_) {
+    const std::chrono::milliseconds window =
+        std::min({stagger_, rt->interval,
+                  kStaggerPerServer * std::max<int64_t>(0, others)});
+    delays[name] = StaggerDelay(name, window);
+  }
+  return delays;
+}
+
 void ServerSet::Start() {
   started_ = true;
-  for (auto& [name, rt] : running_) rt->refresher->Start();
+  const auto delays = StartDelays();
+  for (auto& [name, rt] : running_) {
+    const std::chrono::milliseconds delay = delays.at(name);
+    Log(LogLevel::kDebug, "first refresh scheduled",
+        {{"server", name}, {"delay", MillisText(delay)}});
+    rt->refresher->Start(delay);
+  }
 }
 
 void ServerSet::Abort() {

@@ -48,6 +48,14 @@ Refresher::Refresher(ServerConfig config, RefresherOptions options,
       resources_.RestoreRestores(*restores);
     }
   }
+  pool_ = options_.pool;
+  if (pool_ == nullptr) {
+    RefreshPoolOptions own;
+    own.workers = std::max(1, config_.max_concurrent_requests);
+    own.per_server = own.workers;
+    own_pool_ = std::make_unique<RefreshPool>(own);
+    pool_ = own_pool_.get();
+  }
   // Until the first refresh ends: up 0, no jobs (never "no series at all").
   auto initial = std::make_shared<ServerSnapshot>();
   initial->server = config_.name;
@@ -56,44 +64,29 @@ Refresher::Refresher(ServerConfig config, RefresherOptions options,
 
 Refresher::~Refresher() { Stop(std::chrono::hours(24)); }
 
-void Refresher::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Run(); });
+void Refresher::Start(std::chrono::milliseconds first_delay) {
+  if (task_ != 0 || stopping_) return;
+  task_ = pool_->Schedule([this] { RunScheduled(); }, options_.interval,
+                          Steady::now() + first_delay);
 }
 
 bool Refresher::Stop(std::chrono::milliseconds timeout) {
   stopping_ = true;
-  std::unique_lock<std::mutex> lock(mu_);
-  stop_requested_ = true;
-  wake_.notify_all();
-  if (!thread_.joinable()) return true;
-  if (!wake_.wait_for(lock, timeout, [this] { return done_; })) return false;
-  lock.unlock();
-  thread_.join();
-  return true;
+  if (task_ == 0) return true;
+  return pool_->Cancel(task_, timeout);
 }
 
-void Refresher::Run() {
-  while (!stopping_) {
-    const auto started = Steady::now();
-    RefreshOnce();
+void Refresher::RunScheduled() {
+  if (stopping_) return;
+  RefreshOnce();
+  if (options_.after_refresh) options_.after_refresh();
 #if defined(__GLIBC__)
-    // The workers' response bodies, parse indexes and the text render are
-    // freed by now, but glibc keeps freed memory in its arenas (the exporter
-    // limits them to one, see TuneMalloc): hand it back so the idle RSS is
-    // what the exporter holds (a few ms, once per refresh).
-    malloc_trim(0);
+  // The response bodies, parse indexes and the text render are freed by
+  // now, but glibc keeps freed memory in its arenas (the exporter limits
+  // them to one, see TuneMalloc): hand it back so the idle RSS is what the
+  // exporter holds (a few ms, once per refresh).
+  malloc_trim(0);
 #endif
-    std::unique_lock<std::mutex> lock(mu_);
-    // The next refresh starts one interval after this one started; a slow
-    // refresh is followed at once by the next, never by several.
-    wake_.wait_until(lock, started + options_.interval,
-                     [this] { return stop_requested_; });
-    if (stop_requested_) break;
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  done_ = true;
-  wake_.notify_all();
 }
 
 void Refresher::Publish(std::shared_ptr<const ServerSnapshot> snapshot) {
@@ -259,24 +252,20 @@ void Refresher::ReadSessions(ApiVersion version, const std::vector<Job>& jobs) {
   std::vector<JobState*> states;
   states.reserve(jobs.size());
   for (const Job& job : jobs) states.push_back(&jobs_[job.id]);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    const ReceiveBufferReuse reuse;  // one body and index a worker
-    for (;;) {
-      const size_t i = next++;
-      if (i >= jobs.size() || stopping_) return;
-      ReadOneJob(version, jobs[i], *states[i]);
-    }
-  };
-  const size_t workers = std::min<size_t>(
-      jobs.size(),
-      static_cast<size_t>(std::max(1, config_.max_concurrent_requests)));
-  // Every worker is a thread of this refresh only: its thread-local parser
-  // and its malloc arena's free memory go when the refresh ends, not
-  // kept for the next one.
-  std::vector<std::thread> pool;
-  for (size_t w = 0; w < workers; ++w) pool.emplace_back(work);
-  for (std::thread& t : pool) t.join();
+  // On this thread and on the pool's free workers, at most
+  // max_concurrent_requests of this server at once (and the pool's
+  // per-server cap). Each job's state is touched by one worker.
+  pool_->ParallelFor(
+      jobs.size(), std::max(1, config_.max_concurrent_requests),
+      [&](size_t i) {
+        if (stopping_) return false;
+        ReadOneJob(version, jobs[i], *states[i]);
+        return true;
+      },
+      [](const std::function<void()>& stay) {
+        const ReceiveBufferReuse reuse;  // one body and index a worker
+        stay();
+      });
 }
 
 std::shared_ptr<const ServerSnapshot> Refresher::Fail(

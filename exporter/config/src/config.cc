@@ -13,6 +13,7 @@
 namespace vb365 {
 
 using config_internal::AsDuration;
+using config_internal::AsDurationOrZero;
 using config_internal::AsInt;
 using config_internal::AsSequence;
 using config_internal::AsString;
@@ -26,6 +27,7 @@ namespace {
 constexpr size_t kMaxNameLength = 64;
 constexpr int kMinConcurrency = 1;
 constexpr int kMaxConcurrency = 64;
+constexpr int kMaxGlobalConcurrency = 1024;
 
 // Counts code points; false on a control character (C0, DEL, C1) or
 // malformed UTF-8 (common/utf8.h: strict RFC 3629).
@@ -309,10 +311,23 @@ ServerConfig DecodeServer(const Field& field, const std::string& base_dir,
 Config Decode(const std::string& yaml, const std::string& file,
               const std::string& base_dir) {
   const Field root = config_internal::ParseDocument(yaml);
-  MapReader map(root, {"refresh_interval", "servers"});
+  MapReader map(root, {"refresh_interval", "max_concurrent_requests",
+                       "refresh_stagger", "servers"});
   Config config;
   if (const auto f = map.Get("refresh_interval")) {
     config.refresh_interval = AsDuration(*f);
+  }
+  if (const auto f = map.Get("max_concurrent_requests")) {
+    const std::int64_t n = AsInt(*f);
+    if (n < kMinConcurrency || n > kMaxGlobalConcurrency) {
+      Fail(*f, "must be between " + std::to_string(kMinConcurrency) + " and " +
+                   std::to_string(kMaxGlobalConcurrency) + ", got " +
+                   std::to_string(n));
+    }
+    config.max_concurrent_requests = static_cast<int>(n);
+  }
+  if (const auto f = map.Get("refresh_stagger")) {
+    config.refresh_stagger = AsDurationOrZero(*f);
   }
   const auto servers = map.Get("servers");
   if (!servers) {

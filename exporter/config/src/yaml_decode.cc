@@ -270,6 +270,15 @@ std::chrono::milliseconds AsDuration(const Field& field) {
   return *d;
 }
 
+std::chrono::milliseconds AsDurationOrZero(const Field& field) {
+  if (field.node.IsScalar()) {
+    const std::string& s = field.node.Scalar();
+    const auto d = ParseDuration(s);
+    if (d && d->count() == 0) return *d;
+  }
+  return AsDuration(field);
+}
+
 std::vector<Field> AsSequence(const Field& field) {
   std::vector<Field> out;
   const YAML::Node& node = field.node;

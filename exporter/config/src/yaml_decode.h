@@ -80,8 +80,9 @@ class MapReader {
 std::string AsString(const Field& field);
 bool AsBool(const Field& field);
 std::int64_t AsInt(const Field& field);
-std::chrono::milliseconds AsDuration(const Field& field);  // > 0
-std::vector<Field> AsSequence(const Field& field);         // null -> empty
+std::chrono::milliseconds AsDuration(const Field& field);        // > 0
+std::chrono::milliseconds AsDurationOrZero(const Field& field);  // >= 0
+std::vector<Field> AsSequence(const Field& field);  // null -> empty
 
 // The most ReadFile reads: config, web config, password and PEM files are
 // far smaller (a CA bundle is under 1 MiB).

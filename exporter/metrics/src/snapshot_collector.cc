@@ -1,5 +1,6 @@
 #include "metrics/snapshot_collector.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -8,23 +9,83 @@
 
 namespace vb365 {
 
+SnapshotCollector::SnapshotCollector(SnapshotCollectorOptions options)
+    : options_(options) {
+  if (options_.coalesce) render_thread_ = std::thread([this] { RenderLoop(); });
+}
+
+SnapshotCollector::~SnapshotCollector() {
+  if (!render_thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  render_wanted_.notify_all();
+  render_thread_.join();
+}
+
 bool SnapshotCollector::Publish(
     std::shared_ptr<const ServerSnapshot> snapshot) {
   if (!snapshot) return true;
   std::unique_lock<std::mutex> lock(mu_);
   const std::string key = snapshot->server;
   snapshots_[key] = std::move(snapshot);
+  if (options_.coalesce) {
+    ++generation_;
+    render_wanted_.notify_one();
+    return true;
+  }
   return RenderLocked(std::move(lock));
 }
 
 bool SnapshotCollector::Remove(const std::string& server) {
   std::unique_lock<std::mutex> lock(mu_);
   if (snapshots_.erase(server) == 0) return true;
+  if (options_.coalesce) {
+    const uint64_t generation = ++generation_;
+    urgent_ = true;
+    render_wanted_.notify_one();
+    rendered_.wait(
+        lock, [&] { return tried_generation_ >= generation || stopping_; });
+    return text_generation_ >= generation;
+  }
   return RenderLocked(std::move(lock));
+}
+
+void SnapshotCollector::RenderLoop() {
+  using Steady = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (generation_ == tried_generation_) {
+      render_wanted_.wait(lock);
+      continue;
+    }
+    const auto spacing = std::max<Steady::duration>(
+        options_.min_spacing, options_.spacing_factor * last_took_);
+    const Steady::time_point earliest = last_end_ + spacing;
+    if (!urgent_ && Steady::now() < earliest) {
+      render_wanted_.wait_until(lock, earliest);
+      continue;
+    }
+    urgent_ = false;
+    const uint64_t generation = generation_;
+    const Steady::time_point start = Steady::now();
+    RenderGeneration(lock, generation);
+    last_end_ = Steady::now();
+    last_took_ = last_end_ - start;
+    tried_generation_ = generation;
+    rendered_.notify_all();
+  }
+  rendered_.notify_all();
 }
 
 bool SnapshotCollector::RenderLocked(std::unique_lock<std::mutex> lock) {
   const uint64_t generation = ++generation_;
+  return RenderGeneration(lock, generation);
+}
+
+bool SnapshotCollector::RenderGeneration(std::unique_lock<std::mutex>& lock,
+                                         uint64_t generation) {
   std::vector<std::shared_ptr<const ServerSnapshot>> copy;
   copy.reserve(snapshots_.size());
   for (const auto& [name, snap] : snapshots_) copy.push_back(snap);
@@ -40,16 +101,25 @@ bool SnapshotCollector::RenderLocked(std::unique_lock<std::mutex> lock) {
   });
   deflater.Write("", Deflater::End::kFinal);
   std::optional<DeflatedPage> rendered = deflater.TakePage();
-  if (!rendered) return false;  // the previous page stays
+  if (!rendered) {
+    lock.lock();
+    return false;  // the previous page stays
+  }
   rendered->deflated.shrink_to_fit();
   auto page = std::make_shared<const Page>(std::move(*rendered));
   lock.lock();
+  ++renders_;
   // Two servers publishing at once: the render of the newer set wins.
   if (generation > text_generation_) {
     page_ = std::move(page);
     text_generation_ = generation;
   }
   return true;
+}
+
+uint64_t SnapshotCollector::Renders() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return renders_;
 }
 
 bool SnapshotCollector::AppendServerText(const std::string& server,

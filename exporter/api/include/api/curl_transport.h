@@ -61,6 +61,15 @@ class CurlTransport : public Transport {
   // shutdown. Irreversible; callable from any thread.
   void Abort();
 
+  // Closes the connections of the handles not in use (the TLS session
+  // cache stays in the share, so the next handshake is resumed). The
+  // exporter calls it after each refresh of the server: between refreshes
+  // a server holds no connection, so open connections are bounded by the
+  // requests in flight, not by the number of servers.
+  void CloseIdle();
+  // Pooled handles now (busy and idle): each holds at most one connection.
+  int Handles();
+
  private:
   struct Share;
   void* AcquireHandle();  // blocks while max_connections are busy

@@ -1,6 +1,8 @@
 // The servers the exporter watches: one client and one Refresher per
 // configured server of this replica's shard, brought to a new config by a
-// reload without touching the servers that did not change.
+// reload without touching the servers that did not change. Every refresher
+// runs on one RefreshPool of the set (the config's top-level
+// max_concurrent_requests workers, fixed at construction).
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "app/http_server.h"
+#include "collection/refresh_pool.h"
 #include "collection/state_store.h"
 #include "config/config.h"
 #include "config/shard.h"
@@ -33,7 +36,7 @@ class ServerSet {
  public:
   // self, collector and state (null: no state file) outlive the set.
   ServerSet(ServerShard shard, SelfMetrics* self, SnapshotCollector* collector,
-            StateStore* state = nullptr);
+            StateStore* state = nullptr, RefreshPoolOptions pool = {});
   ~ServerSet();
   ServerSet(const ServerSet&) = delete;
   ServerSet& operator=(const ServerSet&) = delete;
@@ -49,8 +52,12 @@ class ServerSet {
   //  - an added one starts at once (when Start has been called).
   ServerSetChanges Apply(const Config& config);
   // Starts the refreshers (the first Apply builds them without starting, so
-  // the HTTP server can bind first); later Applies start new ones at once.
+  // the HTTP server can bind first), each first refresh staggered (see
+  // Config::refresh_stagger); later Applies start new ones at once.
   void Start();
+  // The first refresh's delay of each served server that Start uses.
+  std::map<std::string, std::chrono::milliseconds> StartDelays() const;
+  const RefreshPool& pool() const { return pool_; }
   // Aborts every transfer in flight and refuses new ones (shutdown: a
   // refresh stuck on a slow server ends within about a second).
   void Abort();
@@ -76,6 +83,9 @@ class ServerSet {
   SelfMetrics* self_;
   SnapshotCollector* collector_;
   StateStore* state_;
+  // Declared before the runtimes: destroyed after every refresher.
+  RefreshPool pool_;
+  std::chrono::milliseconds stagger_{0};  // the last applied config's
   bool started_ = false;
   std::map<std::string, std::unique_ptr<Runtime>> running_;
   // Refreshers that did not stop within the reload's wait: destroyed (and

@@ -5,17 +5,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "collection/job_source.h"
+#include "collection/refresh_pool.h"
 #include "collection/resource_collectors.h"
 #include "collection/state_store.h"
 #include "config/config.h"
@@ -51,11 +50,20 @@ struct RefresherOptions {
   // Where the jobs' counting state survives a restart (--storage.state-file);
   // null: every start is a baseline. Not owned; outlives the Refresher.
   StateStore* state = nullptr;
+  // The workers that run the refreshes and session reads (shared by every
+  // server of the process). Null: the Refresher makes its own pool of
+  // max_concurrent_requests workers (tests, benchmarks). Not owned;
+  // outlives the Refresher.
+  RefreshPool* pool = nullptr;
+  // Called on the refreshing thread after each scheduled refresh (app:
+  // closes the server's idle connections). May be empty.
+  std::function<void()> after_refresh;
 };
 
-// Refreshes one server every interval on its own thread (the first refresh
-// at once). RefreshOnce is also callable directly (tests, benchmarks); it
-// must not run concurrently with itself. Start/Stop are called from one
+// Refreshes one server every interval on a worker of the pool (the first
+// refresh `first_delay` after Start). RefreshOnce is also callable directly
+// (tests, benchmarks; its session reads still use the pool's free workers);
+// it must not run concurrently with itself. Start/Stop are called from one
 // thread.
 class Refresher {
  public:
@@ -67,10 +75,11 @@ class Refresher {
   Refresher(const Refresher&) = delete;
   Refresher& operator=(const Refresher&) = delete;
 
-  void Start();
-  // Asks the thread to stop (no new request starts) and waits up to
-  // `timeout` for it. False if it is still inside a request then; it is
-  // joined by the destructor.
+  void Start(
+      std::chrono::milliseconds first_delay = std::chrono::milliseconds(0));
+  // Asks the refresh to stop (no new request or refresh starts) and waits up
+  // to `timeout` for the one in progress. False if it is still inside a request
+  // then; it is joined by the destructor.
   bool Stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   // One refresh; publishes the snapshot and returns it.
@@ -92,7 +101,8 @@ class Refresher {
     Timestamp bulk_read_start = kNoTime;
   };
 
-  void Run();
+  // One scheduled refresh (on a pool worker).
+  void RunScheduled();
   std::shared_ptr<const ServerSnapshot> Fail(
       const Error& error, std::chrono::steady_clock::time_point start);
   // Keeps the listed jobs that pass the filter, each id once, with their
@@ -154,11 +164,9 @@ class Refresher {
   bool failing_ = false;
 
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stop_requested_ = false;  // guarded by mu_
-  bool done_ = false;            // guarded by mu_
-  std::thread thread_;
+  std::unique_ptr<RefreshPool> own_pool_;  // when options_.pool was null
+  RefreshPool* pool_ = nullptr;
+  RefreshPool::TaskId task_ = 0;  // 0: not started
 };
 
 // Wall clock as a Timestamp.

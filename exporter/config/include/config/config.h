@@ -117,6 +117,17 @@ struct ServerConfig {
 
 struct Config {
   std::chrono::milliseconds refresh_interval{60'000};
+  // Requests in flight at once over every server: the size of the one
+  // worker pool that refreshes them all (threads and connections do not grow
+  // with the number of servers). A server's refresh holds at most
+  // min(its max_concurrent_requests, max(1, this / 2)) of them. Read at
+  // start only (a reload keeps the running pool).
+  int max_concurrent_requests = 16;
+  // The first refreshes after start-up are spread over
+  // min(this, the server's refresh interval, 100 ms x (the servers of
+  // this shard - 1)), each server at a fixed fraction of that window given by a
+  // hash of its name. 0s: every server at once.
+  std::chrono::milliseconds refresh_stagger{30'000};
   std::vector<ServerConfig> servers;
   // Accepted but risky settings (insecure_skip_verify, http:// URLs), one
   // "FILE:LINE: key.path: reason" line each, for main to log as warnings.

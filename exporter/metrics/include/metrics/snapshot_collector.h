@@ -4,11 +4,14 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "metrics/exposition.h"
@@ -17,21 +20,41 @@
 
 namespace vb365 {
 
+struct SnapshotCollectorOptions {
+  // false: every Publish renders on the caller's thread before it returns.
+  // true: Publish only swaps the snapshot in; one render thread of the
+  // collector renders the latest set, at once when it has been idle, else
+  // no sooner than max(min_spacing, spacing_factor x the last render's
+  // time) after the last render ended (with hundreds of servers a page of
+  // 10,000 jobs is not rendered once per publish: at most ~1/(1 +
+  // spacing_factor) of a core). Remove still waits for its render.
+  bool coalesce = false;
+  std::chrono::milliseconds min_spacing{1000};
+  int spacing_factor = 4;
+};
+
 // Holds the latest immutable snapshot per server and its text exposition,
 // kept compressed. Publish() swaps the snapshot's pointer, then renders the
 // text of every server's snapshot (from the family tables, see
 // docs/metrics.md) on the publishing thread, outside the lock, deflating it
 // as it goes, and swaps that in: a scrape never renders and never waits for
 // a refresh, a render or the network (during a render it gets the previous
-// page). As the CachedPageSource of an Exposition, a gzip'd scrape splices
-// the stream in (ExpositionGzip), another inflates it (ExpositionText). A
-// job missing from the newest snapshot has no series once its Publish
-// returns. Collect() still renders the families from the snapshots (tests,
-// generic registries). Thread-safe.
+// page). In the coalescing mode (the exporter's) Publish only swaps the
+// pointer and the collector's render thread renders. As the
+// CachedPageSource of an Exposition, a gzip'd scrape splices the stream in
+// (ExpositionGzip), another inflates it (ExpositionText). Without
+// coalescing, a job missing from the newest snapshot has no series once
+// its Publish returns. Collect() still renders the families from the
+// snapshots (tests, generic registries). Thread-safe.
 class SnapshotCollector : public prometheus::Collectable,
                           public CachedPageSource {
  public:
   using Page = DeflatedPage;
+
+  explicit SnapshotCollector(SnapshotCollectorOptions options = {});
+  ~SnapshotCollector() override;
+  SnapshotCollector(const SnapshotCollector&) = delete;
+  SnapshotCollector& operator=(const SnapshotCollector&) = delete;
 
   // Replaces the snapshot of snapshot->server and re-renders the text
   // (about 0.1 s of CPU for 1,000 jobs with the compression, on the
@@ -65,17 +88,36 @@ class SnapshotCollector : public prometheus::Collectable,
   std::vector<std::shared_ptr<const ServerSnapshot>> Snapshots() const;
 
   std::vector<prometheus::MetricFamily> Collect() const override;
+  // Pages rendered so far (tests).
+  uint64_t Renders() const;
 
  private:
   // Bumps the generation, renders the current set outside the lock and
   // swaps the page in (unless a newer render won).
   bool RenderLocked(std::unique_lock<std::mutex> lock);
+  // Renders the current set as `generation` outside the lock; returns with
+  // `lock` held.
+  bool RenderGeneration(std::unique_lock<std::mutex>& lock,
+                        uint64_t generation);
+  void RenderLoop();  // the coalescing render thread
+
+  const SnapshotCollectorOptions options_;
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const ServerSnapshot>> snapshots_;
   uint64_t generation_ = 0;           // Publish calls so far
   std::shared_ptr<const Page> page_;  // null until the first render
   uint64_t text_generation_ = 0;      // the Publish that page_ shows
+  // Coalescing mode (guarded by mu_): the last generation a render tried,
+  // a Remove waiting, when the last render ended and how long it took.
+  uint64_t tried_generation_ = 0;
+  uint64_t renders_ = 0;
+  bool urgent_ = false;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point last_end_{};
+  std::chrono::steady_clock::duration last_took_{};
+  std::condition_variable render_wanted_, rendered_;
+  std::thread render_thread_;  // only when coalescing
 };
 
 // The families of metrics.md for these snapshots (in this order of servers):
