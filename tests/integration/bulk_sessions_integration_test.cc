@@ -20,6 +20,7 @@
 #include "collection/job_source.h"
 #include "collection/refresher.h"
 #include "harness.h"
+#include "sim_refresher.h"
 
 namespace vb365 {
 namespace {
@@ -27,24 +28,12 @@ namespace {
 using sim::SimulatorConfig;
 using sim::SimulatorProcess;
 
-class LastSink : public SnapshotSink {
- public:
-  void Publish(std::shared_ptr<const ServerSnapshot> snapshot) override {
-    last = std::move(snapshot);
-  }
-  std::shared_ptr<const ServerSnapshot> last;
-};
+using sim_refresher::LastSink;
 
 // The exporter's side for one simulated server: jobs and copy jobs only.
 struct Exporter {
   explicit Exporter(const SimulatorProcess& sim) {
-    config.name = "sim";
-    config.url = sim.base_url();
-    config.username = sim.username();
-    config.password = Secret(sim.password());
-    config.tls.ca_file = sim.ca_file();
-    config.timeout = std::chrono::seconds(30);
-    config.collectors = {"jobs", "copy_jobs"};
+    config = sim_refresher::JobsConfig(sim, std::chrono::seconds(30));
     transport = std::make_unique<CurlTransport>(
         CurlTransportOptions::FromServer(config));
     client = std::make_unique<Client>(config, transport.get(), nullptr);
@@ -67,10 +56,7 @@ struct Exporter {
 };
 
 const JobSummary* Find(const ServerSnapshot& snap, const std::string& id) {
-  for (const JobSummary& s : snap.jobs) {
-    if (s.job.id == id) return &s;
-  }
-  return nullptr;
+  return sim_refresher::FindJob(snap, id);
 }
 
 std::string Lower(std::string s) {

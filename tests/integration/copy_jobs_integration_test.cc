@@ -13,6 +13,7 @@
 #include "collection/job_source.h"
 #include "collection/refresher.h"
 #include "harness.h"
+#include "sim_refresher.h"
 
 namespace vb365 {
 namespace {
@@ -20,31 +21,14 @@ namespace {
 using sim::SimulatorConfig;
 using sim::SimulatorProcess;
 
-class LastSink : public SnapshotSink {
- public:
-  void Publish(std::shared_ptr<const ServerSnapshot> snapshot) override {
-    last = std::move(snapshot);
-  }
-  std::shared_ptr<const ServerSnapshot> last;
-};
+using sim_refresher::LastSink;
 
 ServerConfig Config(const SimulatorProcess& sim) {
-  ServerConfig c;
-  c.name = "sim";
-  c.url = sim.base_url();
-  c.username = sim.username();
-  c.password = Secret(sim.password());
-  c.tls.ca_file = sim.ca_file();
-  c.timeout = std::chrono::seconds(20);
-  c.collectors = {"jobs", "copy_jobs"};
-  return c;
+  return sim_refresher::JobsConfig(sim, std::chrono::seconds(20));
 }
 
 const JobSummary* Find(const ServerSnapshot& snap, const std::string& id) {
-  for (const JobSummary& s : snap.jobs) {
-    if (s.job.id == id) return &s;
-  }
-  return nullptr;
+  return sim_refresher::FindJob(snap, id);
 }
 
 uint64_t Finished(const JobSummary& s, SessionStatus status) {
