@@ -118,14 +118,6 @@ exporter_port=$(prefer 9865)
 pids+=($!)
 wait_for "the exporter's first refresh" 60 \
   sh -c "curl -fsS http://127.0.0.1:$exporter_port/metrics | grep -q '^vb365_up{server=\"demo\"} 1'"
-# A restore fails now, after the exporter's baseline read (its first read
-# of the restores): the next refresh counts it and VB365RestoreFailed fires.
-wait_for "the exporter's baseline of the restore sessions" 60 \
-  sh -c "curl -fsS http://127.0.0.1:$exporter_port/metrics | grep -q '^vb365_restore_sessions_total{'"
-curl -fsS --cacert "$state/certs/ca.pem" -d "" -o /dev/null \
-  "https://127.0.0.1:$sim_port/_sim/restores/add?type=Vex&result=Failed" ||
-  die "the simulator did not take the failed restore"
-
 # Alertmanager before Prometheus (which sends to it): the shipped routing and
 # timings; only the webhook URLs go to the local listener.
 chain_start_webhook "$state" "$webhook_exit"
@@ -145,6 +137,17 @@ prom_port=$(prefer 9090)
   --log.level=warn >"$state/prometheus.log" 2>&1 &
 pids+=($!)
 wait_for "Prometheus" 60 curl -fsS "http://127.0.0.1:$prom_port/-/ready"
+# A restore fails now, after the exporter's baseline read (its first read
+# of the restores) and after Prometheus has a sample of that counter at 0:
+# increase() needs one before the step (a counter first seen at 1 is no
+# increase). The next refresh counts it and VB365RestoreFailed fires.
+wait_for "Prometheus's sample of the restore baseline" 60 \
+  sh -c "curl -fsS 'http://127.0.0.1:$prom_port/api/v1/query' \
+    --data-urlencode 'query=vb365_restore_sessions_total{type=\"Vex\",result=\"Failed\"}' |
+    grep -q '\"value\"'"
+curl -fsS --cacert "$state/certs/ca.pem" -d "" -o /dev/null \
+  "https://127.0.0.1:$sim_port/_sim/restores/add?type=Vex&result=Failed" ||
+  die "the simulator did not take the failed restore"
 
 banner=$(cat <<EOF
 
