@@ -211,8 +211,9 @@ TEST_P(BulkSessions, ANewJobGetsItsOwnDeepFirstReadAndADeletedJobVanishes) {
   // From then on it is part of the bulk read; a new session counts once.
   sim.AddSession(added, "Failed", 30);
   sim.ResetStats();
+  const std::string added_id = job->job.id;  // job points into the old snapshot
   snap = e.Refresh();
-  EXPECT_EQ(sim.Stat("job_sessions_by_job." + Lower(job->job.id)), 0);
+  EXPECT_EQ(sim.Stat("job_sessions_by_job." + Lower(added_id)), 0);
   job = Find(*snap, added);
   ASSERT_NE(job, nullptr);
   EXPECT_EQ(Count(*job, SessionStatus::kFailed), 1u);
