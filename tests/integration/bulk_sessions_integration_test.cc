@@ -293,10 +293,7 @@ INSTANTIATE_TEST_SUITE_P(VersionsAndBoundedReads, BulkRunning,
                          ::testing::Combine(::testing::Values("v7", "v8"),
                                             ::testing::Bool()),
                          [](const auto& info) {
-                           return std::get<0>(info.param) +
-                                  (std::get<1>(info.param)
-                                       ? "_BoundedReadsIncludeRunning"
-                                       : "_BoundedReadsLeaveRunningOut");
+                           return sim_refresher::BoundedReadsName(info);
                          });
 
 }  // namespace

@@ -138,10 +138,7 @@ INSTANTIATE_TEST_SUITE_P(VersionsAndBoundedReads, CopyJobsIntegration,
                          ::testing::Combine(::testing::Values("v6", "v7", "v8"),
                                             ::testing::Bool()),
                          [](const auto& info) {
-                           return std::get<0>(info.param) +
-                                  (std::get<1>(info.param)
-                                       ? "_BoundedReadsIncludeRunning"
-                                       : "_BoundedReadsLeaveRunningOut");
+                           return sim_refresher::BoundedReadsName(info);
                          });
 
 }  // namespace

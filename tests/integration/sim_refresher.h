@@ -1,11 +1,12 @@
-// What the integration tests that drive a Refresher against the simulator
-// share: a sink keeping the last snapshot, the server config for a
-// simulator (jobs and copy jobs), and a job of a snapshot by id.
+// What the integration tests against the simulator share: a sink keeping
+// the last snapshot, the server config for a simulator, a job of a
+// snapshot by id, and the names of bounded-read test parameters.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "collection/refresher.h"
@@ -22,6 +23,7 @@ class LastSink : public SnapshotSink {
   std::shared_ptr<const ServerSnapshot> last;
 };
 
+// The server config for the simulator, jobs and copy jobs only.
 inline ServerConfig JobsConfig(const sim::SimulatorProcess& sim,
                                std::chrono::seconds timeout) {
   ServerConfig c;
@@ -33,6 +35,14 @@ inline ServerConfig JobsConfig(const sim::SimulatorProcess& sim,
   c.timeout = timeout;
   c.collectors = {"jobs", "copy_jobs"};
   return c;
+}
+
+// Test names for (version, running sessions in bounded reads) parameters.
+template <typename Info>
+std::string BoundedReadsName(const Info& info) {
+  return std::get<0>(info.param) + (std::get<1>(info.param)
+                                        ? "_BoundedReadsIncludeRunning"
+                                        : "_BoundedReadsLeaveRunningOut");
 }
 
 inline const JobSummary* FindJob(const ServerSnapshot& snap,
