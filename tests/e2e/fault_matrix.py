@@ -353,10 +353,20 @@ class Proxy:
             self.open_listener(backlog=64)
         elif mode == "blackhole":
             # Never accepts; one queued connection fills a backlog of 0, so
-            # the kernel drops every further SYN: connects time out.
-            self.open_listener(backlog=0)
-            f = socket.create_connection(("127.0.0.1", self.port), timeout=2)
-            self.fillers.append(f)
+            # the kernel drops every further SYN: connects time out. The
+            # exporter may connect first and take that one slot (then this
+            # connect times out): listen afresh and try again.
+            for attempt in range(5):
+                self.open_listener(backlog=0)
+                try:
+                    f = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+                except OSError:
+                    self.close_listener()
+                    if attempt == 4:
+                        raise
+                    continue
+                self.fillers.append(f)
+                break
         elif mode == "refuse":
             pass
         else:
