@@ -309,6 +309,7 @@ TEST(ConfigDefaults, MinimalServerGetsEveryDefault) {
   EXPECT_EQ(c.refresh_interval, milliseconds(60'000));
   EXPECT_EQ(c.max_concurrent_requests, 16);
   EXPECT_EQ(c.refresh_stagger, milliseconds(30'000));
+  EXPECT_EQ(c.max_large_responses, 2);
   ASSERT_EQ(c.servers.size(), 1u);
   const ServerConfig& s = c.servers[0];
   EXPECT_EQ(s.name, "only");
@@ -333,6 +334,9 @@ TEST(ConfigFull, EveryKeyOfTheFullExampleIsRead) {
   ASSERT_TRUE(result.ok()) << result.error();
   const Config& c = *result;
   EXPECT_EQ(c.refresh_interval, milliseconds(120'000));
+  EXPECT_EQ(c.max_concurrent_requests, 24);
+  EXPECT_EQ(c.refresh_stagger, milliseconds(10'000));
+  EXPECT_EQ(c.max_large_responses, 3);
   ASSERT_EQ(c.servers.size(), 2u);
   const ServerConfig& east = c.servers[0];
   EXPECT_EQ(east.name, "east");
@@ -361,7 +365,7 @@ TEST(ConfigFull, EveryKeyOfTheFullExampleIsRead) {
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_EQ(c.warnings[0],
             kFixtures +
-                "/full.yml:24: servers[1].url: plain http:// sends the "
+                "/full.yml:27: servers[1].url: plain http:// sends the "
                 "password and data unencrypted");
 }
 
@@ -406,6 +410,23 @@ TEST(ConfigPool, GlobalConcurrencyAndStaggerAreReadAndChecked) {
           .ok());
   EXPECT_FALSE(
       LoadConfigString("refresh_stagger: -1s\n" + server, "p.yml").ok());
+}
+
+TEST(ConfigPool, MaxLargeResponsesIsReadZeroMeansNoLimitNegativeIsRejected) {
+  const std::string server =
+      "servers:\n  - name: a\n    url: https://a:4443\n    username: u\n"
+      "    password: p\n";
+  auto one = LoadConfigString("max_large_responses: 1\n" + server, "p.yml");
+  ASSERT_TRUE(one.ok()) << one.error();
+  EXPECT_EQ(one->max_large_responses, 1);
+  auto none = LoadConfigString("max_large_responses: 0\n" + server, "p.yml");
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_EQ(none->max_large_responses, 0);
+  auto bad = LoadConfigString("max_large_responses: -1\n" + server, "p.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(),
+            "p.yml:1: max_large_responses: must be between 0 (no limit) and "
+            "1024, got -1");
 }
 
 TEST(ConfigNames, SixtyFourUnicodeCharactersAreAllowed) {

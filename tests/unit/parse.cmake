@@ -12,6 +12,11 @@ gtest_discover_tests(parser_test)
 add_executable(padded_body_test ${CMAKE_CURRENT_LIST_DIR}/padded_body_test.cc)
 target_link_libraries(padded_body_test PRIVATE vb365_parse GTest::gtest_main)
 gtest_discover_tests(padded_body_test)
+add_executable(large_body_limit_test
+  ${CMAKE_CURRENT_LIST_DIR}/large_body_limit_test.cc)
+target_link_libraries(large_body_limit_test PRIVATE vb365_parse
+                      GTest::gtest_main)
+gtest_discover_tests(large_body_limit_test)
 
 # The configure-time guard on simdjson's version (structural_index.cc uses
 # its internal API): the versions outside the tested range are refused with

@@ -18,6 +18,11 @@ Parser& ThreadParser() {
   return parser;
 }
 
+Parser& ParserFor(const PaddedBody& body) {
+  Parser* slot = body.slot_parser();
+  return slot != nullptr ? *slot : ThreadParser();
+}
+
 namespace {
 
 // Large pages: few round trips, and far below the API's maximum of 10,000
@@ -54,6 +59,10 @@ std::string AppendQuery(const std::string& path, std::string_view params) {
 
 }  // namespace
 
+void SetMaxLargeResponses(int slots) { PaddedBody::SetLargeBodyLimit(slots); }
+
+LargeBodyStats LargeResponseStats() { return PaddedBody::GetLargeBodyStats(); }
+
 ReceiveBufferReuse::ReceiveBufferReuse() {
   keep_parser_memory = true;
   PaddedBody::SetThreadReuse(true);
@@ -62,7 +71,9 @@ ReceiveBufferReuse::ReceiveBufferReuse() {
 ReceiveBufferReuse::~ReceiveBufferReuse() {
   keep_parser_memory = false;
   PaddedBody::SetThreadReuse(false);
-  ReleaseLargeParserMemory();
+  // The pool's workers outlive the scope: an index kept for small bodies
+  // would stay with every worker between refreshes (steady RSS).
+  ThreadParser().ReleaseMemory();
 }
 
 Client::Client(const ServerConfig& config, Transport* transport,
@@ -213,7 +224,8 @@ Status Client::ReadAll(const Target& target, std::string_view endpoint,
     }
     previous_page = page_hash;
     size_t before = out->size();
-    Result<PageInfo> info = parse(ThreadParser(), response->body, out);
+    Result<PageInfo> info =
+        parse(ParserFor(response->body), response->body, out);
     ReleaseLargeParserMemory();
     if (!info.ok()) {
       if (observer_ != nullptr) observer_->OnParseError(endpoint);
@@ -253,7 +265,7 @@ Result<ServiceInstance> Client::GetServiceInstance() {
       Get(*target, "service_instance", "/ServiceInstance");
   if (!response.ok()) return response.error();
   Result<ServiceInstance> parsed =
-      ThreadParser().ParseServiceInstance(response->body);
+      ParserFor(response->body).ParseServiceInstance(response->body);
   ReleaseLargeParserMemory();
   if (!parsed.ok()) {
     if (observer_ != nullptr) observer_->OnParseError("service_instance");

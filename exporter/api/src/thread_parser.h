@@ -9,5 +9,8 @@
 namespace vb365 {
 
 Parser& ThreadParser();
+// The parser for `body`: its slot's (PaddedBody::SetLargeBodyLimit), else
+// the thread's.
+Parser& ParserFor(const PaddedBody& body);
 
 }  // namespace vb365

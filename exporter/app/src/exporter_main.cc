@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "config/web_config.h"
+#include "large_response_metrics.h"
 #include "metrics/process_metrics.h"
 #include "metrics/self_metrics.h"
 #include "metrics/snapshot_collector.h"
@@ -264,8 +265,10 @@ std::unique_ptr<HttpServer> StartHttp(const Flags& flags, const WebConfig& web,
   options.status_page = [collector, page_options] {
     return RenderStatusPage(collector->Snapshots(), page_options, SystemNow());
   };
+  static const LargeResponseCollector large_responses;
   auto http = std::make_unique<HttpServer>(
-      options, Exposition({self->registry().get(), process}, collector));
+      options, Exposition({self->registry().get(), process, &large_responses},
+                          collector));
   if (Status s = http->Start(); !s.ok()) {
     Log(LogLevel::kError, "cannot start the HTTP server",
         {{"error", s.error().message()}});

@@ -101,6 +101,7 @@ void ServerSet::Retire(std::unique_ptr<Runtime> rt) {
 ServerSetChanges ServerSet::Apply(const Config& config) {
   ServerSetChanges changes;
   stagger_ = config.refresh_stagger;
+  SetMaxLargeResponses(config.max_large_responses);
   if (config.max_concurrent_requests != pool_.workers()) {
     Log(LogLevel::kWarn,
         "max_concurrent_requests (top level) changes at the next restart",

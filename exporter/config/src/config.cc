@@ -312,7 +312,7 @@ Config Decode(const std::string& yaml, const std::string& file,
               const std::string& base_dir) {
   const Field root = config_internal::ParseDocument(yaml);
   MapReader map(root, {"refresh_interval", "max_concurrent_requests",
-                       "refresh_stagger", "servers"});
+                       "refresh_stagger", "max_large_responses", "servers"});
   Config config;
   if (const auto f = map.Get("refresh_interval")) {
     config.refresh_interval = AsDuration(*f);
@@ -328,6 +328,15 @@ Config Decode(const std::string& yaml, const std::string& file,
   }
   if (const auto f = map.Get("refresh_stagger")) {
     config.refresh_stagger = AsDurationOrZero(*f);
+  }
+  if (const auto f = map.Get("max_large_responses")) {
+    const std::int64_t n = AsInt(*f);
+    if (n < 0 || n > kMaxGlobalConcurrency) {
+      Fail(*f, "must be between 0 (no limit) and " +
+                   std::to_string(kMaxGlobalConcurrency) + ", got " +
+                   std::to_string(n));
+    }
+    config.max_large_responses = static_cast<int>(n);
   }
   const auto servers = map.Get("servers");
   if (!servers) {

@@ -1,5 +1,9 @@
 #include "metrics/snapshot_collector.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <stdexcept>
 #include <string_view>
@@ -71,6 +75,15 @@ void SnapshotCollector::RenderLoop() {
     const uint64_t generation = generation_;
     const Steady::time_point start = Steady::now();
     RenderGeneration(lock, generation);
+#if defined(__GLIBC__)
+    // The render's transient memory (the deflate state, the text pieces)
+    // was freed after the refresh's own malloc_trim: hand it back too, or
+    // the idle RSS keeps it until the next refresh (bench/README.md,
+    // "Memory"). Outside the lock: scrapes go on meanwhile.
+    lock.unlock();
+    malloc_trim(0);
+    lock.lock();
+#endif
     last_end_ = Steady::now();
     last_took_ = last_end_ - start;
     tried_generation_ = generation;

@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "model/resources.h"
 #include "model/types.h"
+#include "parse/padded_body.h"
 
 namespace vb365 {
 
@@ -159,6 +160,11 @@ class Client {
   std::shared_ptr<TokenManager> tokens_;
   ApiVersion tokens_version_ = ApiVersion::kAuto;  // guarded by mu_
 };
+
+// The config's max_large_responses for the process (the receive path's
+// large-body slots, PaddedBody::SetLargeBodyLimit) and what they did.
+void SetMaxLargeResponses(int slots);
+LargeBodyStats LargeResponseStats();
 
 // While one is alive on a thread (a refresh's worker, which reads one job's
 // whole history after another), that thread keeps its receive buffers for

@@ -128,6 +128,12 @@ struct Config {
   // this shard - 1)), each server at a fixed fraction of that window given by a
   // hash of its name. 0s: every server at once.
   std::chrono::milliseconds refresh_stagger{30'000};
+  // Responses larger than 256 kB (whole v3/v4 histories, large job lists)
+  // held in memory at once, received and parsed, over every server; a
+  // worker whose response is large waits for one of these slots once the
+  // headers arrive. 0: no limit (up to max_concurrent_requests of them).
+  // Applied at start and at every reload.
+  int max_large_responses = 2;
   std::vector<ServerConfig> servers;
   // Accepted but risky settings (insecure_skip_verify, http:// URLs), one
   // "FILE:LINE: key.path: reason" line each, for main to log as warnings.

@@ -6,12 +6,28 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace vb365 {
 
+class Parser;
+
 // Bytes the parser may read past the end of its input.
 inline constexpr size_t kParsePadding = 64;
+// A body above this is "large" (SetLargeBodyLimit): whole v3/v4 histories,
+// job lists of hundreds of jobs. The exporter's mmap threshold too.
+inline constexpr size_t kLargeBody = 256 * 1024;
+
+// What SetLargeBodyLimit's slots did since the start (self metrics).
+struct LargeBodyStats {
+  int limit = 0;              // slots (0: no limit)
+  int in_use = 0;             // bodies holding a slot now
+  int peak_in_use = 0;        // most at once since the last SetLargeBodyLimit
+  uint64_t acquired = 0;      // large bodies received under the limit
+  uint64_t waits = 0;         // of them, those that waited for a slot
+  double wait_seconds = 0.0;  // time spent waiting, summed
+};
 
 class PaddedBody {
  public:
@@ -39,11 +55,34 @@ class PaddedBody {
   // Appends n bytes (the receive path: one call per chunk). The buffer
   // grows geometrically with realloc, which moves a large buffer's pages
   // instead of copying them; the padding after the new end is zeroed.
+  // Under SetLargeBodyLimit, growing past kLargeBody first takes a slot
+  // (and may wait for one).
   void Append(const char* bytes, size_t n);
-  // Room for at least n body bytes.
+  // Room for at least n body bytes (the receive path, as Append).
   void Reserve(size_t n);
-  // Empties the body and keeps the buffer.
+  // Empties the body and keeps the buffer; a large body's slot is given
+  // back (the next Append takes one again).
   void Clear();
+
+  // The parser that goes with this body's slot (SetLargeBodyLimit): its
+  // index, sized for large bodies, is pooled with the slot's buffer. nullptr
+  // when the body holds no slot (parse with the thread's own parser).
+  Parser* slot_parser() const;
+
+  // Large responses held at once by the receive path over the whole process
+  // (0, the default: no limit). A body that grows past kLargeBody through
+  // Reserve or Append takes one of `slots` first, waiting until one is free
+  // (the receive path waits once the response's headers have arrived, so
+  // the server's own time to answer still overlaps); it gives the slot back
+  // when it is destroyed, cleared or moved over. A thread that already
+  // holds a slot never waits for another (no deadlock when one thread holds
+  // two bodies), so a limit can be exceeded by such second bodies. While
+  // some thread has SetThreadReuse on, up to `slots` freed slots keep their
+  // buffer and their parser's index for the next large body; when the last
+  // such thread turns it off they are freed. Thread-safe; a new limit wakes
+  // the waiters.
+  static void SetLargeBodyLimit(int slots);
+  static LargeBodyStats GetLargeBodyStats();
 
   // Buffer reuse for the calling thread (on: a refresh's worker, which
   // receives one large body after another). While on, the buffer of a body
@@ -56,15 +95,21 @@ class PaddedBody {
   // exactly, for the sanitizers).
   static void SetThreadReuse(bool on);
 
+  struct Slot;  // a large body's pooled buffer and parser
+
  private:
-  void Grow(size_t min_capacity);
+  // `receive`: Reserve or Append, which take a slot above kLargeBody.
+  void Grow(size_t min_capacity, bool receive);
   // An empty body without a buffer takes the thread's kept one, if any.
   void TakeKept();
+  // Frees or recycles the buffer (a slot goes back to its pool).
+  void DropBuffer();
 
   static const char kEmpty[kParsePadding];
   char* buf_ = nullptr;  // capacity_ + kParsePadding bytes from malloc
   size_t size_ = 0;
   size_t capacity_ = 0;
+  Slot* slot_ = nullptr;  // owns buf_ while set (lent by the slot pool)
 };
 
 }  // namespace vb365
