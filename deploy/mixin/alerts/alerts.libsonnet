@@ -142,13 +142,16 @@ local text = import '../lib/text.libsonnet';
             + 'archive) falls behind. The backups themselves are not affected. The '
             + 'alert clears when a session of the copy job succeeds.'
           ),
+          // The alerts below cover backup and copy jobs alike (job_type in
+          // vb365_job_info tells them apart): their texts say "job".
           alert(
             'VB365JobWarning',
             'vb365_job_last_session_status{status="Warning"} == 1',
             'VB365 job {{ $labels.job_name }} on {{ $labels.server }} ended with a warning',
-            'The last session of backup job {{ $labels.job_name }} (id '
+            'The last session of job {{ $labels.job_name }} (id '
             + '{{ $labels.job_id }}) on VB365 server {{ $labels.server }} ended with '
-            + 'status Warning: some objects were not backed up. The alert clears when '
+            + 'status Warning: some objects were not backed up (or copied, for a copy job). '
+            + 'The alert clears when '
             + 'a session of the job succeeds.'
           ),
           alert(
@@ -162,7 +165,7 @@ local text = import '../lib/text.libsonnet';
               unless on (server, job_id, job_name) vb365_job_enabled == 0
             |||,
             'VB365 job {{ $labels.job_name }} on {{ $labels.server }}: no successful backup for {{ $value | humanizeDuration }}',
-            'Backup job {{ $labels.job_name }} (id {{ $labels.job_id }}) on VB365 '
+            'Job {{ $labels.job_name }} (id {{ $labels.job_id }}) on VB365 '
             + 'server {{ $labels.server }} has not finished a Success or Warning session '
             + 'for {{ $value | humanizeDuration }}, longer than its threshold (%d h by ' % cfg.defaultMaxBackupAgeHours
             + 'default, see vb365:job_max_backup_age_seconds:override).'
@@ -175,7 +178,7 @@ local text = import '../lib/text.libsonnet';
               (%(runningTooLongFactor)g * vb365:job_session_duration_seconds:p90_7d + %(runningTooLongMarginSeconds)d)
             ||| % cfg,
             'VB365 job {{ $labels.job_name }} on {{ $labels.server }} is running for {{ $value | humanizeDuration }}',
-            'The running session of backup job {{ $labels.job_name }} (id '
+            'The running session of job {{ $labels.job_name }} (id '
             + '{{ $labels.job_id }}) on VB365 server {{ $labels.server }} started '
             + '{{ $value | humanizeDuration }} ago, more than %s its typical ' % text.times(cfg.runningTooLongFactor)
             + 'duration (90th percentile over 7 days) plus %s. It may hang.' % text.seconds(cfg.runningTooLongMarginSeconds)
@@ -184,9 +187,9 @@ local text = import '../lib/text.libsonnet';
             'VB365JobDisabled',
             'vb365_job_enabled == 0',
             'VB365 job {{ $labels.job_name }} on {{ $labels.server }} is disabled',
-            'Backup job {{ $labels.job_name }} (id {{ $labels.job_id }}) on VB365 '
+            'Job {{ $labels.job_name }} (id {{ $labels.job_id }}) on VB365 '
             + 'server {{ $labels.server }} has been disabled for more than %s, so ' % forText('VB365JobDisabled')
-            + 'it backs nothing up. Enable it or delete it.'
+            + 'it does not run (no backup, or no copy for a copy job). Enable it or delete it.'
           ),
           alert(
             'VB365JobMissedSchedule',
@@ -196,7 +199,7 @@ local text = import '../lib/text.libsonnet';
               unless on (server, job_id, job_name) vb365_job_enabled == 0
             ||| % cfg,
             'VB365 job {{ $labels.job_name }} on {{ $labels.server }} did not start on schedule',
-            'Backup job {{ $labels.job_name }} (id {{ $labels.job_id }}) on VB365 '
+            'Job {{ $labels.job_name }} (id {{ $labels.job_id }}) on VB365 '
             + 'server {{ $labels.server }} was scheduled to run '
             + '{{ $value | humanizeDuration }} ago and has not started. Check the '
             + 'Veeam services and the proxy.'
